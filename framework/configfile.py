@@ -1,0 +1,266 @@
+"""Config files: INI sections whose values are Python literals, read without ``eval``.
+
+This module owns the file format behind ``config.update("site.conf")`` and the per-app
+config passed to ``tree.mount()``.  A file looks like::
+
+    [global]
+    server.socket_port = 8080                 # inline comments are fine
+    tools.gzip.mime_types = ['text/html', 'text/plain']
+    request.body.maxbytes = 10 * 1024 * 1024
+
+    [/static]
+    tools.staticdir.dir = "/var/www"
+
+``parse()`` turns it into ``{section: {key: value}}``; ``load()`` is what ``framework.config``
+calls and also accepts a mapping that is already parsed.  Keys keep their case.
+
+Values are parsed with :func:`ast.parse` and walked by a small evaluator that accepts only
+literals (str, bytes, numbers, bool, None, tuples, lists, dicts, sets), unary ``+``/``-``,
+arithmetic on numbers and ``+`` on two strings (or two bytes).  Names other than
+True/False/None, attribute access, calls, subscripts and comprehensions are rejected, so a
+config file can never run code.  Any bad value raises :class:`ConfigError` naming the file,
+section and key.
+"""
+
+from __future__ import annotations
+
+import ast
+import configparser
+import io
+import operator
+import os
+import tokenize
+from collections.abc import Callable, Mapping
+from typing import IO, Any
+
+__all__ = ["ConfigError", "load", "parse"]
+
+Source = str | os.PathLike[str] | IO[str] | IO[bytes]
+
+# Integers bigger than this are refused, so `9 ** 9 ** 9` fails fast instead of hanging.
+_MAX_INT_BITS = 10_000
+_MAX_SHOWN_VALUE = 80
+
+_BINARY_OPS: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
+    ast.Pow: operator.pow,
+}
+_UNARY_OPS: dict[type[ast.unaryop], Callable[[Any], Any]] = {
+    ast.UAdd: operator.pos,
+    ast.USub: operator.neg,
+}
+_CONSTANT_TYPES = (str, bytes, int, float, complex, bool, type(None))
+
+
+class ConfigError(ValueError):
+    """A config file (or one value in it) could not be parsed; the message says where."""
+
+
+class _Rejected(Exception):
+    """Internal: why a value is not an accepted literal (becomes part of a ConfigError)."""
+
+
+def parse(source: Source, *, filename: str | None = None) -> dict[str, dict[str, Any]]:
+    """Parse an INI config file whose values are Python literals.
+
+    ``%(name)s`` is not interpolated: it stays in the string as written.
+
+    Args:
+        source: a path, or an open text or binary (UTF-8) file object.
+        filename: the name to use in error messages; defaults to the path, the file
+            object's ``name``, or ``<stream>``.
+
+    Returns:
+        ``{section: {key: value}}`` in file order, keys with their case kept.
+
+    Raises:
+        ConfigError: bad syntax, duplicate section or key, a key before any section
+            header, text that is not UTF-8, or a value that is not an accepted literal.
+        OSError: ``source`` is a path that cannot be read.
+    """
+    if isinstance(source, str | os.PathLike):
+        name = filename or os.fspath(source)
+        with open(source, "rb") as fp:
+            data: str | bytes = fp.read()
+    else:
+        stream_name = getattr(source, "name", None)
+        name = filename or (stream_name if isinstance(stream_name, str) else "<stream>")
+        data = source.read()
+    if isinstance(data, bytes):
+        try:
+            # utf-8-sig: a BOM written by some editors must not hide the first header.
+            data = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ConfigError(
+                f"{name}: not valid UTF-8 ({exc.reason} at byte {exc.start})"
+            ) from None
+    parser = _read_ini(data, name)
+    result: dict[str, dict[str, Any]] = {}
+    for section in parser.sections():
+        # COMPAT: like CherryPy, [DEFAULT] keys appear in every section, not on their own.
+        result[section] = {
+            key: _value(raw, name, section, key) for key, raw in parser.items(section)
+        }
+    return result
+
+
+def load(source: Source | Mapping[str, Any]) -> dict[str, Any]:
+    """Return config as a dict, parsing ``source`` first unless it is already a mapping.
+
+    Args:
+        source: a mapping (copied shallowly), a path or an open file (see :func:`parse`).
+
+    Returns:
+        A new dict the caller may modify.
+
+    Raises:
+        ConfigError: see :func:`parse`.
+        OSError: ``source`` is a path that cannot be read.
+    """
+    if isinstance(source, Mapping):
+        return dict(source)
+    return dict(parse(source))
+
+
+def _read_ini(text: str, name: str) -> configparser.ConfigParser:
+    # COMPAT: CherryPy interpolates %(key)s; we do not (interpolation=None) because
+    # literal percent signs in strings (log formats, error pages) are far more common.
+    # Inline comments are handled in _strip_semicolon_comment() and by the Python
+    # tokenizer, since configparser's own handling would cut "a # b" inside quotes.
+    parser = configparser.ConfigParser(interpolation=None, strict=True)
+    parser.optionxform = str  # type: ignore[assignment, method-assign]
+    try:
+        parser.read_string(text, source=name)
+    except configparser.MissingSectionHeaderError as exc:
+        raise ConfigError(
+            f"{name} line {exc.lineno}: {exc.line.strip()!r} comes before any [section] header"
+        ) from None
+    except configparser.DuplicateSectionError as exc:
+        raise ConfigError(f"{name} line {exc.lineno}: duplicate section [{exc.section}]") from None
+    except configparser.DuplicateOptionError as exc:
+        raise ConfigError(
+            f"{name} line {exc.lineno}: duplicate key {exc.option!r} in section [{exc.section}]"
+        ) from None
+    except configparser.ParsingError as exc:
+        # The error's own copy of the line is repr()-ed differently across Python
+        # versions, so quote the line from the text instead.
+        lineno = exc.errors[0][0]
+        line = text.splitlines()[lineno - 1].strip()
+        raise ConfigError(f"{name} line {lineno}: cannot parse {line!r}") from None
+    return parser
+
+
+def _value(raw: str, name: str, section: str, key: str) -> Any:
+    """Evaluate one raw value, turning any failure into a ConfigError that says where."""
+    source = _strip_semicolon_comment(raw)
+    try:
+        if not _has_code(source):
+            # COMPAT: CherryPy returns an empty value as the empty string.
+            return ""
+        tree = ast.parse(source.strip(), mode="eval")
+        return _evaluate(tree.body)
+    except (SyntaxError, tokenize.TokenError):
+        reason = "not a Python literal"
+    except _Rejected as exc:
+        reason = str(exc)
+    except (ArithmeticError, TypeError, ValueError) as exc:
+        reason = str(exc) or type(exc).__name__
+    except (RecursionError, MemoryError):
+        reason = "nested too deeply"
+    shown = raw.strip()
+    if len(shown) > _MAX_SHOWN_VALUE:
+        shown = shown[: _MAX_SHOWN_VALUE - 3] + "..."
+    raise ConfigError(f"{name} [{section}] {key}: invalid value {shown!r} ({reason})")
+
+
+def _strip_semicolon_comment(raw: str) -> str:
+    """Drop ``; comment`` tails, leaving ``;`` inside strings and ``#`` comments alone.
+
+    ``#`` comments need no work: the Python parser already ignores them.  The tokenizer
+    is restarted after each cut so that a comment like ``; don't`` never gets tokenized.
+    """
+    lines = raw.split("\n")
+    while True:
+        try:
+            for tok in tokenize.generate_tokens(io.StringIO("\n".join(lines)).readline):
+                if tok.type == tokenize.OP and tok.string == ";":
+                    row, col = tok.start
+                    lines[row - 1] = lines[row - 1][:col]
+                    break
+            else:
+                return "\n".join(lines)
+        except (SyntaxError, tokenize.TokenError):
+            return "\n".join(lines)  # ast.parse() will report it as a malformed value
+
+
+def _has_code(source: str) -> bool:
+    skipped = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.ENDMARKER}
+    tokens = tokenize.generate_tokens(io.StringIO(source).readline)
+    return any(tok.type not in skipped for tok in tokens)
+
+
+def _evaluate(node: ast.expr) -> Any:
+    """Evaluate an expression tree that may contain only accepted literal forms."""
+    if isinstance(node, ast.Constant):
+        if not isinstance(node.value, _CONSTANT_TYPES):
+            raise _Rejected(f"{node.value!r} is not allowed")
+        return node.value
+    if isinstance(node, ast.List | ast.Tuple | ast.Set):
+        items = []
+        for element in node.elts:
+            if isinstance(element, ast.Starred):
+                raise _Rejected("* unpacking is not allowed")
+            items.append(_evaluate(element))
+        if isinstance(node, ast.List):
+            return items
+        return tuple(items) if isinstance(node, ast.Tuple) else set(items)
+    if isinstance(node, ast.Dict):
+        if any(key is None for key in node.keys):
+            raise _Rejected("** unpacking is not allowed")
+        return {
+            _evaluate(key): _evaluate(value)
+            for key, value in zip(node.keys, node.values, strict=True)
+            if key is not None
+        }
+    if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY_OPS:
+        return _UNARY_OPS[type(node.op)](_number(_evaluate(node.operand)))
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY_OPS:
+        return _binary(node.op, _evaluate(node.left), _evaluate(node.right))
+    if isinstance(node, ast.Name):
+        raise _Rejected(f"unknown name {node.id!r}; use a quoted string")
+    if isinstance(node, ast.Attribute):
+        raise _Rejected("attribute access is not allowed")
+    if isinstance(node, ast.Call):
+        raise _Rejected("function calls are not allowed")
+    raise _Rejected(f"{type(node).__name__} is not an accepted literal form")
+
+
+def _binary(op: ast.operator, left: Any, right: Any) -> Any:
+    """Apply an arithmetic operator to numbers, or + to two strings or two bytes."""
+    if isinstance(op, ast.Add) and type(left) is type(right) and isinstance(left, str | bytes):
+        return left + right
+    left, right = _number(left), _number(right)
+    if (
+        isinstance(op, ast.Pow)
+        and isinstance(left, int)
+        and isinstance(right, int)
+        and abs(left) > 1
+        and left.bit_length() * right > _MAX_INT_BITS
+    ):
+        raise _Rejected("exponent too large")
+    result = _BINARY_OPS[type(op)](left, right)
+    if isinstance(result, int) and result.bit_length() > _MAX_INT_BITS:
+        raise _Rejected("number too large")
+    return result
+
+
+def _number(value: Any) -> int | float | complex:
+    # bool is an int subclass, but `True + 1` in a config file is surely a mistake.
+    if isinstance(value, bool) or not isinstance(value, int | float | complex):
+        raise _Rejected(f"arithmetic needs numbers, got {type(value).__name__}")
+    return value

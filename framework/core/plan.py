@@ -1,0 +1,186 @@
+"""Request plans: everything about a path that can be computed once.
+
+For each (application, path, method) the first request builds a :class:`Plan`: the
+dispatch result, the merged config, the hooks of every tool switched on, the
+``request.*``/``response.*`` settings, error pages and the (possibly wrapped) page
+handler. Later requests for the same path reuse it, so the per-request work is
+parsing the request and running the hooks, never walking the tree or merging
+dicts again.
+
+# PERF: plans are cached per application in a bounded dict, invalidated whenever
+any config changes (see :func:`framework.core.config.generation`). Paths that a
+custom ``_cp_dispatch`` resolved are never cached: that code may answer
+differently each time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from framework.context import serving
+from framework.dispatch import Found, check_call
+from framework.errors import HTTPError, NotFound
+from framework.hooks import HookMap
+
+if TYPE_CHECKING:
+    from framework.core.tools import Tool
+
+__all__ = ["Plan"]
+
+HandlerFactory = Callable[[Callable[..., Any], dict[str, Any]], Callable[..., Any]]
+
+
+class Plan:
+    """The cached, request-independent part of serving one path.
+
+    A plan is also the default ``request.handler``: calling it calls the page
+    handler with the path's positional arguments and the request's parameters.
+    """
+
+    __slots__ = (
+        "_wrappers",
+        "allow",
+        "body_attrs",
+        "config",
+        "dynamic_tools",
+        "error",
+        "error_page",
+        "error_response",
+        "handler",
+        "hooks",
+        "is_index",
+        "params",
+        "path_info",
+        "raw_handler",
+        "request_attrs",
+        "response_attrs",
+        "response_headers",
+        "toolmaps",
+        "vpath",
+    )
+
+    def __init__(self, found: Found, path_info: str) -> None:
+        self.path_info = path_info
+        self.raw_handler = found.handler
+        self.handler: Callable[..., Any] | None = found.handler
+        self.vpath = found.vpath
+        self.is_index = found.is_index
+        self.params = found.params
+        self.config = found.config
+        self.allow = found.allow
+        self.error = found.error
+        self.hooks = HookMap()
+        self.request_attrs: list[tuple[str, Any]] = []
+        self.body_attrs: list[tuple[str, Any]] = []
+        self.response_attrs: list[tuple[str, Any]] = []
+        self.response_headers: list[tuple[str, Any]] = []
+        if found.allow is not None:
+            self.response_headers.append(("Allow", found.allow))
+        self.error_page: dict[str, Any] = {}
+        self.error_response: Callable[[], None] | None = None
+        self.dynamic_tools: list[Tool] = []
+        self.toolmaps: dict[str, dict[str, dict[str, Any]]] = {}
+        self._wrappers: list[tuple[int, HandlerFactory, dict[str, Any]]] = []
+        self._apply_config()
+
+    # -- building -----------------------------------------------------------------
+    def _apply_config(self) -> None:
+        from framework.core.tools import HandlerWrapperTool
+        from framework.core.tools import tools as toolbox
+
+        toolmap: dict[str, dict[str, Any]] = {}
+        for key, value in self.config.items():
+            namespace, _, rest = key.partition(".")
+            if not rest:
+                continue
+            if namespace == "tools":
+                name, _, arg = rest.partition(".")
+                toolmap.setdefault(name, {})[arg] = value
+            elif namespace == "request":
+                if rest.startswith("body."):
+                    self.body_attrs.append((rest[5:], value))
+                else:
+                    self.request_attrs.append((rest, value))
+            elif namespace == "response":
+                if rest.startswith("headers."):
+                    self.response_headers.append((rest[8:], value))
+                else:
+                    self.response_attrs.append((rest, value))
+            elif namespace == "hooks":
+                callbacks = value if isinstance(value, list | tuple) else [value]
+                for callback in callbacks:
+                    self.hooks.attach(rest, callback)
+            elif namespace == "error_page":
+                self.error_page[rest] = value
+        self.toolmaps = {"tools": toolmap}
+        for name, conf in toolmap.items():
+            if not conf.get("on"):
+                continue
+            tool = toolbox.get(name)
+            if tool is None:
+                raise LookupError(
+                    f"Config switches on an unknown tool {name!r} (tools.{name}.on); "
+                    f"known tools: {', '.join(toolbox.names())}."
+                )
+            cls = type(tool)
+            base = _framework_base(cls)
+            if cls._setup is not base._setup and cls.setup_plan is base.setup_plan:
+                # COMPAT: a CherryPy-style tool that overrides _setup() runs per request.
+                self.dynamic_tools.append(tool)
+                continue
+            args = {k: v for k, v in conf.items() if k != "on"}
+            if isinstance(tool, HandlerWrapperTool) and self.handler is None:
+                continue
+            tool.setup_plan(self, args)
+        for _, factory, conf in sorted(self._wrappers, key=lambda item: item[0]):
+            assert self.handler is not None
+            self.handler = factory(self.handler, conf)
+
+    def wrap_handler(self, factory: HandlerFactory, conf: dict[str, Any], priority: int) -> None:
+        """Wrap the page handler: ``factory(inner, conf)`` returns the new handler.
+
+        Wrappers are applied in priority order, lowest first (innermost).
+        """
+        self._wrappers.append((priority, factory, conf))
+
+    # -- serving ------------------------------------------------------------------
+    @property
+    def callable(self) -> Callable[..., Any] | None:
+        """The page handler (CherryPy's ``PageHandler.callable``)."""
+        return self.raw_handler
+
+    @property
+    def args(self) -> tuple[str, ...]:
+        """Positional arguments from the path (CherryPy's ``PageHandler.args``)."""
+        return self.vpath
+
+    def __call__(self) -> Any:
+        """Call the page handler with the current request's parameters."""
+        handler = self.handler
+        if handler is None:
+            if self.error == 405:
+                raise HTTPError(405)
+            raise NotFound()
+        request = serving.request
+        assert request is not None
+        params = request.params
+        try:
+            return handler(*self.vpath, **params)
+        except TypeError:
+            assert self.raw_handler is not None
+            check_call(self.raw_handler, self.vpath, params)
+            raise
+
+    def __repr__(self) -> str:
+        name = getattr(self.raw_handler, "__qualname__", None)
+        return f"<Plan {self.path_info!r} -> {name}>"
+
+
+def _framework_base(cls: type[Tool]) -> type[Tool]:
+    from framework.core.tools import ErrorTool, HandlerTool, HandlerWrapperTool, Tool
+
+    for base in (HandlerWrapperTool, ErrorTool, HandlerTool):
+        if issubclass(cls, base):
+            return base
+    return Tool

@@ -1,0 +1,381 @@
+"""The request object and the pipeline that turns it into a response.
+
+:meth:`Request.respond` reads top to bottom like the HTTP exchange, setting
+``request.stage`` as it goes so errors and logs say where they happened::
+
+    process_headers -> get_resource -> on_start_resource -> process_query_string
+    -> before_request_body -> (body) -> before_handler -> handler
+    -> before_finalize -> finalize -> on_end_resource
+
+An :class:`~framework.errors.HTTPError` or :class:`~framework.errors.HTTPRedirect`
+raised anywhere renders itself and still runs ``before_finalize``; any other
+exception goes through ``before_error_response``, ``request.error_response`` and
+``after_error_response``. Expensive attributes (headers, cookies, body, remote
+address) are built lazily from the WSGI environ on first use.
+"""
+
+from __future__ import annotations
+
+import time
+from functools import cached_property
+from http.cookies import CookieError, SimpleCookie
+from typing import TYPE_CHECKING, Any
+
+from framework.dispatch import Dispatcher
+from framework.errors import HTTPError, HTTPRedirect, InternalRedirect, format_exc
+from framework.hooks import HookMap
+from framework.httputil import HeaderMap, Host, parse_query_string
+
+if TYPE_CHECKING:
+    from framework.body import RequestBody
+    from framework.core.plan import Plan
+    from framework.core.response import Response
+    from framework.core.tree import Application
+
+__all__ = ["Request"]
+
+_HEADER_NAMES: dict[str, str] = {}
+
+
+def _header_name(key: str) -> str:
+    # PERF: environ keys repeat across requests; title-case each one once.
+    name = _HEADER_NAMES.get(key)
+    if name is None:
+        name = key[5:].replace("_", "-").title()
+        if len(_HEADER_NAMES) < 4096:
+            _HEADER_NAMES[key] = name
+    return name
+
+
+def _default_error_response() -> None:
+    HTTPError(500).set_response()
+
+
+class Request:
+    """An HTTP request being served (``framework.request`` in handlers and tools).
+
+    Class attributes are the defaults that ``request.*`` config overrides per path.
+    """
+
+    # -- configurable defaults (request.* config) ------------------------------------
+    show_tracebacks = True
+    show_mismatched_params = True
+    throw_errors = False
+    throws: tuple[type[BaseException], ...] = (KeyboardInterrupt, SystemExit, InternalRedirect)
+    methods_with_bodies: tuple[str, ...] = ("POST", "PUT", "PATCH")
+    process_request_body = True
+    dispatch: Any = Dispatcher()
+    error_page: dict[str, Any] = {}
+    error_response: Any = staticmethod(_default_error_response)
+    login: str | None = None
+    is_index: bool | None = None
+    handler: Any = None
+    prev: Request | None = None
+    closed = False
+    stage: str | None = None
+    json: Any = None
+    plan: Plan | None = None
+
+    def __init__(
+        self,
+        environ: dict[str, Any],
+        app: Application,
+        path_info: str,
+        response: Response,
+    ) -> None:
+        self.wsgi_environ = environ
+        self.app = app
+        self.response = response
+        self.method: str = environ["REQUEST_METHOD"]
+        self.script_name: str = app.script_name
+        self.path_info = path_info
+        self.query_string: str = environ.get("QUERY_STRING", "")
+        self.scheme: str = environ.get("wsgi.url_scheme", "http")
+        self.server_protocol: str = environ.get("SERVER_PROTOCOL", "HTTP/1.0")
+        self.params: dict[str, Any] = {}
+        self.time = response.time
+        self.toolmaps: dict[str, Any] = {}
+        self._hooks: HookMap | None = None
+
+    # -- lazily built attributes ---------------------------------------------------------
+    @cached_property
+    def protocol(self) -> tuple[int, int]:
+        """The request's HTTP version as a tuple, e.g. ``(1, 1)``."""
+        proto = self.server_protocol
+        if proto.startswith("HTTP/") and len(proto) == 8 and proto[6] == ".":
+            try:
+                return int(proto[5]), int(proto[7])
+            except ValueError:
+                pass
+        return (1, 0)
+
+    @cached_property
+    def headers(self) -> HeaderMap:
+        """The request headers (case-insensitive)."""
+        headers = HeaderMap()
+        environ = self.wsgi_environ
+        for key, value in environ.items():
+            if key.startswith("HTTP_"):
+                dict.__setitem__(headers, _header_name(key), value)
+        ctype = environ.get("CONTENT_TYPE")
+        if ctype:
+            dict.__setitem__(headers, "Content-Type", ctype)
+        clen = environ.get("CONTENT_LENGTH")
+        if clen:
+            dict.__setitem__(headers, "Content-Length", clen)
+        return headers
+
+    @cached_property
+    def header_list(self) -> list[tuple[str, str]]:
+        """The request headers as ``(name, value)`` pairs."""
+        return list(self.headers.items())
+
+    @cached_property
+    def cookie(self) -> SimpleCookie:
+        """Cookies sent by the client.
+
+        Raises:
+            HTTPError: 400 if the ``Cookie`` header is malformed.
+        """
+        cookie: SimpleCookie = SimpleCookie()
+        raw = self.wsgi_environ.get("HTTP_COOKIE")
+        if raw:
+            try:
+                cookie.load(raw)
+            except CookieError as exc:
+                raise HTTPError(400, f"Malformed Cookie header: {exc}") from None
+        return cookie
+
+    @cached_property
+    def remote(self) -> Host:
+        """The client's address."""
+        environ = self.wsgi_environ
+        return Host(
+            environ.get("REMOTE_ADDR", ""),
+            _int(environ.get("REMOTE_PORT"), -1),
+            environ.get("REMOTE_HOST", ""),
+        )
+
+    @cached_property
+    def local(self) -> Host:
+        """The server's address for this connection."""
+        environ = self.wsgi_environ
+        return Host(
+            environ.get("SERVER_ADDR", ""),
+            _int(environ.get("SERVER_PORT"), 80),
+            environ.get("SERVER_NAME", ""),
+        )
+
+    @cached_property
+    def base(self) -> str:
+        """Scheme and host, e.g. ``http://example.com:8080`` (from the Host header)."""
+        environ = self.wsgi_environ
+        host = environ.get("HTTP_HOST")
+        if not host:
+            host = environ.get("SERVER_NAME", "localhost")
+            port = environ.get("SERVER_PORT", "")
+            default = "443" if self.scheme == "https" else "80"
+            if port and port != default:
+                host = f"{host}:{port}"
+        return f"{self.scheme}://{host}"
+
+    @cached_property
+    def request_line(self) -> str:
+        """The request line, e.g. ``GET /path?x=1 HTTP/1.1``."""
+        uri = self.script_name + self.path_info
+        if self.query_string:
+            uri += "?" + self.query_string
+        return f"{self.method} {uri} {self.server_protocol}"
+
+    @cached_property
+    def body(self) -> RequestBody:
+        """The request body (read and parsed on demand)."""
+        from framework.body import RequestBody
+
+        return RequestBody(self.wsgi_environ["wsgi.input"], self.headers, self.params)
+
+    @cached_property
+    def rfile(self) -> Any:
+        """The raw input stream (``wsgi.input``)."""
+        return self.wsgi_environ["wsgi.input"]
+
+    @property
+    def hooks(self) -> HookMap:
+        """The hooks of this request; attaching here affects only this request."""
+        hooks = self.__dict__.get("_own_hooks")
+        if hooks is None:
+            base = self._hooks
+            hooks = base.copy() if base is not None else HookMap()
+            self.__dict__["_own_hooks"] = self._hooks = hooks
+        return hooks
+
+    @hooks.setter
+    def hooks(self, value: HookMap) -> None:
+        self.__dict__["_own_hooks"] = self._hooks = value
+
+    @property
+    def qs(self) -> dict[str, Any]:
+        """The parsed query string (a fresh dict)."""
+        return parse_query_string(self.query_string)
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """The merged config for this request's path."""
+        conf = self.__dict__.get("_config")
+        if conf is None:
+            import framework
+
+            return dict(framework.config)
+        return conf  # type: ignore[no-any-return]
+
+    @config.setter
+    def config(self, value: dict[str, Any]) -> None:
+        self.__dict__["_config"] = value
+
+    # -- the pipeline ------------------------------------------------------------------
+    def respond(self) -> None:
+        """Run the pipeline; the response object ends up finalized.
+
+        Raises:
+            InternalRedirect: to re-run the pipeline for another path.
+        """
+        response = self.response
+        try:
+            try:
+                try:
+                    self._do_respond(response)
+                except (HTTPRedirect, HTTPError) as inst:
+                    inst.set_response()
+                    self.stage = "before_finalize (HTTPError)"
+                    hooks = self._hooks
+                    if hooks is not None:
+                        hooks.run("before_finalize")
+                    response.finalize()
+            finally:
+                self.stage = "on_end_resource"
+                hooks = self._hooks
+                if hooks is not None and hooks["on_end_resource"]:
+                    hooks.run("on_end_resource")
+        except self.throws:
+            raise
+        except Exception:
+            if self.throw_errors:
+                raise
+            self.handle_error()
+
+    def _do_respond(self, response: Response) -> None:
+        self.stage = "process_headers"
+        if self.server_protocol == "HTTP/1.1" and "HTTP_HOST" not in self.wsgi_environ:
+            raise HTTPError(400, "HTTP/1.1 requires a 'Host' request header.")
+
+        self.stage = "get_resource"
+        plan = self.app.plan_for(self.path_info, self.method, self)
+        self.plan = plan
+        self._hooks = hooks = plan.hooks
+        self.__dict__["_config"] = plan.config
+        self.handler = plan
+        self.is_index = plan.is_index
+        self.toolmaps = plan.toolmaps
+        if plan.error_page:
+            self.error_page = plan.error_page
+        if plan.error_response is not None:
+            self.error_response = plan.error_response
+        for name, value in plan.request_attrs:
+            setattr(self, name, value)
+        for name, value in plan.response_attrs:
+            setattr(response, name, value)
+        if plan.response_headers:
+            response.headers.update(plan.response_headers)
+        if plan.dynamic_tools:
+            for tool in plan.dynamic_tools:
+                tool._setup()
+            hooks = self.hooks
+
+        self.stage = "on_start_resource"
+        if hooks["on_start_resource"]:
+            hooks.run("on_start_resource")
+
+        self.stage = "process_query_string"
+        if self.query_string:
+            try:
+                self.params.update(parse_query_string(self.query_string))
+            except UnicodeDecodeError:
+                raise HTTPError(400, "The query string could not be decoded as UTF-8.") from None
+        if plan.params:
+            self.params.update(plan.params)
+
+        self.stage = "before_request_body"
+        if hooks["before_request_body"]:
+            hooks.run("before_request_body")
+        if self.process_request_body and self.method in self.methods_with_bodies:
+            self.stage = "process_body"
+            body = self.body
+            for name, value in plan.body_attrs:
+                setattr(body, name, value)
+            body.process()
+
+        self.stage = "before_handler"
+        if hooks["before_handler"]:
+            hooks.run("before_handler")
+            hooks = self._hooks or hooks
+        handler = self.handler
+        if handler:
+            self.stage = "handler"
+            response.body = handler()
+
+        self.stage = "before_finalize"
+        if hooks["before_finalize"]:
+            hooks.run("before_finalize")
+        response.finalize()
+
+    def handle_error(self) -> None:
+        """Render an unexpected exception through the error hooks and error_response."""
+        response = self.response
+        try:
+            hooks = self._hooks or HookMap()
+            hooks.run("before_error_response")
+            if self.error_response:
+                self.error_response()
+            hooks.run("after_error_response")
+            response.finalize()
+        except HTTPRedirect as inst:
+            inst.set_response()
+            response.finalize()
+
+    def close(self) -> None:
+        """Run ``on_end_request`` hooks once (after the body was sent)."""
+        if self.closed:
+            return
+        self.closed = True
+        self.stage = "on_end_request"
+        hooks = self._hooks
+        if hooks is not None and hooks["on_end_request"]:
+            hooks.run("on_end_request")
+        self.stage = "close"
+
+    def bare_error(self, exc: BaseException | None = None) -> None:
+        """Last-resort 500 when the error machinery itself failed."""
+        response = self.response
+        body = format_exc(exc).encode("utf-8") if self.show_tracebacks else b""
+        response.output_status = "500 Internal Server Error"
+        response.status = response.output_status
+        response.header_list = [
+            ("Content-Type", "text/plain;charset=utf-8"),
+            ("Content-Length", str(len(body))),
+        ]
+        response._body = [body]
+
+    def __repr__(self) -> str:
+        return f"<Request {self.method} {self.script_name}{self.path_info}>"
+
+
+def _int(value: Any, default: int) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def request_time() -> float:
+    """Return the current time (seconds since the epoch)."""
+    return time.time()

@@ -1,0 +1,158 @@
+"""The response object: status, headers, cookies and body, then finalization.
+
+Handlers return a body (str, bytes, a list or any iterable, a generator, a file, or
+``None``); the ``encode`` tool turns text into bytes; :meth:`Response.finalize`
+validates the status, sets ``Content-Length`` (collapsing the body) unless
+``response.stream`` is true, and produces the WSGI status line and header list.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator
+from http.cookies import SimpleCookie
+from typing import Any
+
+from framework.errors import HTTPError
+from framework.httputil import HeaderMap, valid_status
+
+__all__ = ["Response", "http_date"]
+
+_date_cache: tuple[int, str] = (0, "")
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def http_date(now: float | None = None) -> str:
+    """Return an RFC 7231 date for ``now`` (cached per second)."""
+    global _date_cache
+    if now is None:
+        now = time.time()
+    second = int(now)
+    if _date_cache[0] != second:
+        t = time.gmtime(second)
+        _date_cache = (
+            second,
+            f"{_DAYS[t.tm_wday]}, {t.tm_mday:02d} {_MONTHS[t.tm_mon - 1]} {t.tm_year} "
+            f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} GMT",
+        )
+    return _date_cache[1]
+
+
+def file_generator(fileobj: Any, chunk_size: int = 65536) -> Iterator[bytes]:
+    """Yield a file's content in chunks, closing it at the end."""
+    try:
+        while True:
+            chunk = fileobj.read(chunk_size)
+            if not chunk:
+                return
+            yield chunk
+    finally:
+        close = getattr(fileobj, "close", None)
+        if close is not None:
+            close()
+
+
+class Response:
+    """The response being built for the current request.
+
+    Attributes:
+        status: ``"200 OK"``-style string (an int may be assigned).
+        headers: a case-insensitive :class:`~framework.httputil.HeaderMap`.
+        cookie: a :class:`http.cookies.SimpleCookie` sent as ``Set-Cookie``.
+        body: the body as an iterable of bytes (or text before encoding).
+        stream: if true, the body is sent as produced (no ``Content-Length``
+            unless set), and the request context stays valid while it is iterated.
+        time: when the request started (seconds since the epoch).
+        output_status / header_list: the WSGI status line and headers, set by
+            :meth:`finalize`.
+    """
+
+    timeout = 300.0
+    stream = False
+
+    def __init__(self) -> None:
+        self.status: Any = "200 OK"
+        self.time = now = time.time()
+        self.headers = headers = HeaderMap()
+        dict.__setitem__(headers, "Content-Type", "text/html")
+        dict.__setitem__(headers, "Server", "Cherry")
+        dict.__setitem__(headers, "Date", http_date(now))
+        self._body: Any = []
+        self._cookie: SimpleCookie | None = None
+        self.output_status = ""
+        self.header_list: list[tuple[str, str]] = []
+
+    @property
+    def cookie(self) -> SimpleCookie:
+        """Cookies to set on the client."""
+        if self._cookie is None:
+            self._cookie = SimpleCookie()
+        return self._cookie
+
+    @cookie.setter
+    def cookie(self, value: SimpleCookie) -> None:
+        self._cookie = value
+
+    @property
+    def body(self) -> Any:
+        """The body, normalized to an iterable (a list for fixed content)."""
+        return self._body
+
+    @body.setter
+    def body(self, value: Any) -> None:
+        if value is None:
+            self._body = []
+        elif isinstance(value, bytes | str):
+            self._body = [value]
+        elif isinstance(value, list):
+            self._body = value
+        elif hasattr(value, "read"):
+            self._body = file_generator(value)
+        elif isinstance(value, Iterable):
+            self._body = value
+        else:
+            self._body = [str(value)]
+
+    def collapse_body(self) -> bytes:
+        """Join the body into one bytes value (and keep it as the body)."""
+        parts = []
+        for chunk in self._body:
+            parts.append(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
+        content = b"".join(parts)
+        self._body = [content]
+        return content
+
+    def finalize(self) -> None:
+        """Validate the status and compute the WSGI status line and headers.
+
+        Raises:
+            HTTPError: 500 if the status set by the application is invalid.
+        """
+        try:
+            code, reason, _ = valid_status(self.status)
+        except ValueError as exc:
+            raise HTTPError(500, str(exc)) from None
+        headers = self.headers
+        self.status = status = f"{code} {reason}"
+        self.output_status = status
+        if self.stream:
+            if dict.get(headers, "Content-Length") is None:
+                dict.pop(headers, "Content-Length", None)
+        elif code < 200 or code in (204, 205, 304):
+            dict.pop(headers, "Content-Length", None)
+            self._body = []
+        elif dict.get(headers, "Content-Length") is None:
+            dict.__setitem__(headers, "Content-Length", str(len(self.collapse_body())))
+        self.header_list = header_list = headers.output()
+        if self._cookie:
+            for morsel in self._cookie.values():
+                header_list.append(("Set-Cookie", morsel.OutputString()))
+
+    def iter_body(self) -> Iterator[bytes]:
+        """Yield the body as bytes (text chunks are encoded as UTF-8)."""
+        for chunk in self._body:
+            yield chunk.encode("utf-8") if isinstance(chunk, str) else chunk
+
+    def __repr__(self) -> str:
+        return f"<Response {self.status}>"

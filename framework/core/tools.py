@@ -1,0 +1,274 @@
+"""Tools: named, configurable bundles of hooks, and the default toolbox.
+
+A :class:`Tool` wraps a callable and the hook point it runs at. It can be switched
+on for a path three ways, which all end up as ``tools.<name>.*`` keys in the merged
+config: in config (``tools.gzip.on = True``, arguments as ``tools.gzip.level``), as a
+decorator (``@tools.gzip(level=6)``) or in ``_cp_config``.
+
+# PERF: tools are set up once per (application, path) when the request plan is
+built (:meth:`Tool.setup_plan`), not per request. A CherryPy-style subclass that
+overrides ``_setup()`` still works: it is called per request, as CherryPy does.
+
+The default toolbox is the table at the bottom of this module: one line per tool,
+naming its hook point and priority.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from framework.context import serving
+
+if TYPE_CHECKING:
+    from framework.core.plan import Plan
+
+__all__ = ["ErrorTool", "HandlerTool", "HandlerWrapperTool", "Tool", "Toolbox", "tools"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Tool:
+    """A callable attached to a hook point when switched on by config.
+
+    Args:
+        point: the hook point (``before_handler``, ``before_finalize``...).
+        callable: the function to run; config arguments become its keywords.
+        name: the tool's name in the toolbox (set on assignment to a toolbox).
+        priority: order at the hook point (lower first; default 50).
+    """
+
+    namespace = "tools"
+
+    def __init__(
+        self,
+        point: str,
+        callable: Callable[..., Any],
+        name: str | None = None,
+        priority: int = 50,
+    ) -> None:
+        self._point = point
+        self.callable = callable
+        self._name = name or ""
+        self._priority = priority
+        self.__doc__ = getattr(callable, "__doc__", None)
+
+    @property
+    def on(self) -> bool:
+        """Tools are switched on by config, never by attribute."""
+        raise AttributeError(
+            f"Use config to switch a tool on: 'tools.{self._name}.on': True, "
+            f"or the decorator @tools.{self._name}()."
+        )
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Callable[[F], F]:
+        """Return a decorator that switches this tool on for a handler or class.
+
+        Raises:
+            TypeError: if positional arguments are given.
+        """
+        if args:
+            raise TypeError(
+                f"The {self._name!r} tool does not accept positional arguments; "
+                "use keyword arguments."
+            )
+        prefix = f"{self.namespace}.{self._name}."
+
+        def decorator(target: F) -> F:
+            conf = vars(target).get("_cp_config") if hasattr(target, "__dict__") else None
+            if conf is None:
+                conf = dict(getattr(target, "_cp_config", None) or {})
+                target._cp_config = conf  # type: ignore[attr-defined]
+            conf[prefix + "on"] = True
+            for key, value in kwargs.items():
+                conf[prefix + key] = value
+            return target
+
+        return decorator
+
+    def _priority_for(self, conf: dict[str, Any]) -> int:
+        priority = conf.pop("priority", None)
+        if priority is None:
+            priority = getattr(self.callable, "priority", self._priority)
+        return int(priority)
+
+    def setup_plan(self, plan: Plan, conf: dict[str, Any]) -> None:
+        """Attach this tool to a request plan with its config arguments."""
+        priority = self._priority_for(conf)
+        plan.hooks.attach(self._point, self.callable, priority=priority, **conf)
+
+    # -- CherryPy API, for tools written against CherryPy ------------------------
+    def _merged_args(self, d: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Return this tool's config arguments for the current request."""
+        request = serving.request
+        args = dict(d or {})
+        if request is not None:
+            args.update(request.toolmaps.get(self.namespace, {}).get(self._name, {}))
+        args.pop("on", None)
+        return args
+
+    def _setup(self) -> None:
+        """Attach to the current request (CherryPy's per-request setup)."""
+        request = serving.request
+        assert request is not None
+        conf = self._merged_args()
+        priority = self._priority_for(conf)
+        request.hooks.attach(self._point, self.callable, priority=priority, **conf)
+
+
+class HandlerTool(Tool):
+    """A tool that may answer the request itself.
+
+    When its callable returns true, the page handler is skipped
+    (``request.handler = None``). :meth:`handler` turns the tool into a page handler.
+    """
+
+    def __init__(self, callable: Callable[..., Any], name: str | None = None) -> None:
+        super().__init__("before_handler", callable, name)
+
+    def handler(self, *args: Any, **kwargs: Any) -> Callable[..., Any]:
+        """Return an exposed page handler that runs this tool and 404s if it declines."""
+
+        def handle_func(*a: Any, **kw: Any) -> Any:
+            handled = self.callable(*args, **self._merged_args(kwargs))
+            if not handled:
+                from framework.errors import NotFound
+
+                raise NotFound()
+            response = serving.response
+            assert response is not None
+            return response.body
+
+        handle_func.exposed = True  # type: ignore[attr-defined]
+        return handle_func
+
+    def _wrapper(self, **kwargs: Any) -> None:
+        if self.callable(**kwargs):
+            request = serving.request
+            assert request is not None
+            request.handler = None
+
+    def setup_plan(self, plan: Plan, conf: dict[str, Any]) -> None:
+        """Attach the short-circuiting wrapper at ``before_handler``."""
+        priority = self._priority_for(conf)
+        plan.hooks.attach(self._point, self._wrapper, priority=priority, **conf)
+
+    def _setup(self) -> None:
+        request = serving.request
+        assert request is not None
+        conf = self._merged_args()
+        priority = self._priority_for(conf)
+        request.hooks.attach(self._point, self._wrapper, priority=priority, **conf)
+
+
+class HandlerWrapperTool(Tool):
+    """A tool that wraps the page handler once, when the plan is built.
+
+    ``newhandler(inner, *args, **kwargs)`` receives the inner handler and the call's
+    arguments; config arguments are passed as ``conf=`` to ``callable``, which must
+    return the wrapping function (see :mod:`framework.lib.jsontools`).
+    """
+
+    def __init__(
+        self, callable: Callable[..., Any], name: str | None = None, priority: int = 50
+    ) -> None:
+        super().__init__("before_handler", callable, name, priority)
+
+    def setup_plan(self, plan: Plan, conf: dict[str, Any]) -> None:
+        """Wrap ``plan.handler`` with this tool's wrapper."""
+        priority = self._priority_for(conf)
+        plan.wrap_handler(self.callable, conf, priority)
+
+    def _setup(self) -> None:
+        request = serving.request
+        assert request is not None
+        inner = request.handler
+        if inner is None:
+            return
+        wrapper = self.callable(inner, self._merged_args())
+        request.handler = lambda: wrapper()
+
+
+class ErrorTool(Tool):
+    """A tool that replaces ``request.error_response`` (how errors are rendered)."""
+
+    def __init__(self, callable: Callable[..., Any], name: str | None = None) -> None:
+        super().__init__("before_error_response", callable, name)
+
+    def setup_plan(self, plan: Plan, conf: dict[str, Any]) -> None:
+        """Make the plan's error response call this tool."""
+        conf.pop("priority", None)
+        callback = self.callable
+
+        def error_response() -> None:
+            callback(**conf)
+
+        plan.error_response = error_response
+
+    def _setup(self) -> None:
+        request = serving.request
+        assert request is not None
+        conf = self._merged_args()
+        callback = self.callable
+        request.error_response = lambda: callback(**conf)
+
+
+class Toolbox:
+    """A namespace of tools; assigning a tool names it (``tools.mine = Tool(...)``)."""
+
+    def __init__(self, namespace: str = "tools") -> None:
+        object.__setattr__(self, "namespace", namespace)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, Tool):
+            if value._name == "":
+                value._name = name
+            value.namespace = self.namespace
+        object.__setattr__(self, name, value)
+
+    def __getattr__(self, name: str) -> Any:
+        raise AttributeError(
+            f"No tool named {name!r} in the {self.namespace!r} toolbox. Register one with "
+            f"{self.namespace}.{name} = Tool('before_handler', func)."
+        )
+
+    def get(self, name: str) -> Tool | None:
+        """Return the tool called ``name`` or ``None``."""
+        value = vars(self).get(name)
+        return value if isinstance(value, Tool) else None
+
+    def names(self) -> list[str]:
+        """Return the registered tool names."""
+        return sorted(name for name, value in vars(self).items() if isinstance(value, Tool))
+
+    def register(
+        self, point: str, **kwargs: Any
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Decorate a function to register it as a tool named after the function."""
+
+        def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
+            setattr(self, kwargs.get("name", func.__name__), Tool(point, func, **kwargs))
+            return func
+
+        return decorator
+
+
+def _build_default_toolbox() -> Toolbox:
+    from framework.lib import cptools, encoding, jsontools, params
+
+    box = Toolbox("tools")
+    # name                  tool (hook point, callable, priority)
+    box.encode = Tool("before_finalize", encoding.encode, priority=70)
+    box.trailing_slash = cptools.TrailingSlashTool()
+    box.response_headers = Tool("on_start_resource", cptools.response_headers)
+    box.allow = Tool("on_start_resource", cptools.allow)
+    box.log_tracebacks = Tool("before_error_response", cptools.log_traceback)
+    box.log_headers = Tool("before_error_response", cptools.log_request_headers)
+    box.json_in = Tool("before_request_body", jsontools.json_in, priority=30)
+    box.json_out = HandlerWrapperTool(jsontools.json_out_wrapper, priority=30)
+    box.params = HandlerWrapperTool(params.convert_wrapper, priority=15)
+    box.expires = Tool("before_finalize", cptools.expires)
+    return box
+
+
+tools = _build_default_toolbox()

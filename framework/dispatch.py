@@ -1,0 +1,372 @@
+"""Dispatchers: map a request path to a page handler and its merged config.
+
+:class:`Dispatcher` walks the application's object tree one path segment at a time
+(``.`` in a segment becomes ``_``), honouring ``index``, ``default``,
+``_cp_dispatch`` and ``@popargs``; segments left over become positional arguments.
+:class:`MethodDispatcher` does the same walk but picks the handler by HTTP method
+(``GET``, ``POST``... attributes of an exposed resource), answering 405 with an
+``Allow`` header otherwise. Both return a :class:`Found` record, which the
+application caches per path so the walk runs once per distinct URL.
+
+When a call does not match the handler's signature, :func:`check_call` decides
+between 404 (path or query string mismatch) and 400 (body mismatch), as CherryPy does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from framework.context import serving
+from framework.errors import HTTPError, NotFound
+from framework.helpers import resolve_popargs_target
+
+if TYPE_CHECKING:
+    from framework.core.tree import Application
+
+__all__ = [
+    "Dispatcher",
+    "Found",
+    "LateParamPageHandler",
+    "MethodDispatcher",
+    "PageHandler",
+    "check_call",
+]
+
+_TRANSLATE = str.maketrans(".", "_")
+
+
+class Found:
+    """What a dispatcher found for one path.
+
+    Attributes:
+        handler: the callable to run, or ``None`` when nothing matched.
+        vpath: path segments left over, passed as positional arguments.
+        config: the merged config for the path (global, app sections, ``_cp_config``).
+        is_index: True for an ``index`` handler, False otherwise, None if not found.
+        params: parameters taken from the path by ``@popargs``.
+        cacheable: False when a custom ``_cp_dispatch`` took part (it may change).
+        allow: for :class:`MethodDispatcher`, the methods the resource answers.
+        error: an exception to raise instead of calling a handler (404/405).
+    """
+
+    __slots__ = ("allow", "cacheable", "config", "error", "handler", "is_index", "params", "vpath")
+
+    def __init__(
+        self,
+        handler: Callable[..., Any] | None,
+        vpath: tuple[str, ...] = (),
+        config: dict[str, Any] | None = None,
+        is_index: bool | None = None,
+        params: dict[str, str] | None = None,
+        cacheable: bool = True,
+        allow: str | None = None,
+        error: int = 0,
+    ) -> None:
+        self.handler = handler
+        self.vpath = vpath
+        self.config = config if config is not None else {}
+        self.is_index = is_index
+        self.params = params if params is not None else {}
+        self.cacheable = cacheable
+        self.allow = allow
+        self.error = error
+
+
+class _Step:
+    __slots__ = ("conf", "name", "node", "segleft")
+
+    def __init__(self, name: str, node: Any, conf: dict[str, Any], segleft: int) -> None:
+        self.name = name
+        self.node = node
+        self.conf = conf
+        self.segleft = segleft
+
+
+class Dispatcher:
+    """The default object-tree dispatcher (CherryPy's ``Dispatcher``).
+
+    Args:
+        dispatch_method_name: the name of the custom-dispatch hook on nodes.
+        translate: a ``str.translate`` table applied to each segment.
+    """
+
+    def __init__(
+        self,
+        dispatch_method_name: str | None = None,
+        translate: dict[int, int | str | None] | None = None,
+    ) -> None:
+        self.dispatch_method_name = dispatch_method_name or "_cp_dispatch"
+        self.translate = translate if translate is not None else _TRANSLATE
+
+    def __call__(self, path_info: str) -> None:
+        """Set ``request.handler`` and ``request.config`` for ``path_info``."""
+        request = serving.request
+        assert request is not None
+        found = self.find(request.app, path_info, request.method)
+        request.config = found.config
+        request.is_index = found.is_index
+        request.params.update(found.params)
+        request.handler = make_handler(found)
+
+    def find(self, app: Application, path_info: str, method: str) -> Found:
+        """Walk the object tree for ``path_info`` and merge config along the way."""
+        trail, fullpath, cacheable, params = self._walk(app, path_info)
+        return self._choose(app, trail, fullpath, path_info, cacheable, params)
+
+    def _walk(
+        self, app: Application, path: str
+    ) -> tuple[list[_Step], list[str], bool, dict[str, str]]:
+        config = app.config
+        root = app.root
+        fullpath = [seg for seg in path.strip("/").split("/") if seg]
+        fullpath.append("index")
+        fullpath_len = len(fullpath)
+        nodeconf: dict[str, Any] = {}
+        root_conf = getattr(root, "_cp_config", None)
+        if root_conf:
+            nodeconf.update(root_conf)
+        if "/" in config:
+            nodeconf.update(config["/"])
+        trail = [_Step("root", root, nodeconf, fullpath_len)]
+        cacheable = True
+        params: dict[str, str] = {}
+        node = root
+        names = fullpath[:]
+        dispatch_name = self.dispatch_method_name
+        while names:
+            name = names[0]
+            objname = name.translate(self.translate)
+            nodeconf = {}
+            pre_len = len(names)
+            # Dunder names are never published (they would expose Python internals).
+            subnode = None if objname.startswith("__") else getattr(node, objname, None)
+            if subnode is None:
+                custom = getattr(node, dispatch_name, None) if node is not None else None
+                if (
+                    custom is not None
+                    and callable(custom)
+                    and not getattr(custom, "exposed", False)
+                    and pre_len > 1
+                ):
+                    index_name = names.pop()
+                    popargs = getattr(custom, "_popargs", None)
+                    if popargs is not None:
+                        for argname in popargs[0]:
+                            if not names:
+                                break
+                            params[argname] = names.pop(0)
+                        subnode = resolve_popargs_target(node, custom, params, names)
+                    else:
+                        cacheable = False
+                        subnode = custom(vpath=names)
+                    names.append(index_name)
+                else:
+                    names.pop(0)
+            else:
+                names.pop(0)
+            segleft = len(names)
+            if segleft > pre_len:
+                raise RuntimeError(
+                    f"A vpath segment was added while processing {name!r} in {fullpath!r}: "
+                    "custom dispatchers may only remove segments."
+                )
+            if segleft == pre_len:
+                # The custom dispatcher used the segment without popping it.
+                names.pop(0)
+                segleft -= 1
+            node = subnode
+            if node is not None:
+                node_conf = getattr(node, "_cp_config", None)
+                if node_conf:
+                    nodeconf.update(node_conf)
+            existing_len = fullpath_len - pre_len
+            curpath = "/" + "/".join(fullpath[:existing_len]) if existing_len else ""
+            for seg in fullpath[existing_len : fullpath_len - segleft]:
+                curpath += "/" + seg
+                section = config.get(curpath)
+                if section:
+                    nodeconf.update(section)
+            trail.append(_Step(name, node, nodeconf, segleft))
+        return trail, fullpath, cacheable, params
+
+    def _choose(
+        self,
+        app: Application,
+        trail: list[_Step],
+        fullpath: list[str],
+        path: str,
+        cacheable: bool,
+        params: dict[str, str],
+    ) -> Found:
+        fullpath_len = len(fullpath)
+        last = len(trail) - 1
+        for i in range(last, -1, -1):
+            step = trail[i]
+            candidate = step.node
+            if candidate is None:
+                continue
+            default = getattr(candidate, "default", None)
+            if default is not None and getattr(default, "exposed", False):
+                steps = [
+                    *trail[: i + 1],
+                    _Step("default", default, _conf_of(default), step.segleft),
+                ]
+                vpath = tuple(fullpath[fullpath_len - step.segleft : -1])
+                return Found(
+                    default, vpath, _merge(app, steps), path.endswith("/"), params, cacheable
+                )
+            if getattr(candidate, "exposed", False) and callable(candidate):
+                vpath = tuple(fullpath[fullpath_len - step.segleft : -1])
+                return Found(candidate, vpath, _merge(app, trail), i == last, params, cacheable)
+        return Found(None, (), _merge(app, trail), None, params, cacheable, error=404)
+
+
+def _conf_of(obj: Any) -> dict[str, Any]:
+    conf = getattr(obj, "_cp_config", None)
+    return dict(conf) if conf else {}
+
+
+def _merge(app: Application, trail: list[_Step]) -> dict[str, Any]:
+    import framework
+
+    merged = dict(framework.config)
+    for step in trail:
+        merged.update(step.conf)
+    return merged
+
+
+class MethodDispatcher(Dispatcher):
+    """Dispatch to the method of an exposed resource named after the HTTP verb.
+
+    ``GET`` on ``/items`` calls ``root.items.GET()``; ``HEAD`` falls back to ``GET``;
+    a verb the resource lacks gives 405 with an ``Allow`` header.
+    """
+
+    def find(self, app: Application, path_info: str, method: str) -> Found:
+        """Find the resource for the path, then its handler for ``method``."""
+        found = super().find(app, path_info, method)
+        resource = found.handler
+        if resource is None:
+            return found
+        avail = sorted({name for name in dir(resource) if name.isupper()})
+        if "GET" in avail and "HEAD" not in avail:
+            avail = sorted([*avail, "HEAD"])
+        found.allow = ", ".join(avail)
+        meth = method.upper()
+        func = getattr(resource, meth, None) if meth.isupper() and meth.isalpha() else None
+        if func is None and meth == "HEAD":
+            func = getattr(resource, "GET", None)
+        if func is None:
+            found.handler = None
+            found.error = 405
+            return found
+        func_conf = getattr(func, "_cp_config", None)
+        if func_conf:
+            found.config = {**found.config, **func_conf}
+        found.handler = func
+        found.vpath = tuple(seg.replace("%2F", "/") for seg in found.vpath)
+        return found
+
+
+class PageHandler:
+    """A handler bound to its positional and keyword arguments (CherryPy API)."""
+
+    def __init__(self, callable: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        self.callable = callable
+        self.args = args
+        self.kwargs = kwargs
+
+    def __call__(self) -> Any:
+        return call_handler(self.callable, self.args, self.kwargs)
+
+
+class LateParamPageHandler(PageHandler):
+    """A page handler that reads ``request.params`` when called, not when built."""
+
+    def __call__(self) -> Any:
+        request = serving.request
+        assert request is not None
+        kwargs = {**request.params, **self.kwargs}
+        return call_handler(self.callable, self.args, kwargs)
+
+
+def make_handler(found: Found) -> Callable[[], Any] | None:
+    """Return a zero-argument callable for ``found`` (raises its error if any)."""
+    if found.error == 404:
+        return _raiser(NotFound())
+    if found.error == 405:
+        return _raiser(HTTPError(405))
+    assert found.handler is not None
+    return LateParamPageHandler(found.handler, *found.vpath)
+
+
+def _raiser(exc: BaseException) -> Callable[[], Any]:
+    def raise_it() -> Any:
+        raise exc
+
+    return raise_it
+
+
+def call_handler(func: Callable[..., Any], args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Any:
+    """Call ``func``; turn a signature mismatch into the right 404/400."""
+    try:
+        return func(*args, **kwargs)
+    except TypeError:
+        check_call(func, args, kwargs)
+        raise
+
+
+def check_call(func: Callable[..., Any], args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> None:
+    """Raise 404/400 if ``args``/``kwargs`` cannot bind to ``func``'s signature.
+
+    Missing parameters, surplus path segments and unexpected query-string
+    parameters are 404 (the URL names nothing); unexpected or repeated body
+    parameters are 400 (the request is malformed). Does nothing when the call
+    matches, so a ``TypeError`` raised inside the handler propagates as a 500.
+    """
+    import inspect
+
+    try:
+        sig = inspect.signature(func)
+    except (TypeError, ValueError):
+        return
+    request = serving.request
+    show = bool(getattr(request, "show_mismatched_params", True))
+    body_params = set()
+    if request is not None and request.body is not None:
+        body_params = set(request.body.params)
+    positional = [
+        p for p in sig.parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
+    has_varargs = any(p.kind is p.VAR_POSITIONAL for p in sig.parameters.values())
+    has_varkw = any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values())
+    keyword_only = [p for p in sig.parameters.values() if p.kind is p.KEYWORD_ONLY]
+
+    bound_positional = positional[: len(args)]
+    multiple = [p.name for p in bound_positional if p.name in kwargs]
+    missing = [
+        p.name for p in positional[len(args) :] if p.default is p.empty and p.name not in kwargs
+    ]
+    missing += [p.name for p in keyword_only if p.default is p.empty and p.name not in kwargs]
+    if missing:
+        raise HTTPError(404, f"Missing parameters: {','.join(missing)}" if show else None)
+    if not has_varargs and len(args) > len(positional):
+        raise HTTPError(404, "Too many positional parameters" if show else None)
+    if multiple:
+        qs_params = set(kwargs) - body_params
+        status = 404 if qs_params.intersection(multiple) else 400
+        raise HTTPError(
+            status, f"Multiple values for parameters: {','.join(multiple)}" if show else None
+        )
+    if not has_varkw:
+        accepted = {p.name for p in positional} | {p.name for p in keyword_only}
+        extra = set(kwargs) - accepted
+        if extra:
+            extra_qs = sorted(extra - body_params)
+            if extra_qs:
+                message = f"Unexpected query string parameters: {', '.join(extra_qs)}"
+                raise HTTPError(404, message if show else None)
+            extra_body = sorted(extra & body_params)
+            message = f"Unexpected body parameters: {', '.join(extra_body)}"
+            raise HTTPError(400, message if show else None)

@@ -1,0 +1,323 @@
+"""Exceptions that are also responses: HTTP errors, redirects and internal redirects.
+
+Raise one from a handler or a tool and the request pipeline turns it into the
+response: :class:`HTTPError` renders an error page (the default template, a file
+named by ``error_page.<code>`` config, or a callable), :class:`HTTPRedirect` sets a
+3xx status with an absolute ``Location``, and :class:`InternalRedirect` re-runs the
+pipeline for another path without a round trip to the client.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from framework import __version__
+from framework.context import serving
+from framework.httputil import valid_status
+
+__all__ = [
+    "HTTPError",
+    "HTTPRedirect",
+    "InternalRedirect",
+    "NotFound",
+    "TimeoutError",
+    "format_exc",
+    "get_error_page",
+]
+
+
+class TimeoutError(Exception):
+    """Raised when a response took longer than ``response.timeout``."""
+
+
+class InternalRedirect(Exception):
+    """Re-run the request pipeline for another path on the same application.
+
+    Args:
+        path: the new path; relative paths are resolved against the current one.
+        query_string: the new query string; a ``?`` in ``path`` also sets it.
+    """
+
+    def __init__(self, path: str, query_string: str = "") -> None:
+        from urllib.parse import urljoin
+
+        request = serving.request
+        self.query_string = query_string
+        if "?" in path:
+            path, self.query_string = path.split("?", 1)
+        base = request.script_name + request.path_info if request is not None else "/"
+        path = urljoin(base, path)
+        if request is not None and request.script_name:
+            sn = request.script_name
+            if path.startswith(sn):
+                path = path[len(sn) :] or "/"
+        self.path = path
+        super().__init__(path, self.query_string)
+
+
+class HTTPRedirect(Exception):
+    """Send the client elsewhere with a 3xx status.
+
+    Args:
+        urls: one URL or a list of them (the first is used for ``Location``);
+            relative URLs are made absolute against the current request.
+        status: the 3xx code. Defaults to 303 for a non-GET/HEAD request over
+            HTTP/1.1, else 302.
+        encoding: how to encode non-ASCII characters in the URL.
+
+    Raises:
+        ValueError: if ``status`` is not a redirection code.
+    """
+
+    def __init__(
+        self, urls: str | Sequence[str], status: int | None = None, encoding: str = "utf-8"
+    ) -> None:
+        from urllib.parse import urljoin
+
+        request = serving.request
+        if isinstance(urls, str | bytes):
+            urls = [urls.decode() if isinstance(urls, bytes) else urls]
+        absolute: list[str] = []
+        for url in urls:
+            if request is not None:
+                url = urljoin(request.base + request.script_name + request.path_info, url)
+            absolute.append(_safe_url(url, encoding))
+        self.urls = absolute
+        if status is None:
+            if (
+                request is not None
+                and request.protocol >= (1, 1)
+                and request.method
+                not in (
+                    "GET",
+                    "HEAD",
+                )
+            ):
+                status = 303
+            else:
+                status = 302
+        status = int(status)
+        if status < 300 or status > 399:
+            raise ValueError("status must be between 300 and 399.")
+        self.code = self.status = status
+        self.encoding = encoding
+        super().__init__(absolute, status)
+
+    @property
+    def urls_and_status(self) -> tuple[list[str], int]:
+        """The redirect targets and the status code."""
+        return self.urls, self.code
+
+    def set_response(self) -> None:
+        """Write this redirect into the current response."""
+        response = _current_response()
+        status = self.code
+        response.status = status
+        response.headers.pop("Content-Length", None)
+        if status in (300, 301, 302, 303, 307, 308):
+            response.headers["Content-Type"] = "text/html;charset=utf-8"
+            response.headers["Location"] = self.urls[0]
+            links = "<br />\n".join(
+                f'This resource can be found at <a href="{_escape(u)}">{_escape(u)}</a>.'
+                for u in self.urls
+            )
+            response.body = links.encode("utf-8")
+        elif status == 304:
+            for key in ("Allow", "Content-Encoding", "Content-Language", "Content-Length",
+                        "Content-Location", "Content-MD5", "Content-Range", "Content-Type",
+                        "Expires", "Last-Modified"):  # fmt: skip
+                response.headers.pop(key, None)
+            response.body = None
+        elif status == 305:
+            response.headers["Location"] = self.urls[0]
+            response.body = None
+        else:
+            response.headers["Location"] = self.urls[0]
+            response.body = b""
+
+    def __call__(self) -> None:
+        """Raise this redirect (so an instance can be used as a handler)."""
+        raise self
+
+
+def _safe_url(url: str, encoding: str) -> str:
+    # Never let CR/LF (or other controls) reach the Location header; escape
+    # non-ASCII so the header stays latin-1 clean.
+    out: list[str] = []
+    for ch in url:
+        if ord(ch) < 33 or ord(ch) == 127 or ord(ch) > 126:
+            out.extend(f"%{b:02X}" for b in ch.encode(encoding))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+class HTTPError(Exception):
+    """An HTTP error status that renders itself as an error page.
+
+    Args:
+        status: the HTTP status (``404``, ``"404 Not Found"``); defaults to 500.
+        message: a short explanation shown on the page (escaped); defaults to the
+            status's standard text.
+
+    Raises:
+        ValueError: if ``status`` is not a 4xx or 5xx code.
+    """
+
+    def __init__(self, status: int | str = 500, message: str | None = None) -> None:
+        self.status = status
+        try:
+            self.code, self.reason, default_message = valid_status(status)
+        except ValueError as exc:
+            raise ValueError(str(exc)) from exc
+        if self.code < 400 or self.code > 599:
+            raise ValueError("status must be between 400 and 599.")
+        self._message = message or default_message
+        super().__init__(status, message)
+
+    def set_response(self) -> None:
+        """Write this error (status, headers and page) into the current response."""
+        request = serving.request
+        response = _current_response()
+        response.status = f"{self.code} {self.reason}"
+        tb = None
+        if request is not None and request.show_tracebacks:
+            tb = format_exc()
+        # Keep only headers that are still true for an error page.
+        kept = {
+            key: response.headers[key]
+            for key in (
+                "Server",
+                "Date",
+                "Set-Cookie",
+                "Www-Authenticate",
+                "Allow",
+                "Retry-After",
+                "Vary",
+                "Access-Control-Allow-Origin",
+            )  # fmt: skip
+            if key in response.headers
+        }
+        response.headers.clear()
+        response.headers.update(kept)
+        response.headers.pop("Content-Encoding", None)
+        content = get_error_page(self.status, traceback=tb, message=self._message)
+        response.body = content
+        response.headers["Content-Length"] = str(len(content))
+        response.headers["Content-Type"] = "text/html;charset=utf-8"
+
+    def get_error_page(self, *args: Any, **kwargs: Any) -> bytes:
+        """Render the error page for this error's status."""
+        return get_error_page(*args, **kwargs)
+
+    @classmethod
+    @contextmanager
+    def handle(
+        cls, exception: type[BaseException] | tuple[type[BaseException], ...],
+        status: int = 500, message: str = "",
+    ) -> Iterator[None]:  # fmt: skip
+        """Translate the given exception types into an ``HTTPError``."""
+        try:
+            yield
+        except exception as exc:
+            raise cls(status, message or str(exc)) from exc
+
+
+class NotFound(HTTPError):
+    """404 Not Found for ``path`` (default: the current request's path)."""
+
+    def __init__(self, path: str | None = None) -> None:
+        if path is None:
+            request = serving.request
+            path = request.script_name + request.path_info if request is not None else ""
+        self.args = (path,)
+        super().__init__(404, f"The path '{path}' was not found.")
+
+
+_DEFAULT_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>%(status)s</title>
+<style>
+body { font-family: system-ui, sans-serif; margin: 2rem; color: #222; }
+#traceback { color: #900; background: #f6f6f6; padding: 1rem; overflow: auto; }
+#powered_by { margin-top: 2rem; font-size: .8rem; color: #888; }
+</style>
+</head>
+<body>
+<h2>%(status)s</h2>
+<p>%(message)s</p>
+<pre id="traceback">%(traceback)s</pre>
+<div id="powered_by">Served by Cherry %(version)s</div>
+</body>
+</html>
+"""
+
+
+def get_error_page(status: int | str, **kwargs: Any) -> bytes:
+    """Render the error page for ``status`` as UTF-8 bytes.
+
+    Uses ``error_page.<code>`` (or ``error_page.default``) from the current request's
+    config when set: a callable receives ``status, message, traceback, version`` as
+    keyword arguments and returns the page; a string names a template file whose
+    ``%(status)s``-style fields are filled in (values are HTML-escaped).
+    """
+    code, reason, default_message = valid_status(status)
+    fields: dict[str, str] = {
+        "status": f"{code} {reason}",
+        "message": kwargs.get("message") or default_message,
+        "traceback": kwargs.get("traceback") or "",
+        "version": __version__,
+    }
+    request = serving.request
+    page_source: Any = None
+    if request is not None:
+        pages = request.error_page
+        page_source = pages.get(str(code)) or pages.get("default")
+    if page_source is not None:
+        try:
+            if callable(page_source):
+                result = page_source(**fields)
+                return result if isinstance(result, bytes) else str(result).encode("utf-8")
+            with open(page_source, encoding="utf-8") as handle:
+                template = handle.read()
+            escaped = {key: _escape(value) for key, value in fields.items()}
+            return (template % escaped).encode("utf-8")
+        except Exception:
+            # A broken custom page must not hide the original error.
+            fields["message"] += "\nIn addition, the custom error page failed to render."
+            if request is not None and request.show_tracebacks:
+                fields["traceback"] += "\n" + format_exc()
+    escaped = {key: _escape(value) for key, value in fields.items()}
+    return (_DEFAULT_PAGE % escaped).encode("utf-8")
+
+
+def format_exc(exc: BaseException | None = None) -> str:
+    """Return the formatted traceback of ``exc`` (default: the one being handled)."""
+    import traceback
+
+    if exc is None:
+        return traceback.format_exc() if _has_exc() else ""
+    return "".join(traceback.format_exception(exc))
+
+
+def _escape(text: str) -> str:
+    from html import escape
+
+    return escape(text)
+
+
+def _current_response() -> Any:
+    response = serving.response
+    if response is None:
+        raise RuntimeError("An HTTP error or redirect can only render itself during a request.")
+    return response
+
+
+def _has_exc() -> bool:
+    import sys
+
+    return sys.exc_info()[0] is not None

@@ -1,0 +1,144 @@
+"""Small built-in tools: trailing slashes, response headers, allowed methods, logging.
+
+These are the callables behind ``tools.trailing_slash``, ``tools.response_headers``,
+``tools.allow``, ``tools.expires``, ``tools.log_tracebacks`` and ``tools.log_headers``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from framework.context import serving
+from framework.core.tools import Tool
+from framework.errors import HTTPError, HTTPRedirect
+from framework.helpers import url
+
+if TYPE_CHECKING:
+    from framework.core.plan import Plan
+
+__all__ = [
+    "TrailingSlashTool",
+    "allow",
+    "expires",
+    "log_request_headers",
+    "log_traceback",
+    "response_headers",
+    "trailing_slash",
+]
+
+
+def trailing_slash(missing: bool = True, extra: bool = False, status: int | None = None) -> None:
+    """Redirect to add a missing slash to an index URL or remove an extra one.
+
+    Args:
+        missing: redirect ``/dir`` to ``/dir/`` when ``/dir`` is served by an index.
+        extra: redirect ``/page/`` to ``/page`` when it is not served by an index.
+        status: the redirect status (default 301).
+
+    Raises:
+        HTTPRedirect: when the URL needs correcting.
+    """
+    request = serving.request
+    assert request is not None
+    path = request.path_info
+    if request.is_index is True:
+        if missing and not path.endswith("/"):
+            new_url = url(path + "/", request.query_string)
+            raise HTTPRedirect(new_url, status=status or 301)
+    elif request.is_index is False and extra and path.endswith("/") and path != "/":
+        new_url = url(path[:-1], request.query_string)
+        raise HTTPRedirect(new_url, status=status or 301)
+
+
+class TrailingSlashTool(Tool):
+    """``tools.trailing_slash``: decided once per path, so it costs nothing when unneeded."""
+
+    def __init__(self) -> None:
+        super().__init__("before_handler", trailing_slash, priority=50)
+
+    def setup_plan(self, plan: Plan, conf: dict[str, Any]) -> None:
+        """Attach the redirect only where this path needs one."""
+        path = plan.path_info
+        missing = conf.get("missing", True)
+        extra = conf.get("extra", False)
+        # PERF: the plan is per path, so whether a redirect is due is known now.
+        if (plan.is_index is True and missing and not path.endswith("/")) or (
+            plan.is_index is False and extra and path.endswith("/") and path != "/"
+        ):
+            super().setup_plan(plan, conf)
+
+
+def response_headers(headers: Iterable[tuple[str, str]] | dict[str, str] | None = None) -> None:
+    """Set the given headers on every response of the path."""
+    response = serving.response
+    assert response is not None
+    if headers:
+        items = headers.items() if isinstance(headers, dict) else headers
+        for name, value in items:
+            response.headers[name] = value
+
+
+def allow(methods: Iterable[str] | str | None = None) -> None:
+    """Answer 405 (with an ``Allow`` header) for methods not in ``methods``.
+
+    ``HEAD`` is allowed whenever ``GET`` is. Default: ``GET`` and ``HEAD``.
+
+    Raises:
+        HTTPError: 405 for a method not allowed.
+    """
+    request = serving.request
+    response = serving.response
+    assert request is not None and response is not None
+    if not methods:
+        methods = ["GET", "HEAD"]
+    elif isinstance(methods, str):
+        methods = [methods]
+    allowed = [m.upper() for m in methods]
+    if "GET" in allowed and "HEAD" not in allowed:
+        allowed.append("HEAD")
+    response.headers["Allow"] = ", ".join(allowed)
+    if request.method not in allowed:
+        raise HTTPError(405)
+
+
+def expires(secs: int | float = 0, force: bool = False) -> None:
+    """Set ``Expires`` and ``Cache-Control`` so clients cache for ``secs`` seconds.
+
+    ``secs=0`` forbids caching. Existing cache headers are kept unless ``force``.
+    """
+    from framework.core.response import http_date
+
+    response = serving.response
+    assert response is not None
+    headers = response.headers
+    if not force and ("Cache-Control" in headers or "Expires" in headers):
+        return
+    seconds = int(secs)
+    if seconds == 0:
+        headers["Pragma"] = "no-cache"
+        headers["Cache-Control"] = "no-cache, must-revalidate"
+        headers["Expires"] = "Thu, 01 Jan 1970 00:00:01 GMT"
+    else:
+        headers["Cache-Control"] = f"max-age={seconds}"
+        headers["Expires"] = http_date(response.time + seconds)
+
+
+def log_traceback(severity: int = logging.ERROR) -> None:
+    """Write the current exception's traceback to the application's error log."""
+    request = serving.request
+    if request is None or request.app is None:
+        return
+    request.app.log.error(
+        f"Error while serving {request.request_line}", "HTTP", severity, traceback=True
+    )
+
+
+def log_request_headers() -> None:
+    """Write the request's headers to the error log (for debugging errors)."""
+    request = serving.request
+    if request is None or request.app is None:
+        return
+    lines = "\n".join(f"    {name}: {value}" for name, value in request.headers.items())
+    request.app.log.error(f"Request Headers:\n{lines}", "HTTP", logging.INFO)

@@ -1,0 +1,115 @@
+"""The ``encode`` tool: turn text response bodies into bytes in a negotiated charset.
+
+Text chunks are encoded with the first charset the client accepts
+(``Accept-Charset``), preferring ``encoding`` (default UTF-8); ``text/*`` content
+types get a ``;charset=`` parameter. Streamed bodies are encoded chunk by chunk.
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Iterable, Iterator
+
+from framework.context import serving
+from framework.errors import HTTPError
+from framework.httputil import AcceptElement
+
+__all__ = ["encode", "find_acceptable_charset"]
+
+
+def find_acceptable_charset(header: str | None, preferred: str) -> str:
+    """Pick the charset to encode with, given an ``Accept-Charset`` header.
+
+    Raises:
+        HTTPError: 406 if the client accepts no charset we can produce.
+    """
+    if not header:
+        return preferred
+    elements = sorted(
+        (AcceptElement.from_str(part) for part in header.split(",") if part.strip()),
+        reverse=True,
+    )
+    accepted: dict[str, float] = {}
+    for element in elements:
+        accepted[element.value.lower()] = element.qvalue
+    star = accepted.get("*")
+    pref = preferred.lower()
+    if accepted.get(pref, star if star is not None else 0.0) > 0:
+        return preferred
+    if pref == "utf-8" and accepted.get("utf8", 0.0) > 0:
+        return preferred
+    for element in elements:
+        name = element.value
+        if name == "*" or element.qvalue <= 0:
+            continue
+        try:
+            codecs.lookup(name)
+        except LookupError:
+            continue
+        return name
+    if "iso-8859-1" not in accepted and star is None:
+        # RFC 2616: ISO-8859-1 is acceptable unless explicitly excluded.
+        return "iso-8859-1"
+    raise HTTPError(
+        406, f"Your client did not send an acceptable Accept-Charset. We can send {preferred}."
+    )
+
+
+def _encode_iter(chunks: Iterable[object], charset: str, errors: str) -> Iterator[bytes]:
+    for chunk in chunks:
+        if isinstance(chunk, str):
+            yield chunk.encode(charset, errors)
+        else:
+            yield chunk  # type: ignore[misc]
+
+
+def encode(
+    encoding: str | None = None,
+    text_only: bool = True,
+    add_charset: bool = True,
+    errors: str = "strict",
+    default_encoding: str = "utf-8",
+) -> None:
+    """Encode the response body (the ``encode`` tool, on by default).
+
+    Args:
+        encoding: force this charset instead of negotiating.
+        text_only: only add a charset parameter to ``text/*`` content types.
+        add_charset: add ``;charset=...`` to the Content-Type.
+        errors: the codec error handler.
+        default_encoding: the preferred charset when negotiating.
+    """
+    request = serving.request
+    response = serving.response
+    assert request is not None and response is not None
+    headers = response.headers
+    ctype: str = headers.get("Content-Type") or ""
+    declared = None
+    lowered = ctype.lower()
+    if "charset=" in lowered:
+        declared = (
+            ctype[lowered.index("charset=") + 8 :].split(";", maxsplit=1)[0].strip().strip('"')
+        )
+    if declared:
+        charset = declared
+    elif encoding:
+        charset = encoding
+    else:
+        charset = find_acceptable_charset(
+            request.wsgi_environ.get("HTTP_ACCEPT_CHARSET"), default_encoding
+        )
+    if add_charset and not declared and ctype and (not text_only or lowered.startswith("text/")):
+        headers["Content-Type"] = f"{ctype};charset={charset}"
+    body = response.body
+    if isinstance(body, list):
+        # PERF: the common case, a list with one str, is encoded in place.
+        if body and any(isinstance(chunk, str) for chunk in body):
+            try:
+                response.body = [
+                    chunk.encode(charset, errors) if isinstance(chunk, str) else chunk
+                    for chunk in body
+                ]
+            except UnicodeEncodeError:
+                raise HTTPError(500, f"The response could not be encoded with {charset}.") from None
+    else:
+        response.body = _encode_iter(body, charset, errors)
