@@ -16,7 +16,6 @@ address) are built lazily from the WSGI environ on first use.
 
 from __future__ import annotations
 
-import time
 from functools import cached_property
 from http.cookies import CookieError, SimpleCookie
 from typing import TYPE_CHECKING, Any
@@ -348,10 +347,15 @@ class Request:
             return
         self.closed = True
         self.stage = "on_end_request"
-        hooks = self._hooks
-        if hooks is not None and hooks["on_end_request"]:
-            hooks.run("on_end_request")
-        self.stage = "close"
+        try:
+            hooks = self._hooks
+            if hooks is not None and hooks["on_end_request"]:
+                hooks.run("on_end_request")
+        finally:
+            body = self.__dict__.get("body")
+            if body is not None:
+                body.close()
+            self.stage = "close"
 
     def bare_error(self, exc: BaseException | None = None) -> None:
         """Last-resort 500 when the error machinery itself failed."""
@@ -375,7 +379,3 @@ def _int(value: Any, default: int) -> int:
     except (TypeError, ValueError):
         return default
 
-
-def request_time() -> float:
-    """Return the current time (seconds since the epoch)."""
-    return time.time()

@@ -178,8 +178,13 @@ class Application:
         if body and isinstance(body[0], str):
             body = list(response.iter_body())
         # PERF: a fixed body is a ready list; run the end-of-request hooks now.
-        if request._hooks is not None and request._hooks["on_end_request"]:
-            request.close()
+        if (
+            request._hooks is not None and request._hooks["on_end_request"]
+        ) or "body" in request.__dict__:
+            try:
+                request.close()
+            except Exception:
+                self.log.error("Error in on_end_request", "HTTP", logging.ERROR, traceback=True)
         _current.reset(token)
         return body
 
