@@ -34,8 +34,8 @@ from framework.helpers import expose, popargs, url
 
 if TYPE_CHECKING:
     from framework import process
-    from framework.process.bus import Bus
     from framework.process.server import Server
+    from framework.process.wspbus import Bus
 
 __all__ = [
     "Application",

@@ -91,6 +91,9 @@ class Dispatcher:
         translate: a ``str.translate`` table applied to each segment.
     """
 
+    #: Only a callable exposed object can answer; a MethodDispatcher resource need not be.
+    handlers_are_callable = True
+
     def __init__(
         self,
         dispatch_method_name: str | None = None,
@@ -152,11 +155,13 @@ class Dispatcher:
                     index_name = names.pop()
                     popargs = getattr(custom, "_popargs", None)
                     if popargs is not None:
+                        popped: dict[str, str] = {}
                         for argname in popargs[0]:
                             if not names:
                                 break
-                            params[argname] = names.pop(0)
-                        subnode = resolve_popargs_target(node, custom, params, names)
+                            popped[argname] = names.pop(0)
+                        subnode = resolve_popargs_target(node, custom, popped, names)
+                        params.update(popped)
                     else:
                         cacheable = False
                         subnode = custom(vpath=names)
@@ -216,7 +221,9 @@ class Dispatcher:
                 return Found(
                     default, vpath, _merge(app, steps), path.endswith("/"), params, cacheable
                 )
-            if getattr(candidate, "exposed", False) and callable(candidate):
+            if getattr(candidate, "exposed", False) and (
+                callable(candidate) or not self.handlers_are_callable
+            ):
                 vpath = tuple(fullpath[fullpath_len - step.segleft : -1])
                 return Found(candidate, vpath, _merge(app, trail), i == last, params, cacheable)
         return Found(None, (), _merge(app, trail), None, params, cacheable, error=404)
@@ -242,6 +249,8 @@ class MethodDispatcher(Dispatcher):
     ``GET`` on ``/items`` calls ``root.items.GET()``; ``HEAD`` falls back to ``GET``;
     a verb the resource lacks gives 405 with an ``Allow`` header.
     """
+
+    handlers_are_callable = False
 
     def find(self, app: Application, path_info: str, method: str) -> Found:
         """Find the resource for the path, then its handler for ``method``."""
@@ -352,7 +361,7 @@ def check_call(func: Callable[..., Any], args: tuple[Any, ...], kwargs: Mapping[
     if missing:
         raise HTTPError(404, f"Missing parameters: {','.join(missing)}" if show else None)
     if not has_varargs and len(args) > len(positional):
-        raise HTTPError(404, "Too many positional parameters" if show else None)
+        raise HTTPError(404)  # COMPAT: CherryPy gives no detail for surplus segments.
     if multiple:
         qs_params = set(kwargs) - body_params
         status = 404 if qs_params.intersection(multiple) else 400

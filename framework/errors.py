@@ -119,9 +119,10 @@ class HTTPRedirect(Exception):
         if status in (300, 301, 302, 303, 307, 308):
             response.headers["Content-Type"] = "text/html;charset=utf-8"
             response.headers["Location"] = self.urls[0]
+            # COMPAT: CherryPy's wording, which depends on the status.
+            phrase = _REDIRECT_PHRASES[status]
             links = "<br />\n".join(
-                f'This resource can be found at <a href="{_escape(u)}">{_escape(u)}</a>.'
-                for u in self.urls
+                f'{phrase} <a href="{_escape(u)}">{_escape(u)}</a>.' for u in self.urls
             )
             response.body = links.encode("utf-8")
         elif status == 304:
@@ -140,6 +141,21 @@ class HTTPRedirect(Exception):
     def __call__(self) -> None:
         """Raise this redirect (so an instance can be used as a handler)."""
         raise self
+
+
+_CONTENT_HEADERS = (
+    "Accept-Ranges", "Age", "Etag", "Location", "Content-Encoding", "Content-Length",
+    "Expires", "Content-Location", "Content-Md5", "Last-Modified",
+)  # fmt: skip
+
+_REDIRECT_PHRASES = {
+    300: "This resource can be found at",
+    301: "This resource has permanently moved to",
+    302: "This resource resides temporarily at",
+    303: "This resource can be found at",
+    307: "This resource has moved temporarily to",
+    308: "This resource has been moved to",
+}
 
 
 def _safe_url(url: str, encoding: str) -> str:
@@ -185,23 +201,12 @@ class HTTPError(Exception):
         tb = None
         if request is not None and request.show_tracebacks:
             tb = format_exc()
-        # Keep only headers that are still true for an error page.
-        kept = {
-            key: response.headers[key]
-            for key in (
-                "Server",
-                "Date",
-                "Set-Cookie",
-                "Www-Authenticate",
-                "Allow",
-                "Retry-After",
-                "Vary",
-                "Access-Control-Allow-Origin",
-            )  # fmt: skip
-            if key in response.headers
-        }
-        response.headers.clear()
-        response.headers.update(kept)
+        # COMPAT: as CherryPy, drop only the headers that described the original
+        # content; headers the app or its tools set (X-*, CORS, caching) stay.
+        for key in _CONTENT_HEADERS:
+            response.headers.pop(key, None)
+        if self.code != 416:
+            response.headers.pop("Content-Range", None)
         response.headers.pop("Content-Encoding", None)
         content = get_error_page(self.status, traceback=tb, message=self._message)
         response.body = content
@@ -284,14 +289,14 @@ def get_error_page(status: int | str, **kwargs: Any) -> bytes:
                 return result if isinstance(result, bytes) else str(result).encode("utf-8")
             with open(page_source, encoding="utf-8") as handle:
                 template = handle.read()
-            escaped = {key: _escape(value) for key, value in fields.items()}
+            escaped = {key: _escape_text(value) for key, value in fields.items()}
             return (template % escaped).encode("utf-8")
         except Exception:
             # A broken custom page must not hide the original error.
             fields["message"] += "\nIn addition, the custom error page failed to render."
             if request is not None and request.show_tracebacks:
                 fields["traceback"] += "\n" + format_exc()
-    escaped = {key: _escape(value) for key, value in fields.items()}
+    escaped = {key: _escape_text(value) for key, value in fields.items()}
     return (_DEFAULT_PAGE % escaped).encode("utf-8")
 
 
@@ -308,6 +313,13 @@ def _escape(text: str) -> str:
     from html import escape
 
     return escape(text)
+
+
+def _escape_text(text: str) -> str:
+    # COMPAT: page fields are element text, so quotes stay as typed (as in CherryPy).
+    from html import escape
+
+    return escape(text, quote=False)
 
 
 def _current_response() -> Any:

@@ -28,7 +28,7 @@ def _set_aliases(func: Any, alias: str | Sequence[str], namespace: dict[str, Any
 
 
 @overload
-def expose(func: F) -> F: ...
+def expose(func: F, alias: str | Sequence[str] | None = None) -> F: ...
 @overload
 def expose(func: None = None, alias: str | Sequence[str] | None = None) -> Callable[[F], F]: ...
 @overload
@@ -65,8 +65,8 @@ def popargs(*names: str, handler: Any = None) -> Callable[[Any], Any]:
 
     ``@popargs("year", "month")`` on a class makes ``/2024/05/x`` call the ``x``
     handler with ``year="2024", month="05"``. With ``handler``, dispatch continues on
-    that object (or, if it is a function, calls it with the popped values to get the
-    next object).
+    that object (or, if it is callable, e.g. a class, calls it with the popped values to
+    get the next object; the values are then not request parameters).
 
     Raises:
         TypeError: if ``names`` is empty.
@@ -86,9 +86,10 @@ def popargs(*names: str, handler: Any = None) -> Callable[[Any], Any]:
             if not vpath:
                 break
             params[name] = vpath.pop(0)
+        target = resolve_popargs_target(cls_or_self, dispatch, params, vpath)
         if request is not None:
             request.params.update(params)
-        return resolve_popargs_target(cls_or_self, dispatch, params, vpath)
+        return target
 
     dispatch._popargs = (names, handler)  # type: ignore[attr-defined]
     return dispatch
@@ -100,8 +101,12 @@ def resolve_popargs_target(
     """Return the next node after ``popargs`` consumed its parameters."""
     handler = dispatch._popargs[1]
     if handler is not None:
-        if isinstance(handler, types.FunctionType):
-            return handler(**params)
+        if callable(handler):
+            # COMPAT: a callable handler (function, class...) receives the values,
+            # which then are not request parameters; ``params`` is emptied.
+            popped = dict(params)
+            params.clear()
+            return handler(**popped)
         return handler
     if vpath:
         return getattr(node, vpath.pop(0).replace(".", "_"), None)

@@ -102,8 +102,8 @@ class HookMap(dict[str, tuple[Hook, ...]]):
     def run(self, point: str) -> None:
         """Run every hook at ``point``.
 
-        After a hook fails, only failsafe hooks still run; the first failure is
-        re-raised at the end. Unexpected exceptions are logged when they happen.
+        After a hook fails, only failsafe hooks still run; the last failure is
+        re-raised at the end (as CherryPy does). Unexpected exceptions are logged when they happen.
         """
         hooks = self[point]
         if not hooks:

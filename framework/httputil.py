@@ -33,21 +33,29 @@ RESPONSE_CODES: dict[int, tuple[str, str]] = {
 }
 RESPONSE_CODES.update(
     {
-        400: ("Bad Request", "The request could not be understood by the server."),
-        401: ("Unauthorized", "Authentication is required to access this resource."),
-        403: ("Forbidden", "You are not allowed to access this resource."),
-        404: ("Not Found", "The path %r was not found."),
-        405: ("Method Not Allowed", "The method is not allowed for this resource."),
-        413: ("Payload Too Large", "The request body is larger than the server accepts."),
-        415: ("Unsupported Media Type", "The request body has an unsupported media type."),
+        # COMPAT: CherryPy's default messages (error pages show them; tut10 does).
+        400: ("Bad Request", "Bad request syntax or unsupported method"),
+        401: ("Unauthorized", "No permission -- see authorization schemes"),
+        403: ("Forbidden", "Request forbidden -- authorization will not help"),
+        404: ("Not Found", "Nothing matches the given URI"),
+        405: ("Method Not Allowed", "Specified method is invalid for this resource"),
+        413: ("Payload Too Large", "Entity is too large"),
+        415: ("Unsupported Media Type", "Entity body in unsupported format"),
         500: (
             "Internal Server Error",
             "The server encountered an unexpected condition which prevented it "
             "from fulfilling the request.",
         ),
-        503: ("Service Unavailable", "The server is temporarily unable to serve the request."),
+        503: (
+            "Service Unavailable",
+            "The server is currently unable to handle the request due to a temporary "
+            "overloading or maintenance of the server.",
+        ),
     }
 )
+
+
+_STATUS_CACHE: dict[int | str, tuple[int, str, str]] = {}
 
 
 def valid_status(status: int | str | None) -> tuple[int, str, str]:
@@ -66,6 +74,17 @@ def valid_status(status: int | str | None) -> tuple[int, str, str]:
     """
     if status is None:
         status = 200
+    # PERF: handlers reuse a handful of statuses; validate each spelling once.
+    cached = _STATUS_CACHE.get(status)
+    if cached is not None:
+        return cached
+    result = _valid_status(status)
+    if len(_STATUS_CACHE) < 512:
+        _STATUS_CACHE[status] = result
+    return result
+
+
+def _valid_status(status: int | str) -> tuple[int, str, str]:
     reason: str | None = None
     if isinstance(status, int):
         code = status
@@ -179,15 +198,29 @@ class HeaderMap(dict[str, Any]):
 
         Values are converted to ``str``; list values become repeated headers. CR and LF
         are removed so no header can ever be split by a value (response splitting).
+
+        Raises:
+            ValueError: if a header name is not an HTTP token (e.g. holds CR or LF).
         """
         pairs: list[tuple[str, str]] = []
+        append = pairs.append
         for key, value in dict.items(self):
-            if isinstance(value, list | tuple):
+            # PERF: the usual names are known good; check only the others.
+            if key not in _TITLED and not _TOKEN.fullmatch(key):
+                raise ValueError(f"Invalid response header name: {key!r}")
+            if type(value) is str:
+                if "\r" in value or "\n" in value or "\0" in value:
+                    value = _clean(value)
+                append((key, value))
+            elif isinstance(value, list | tuple):
                 for item in value:
-                    pairs.append((key, _clean(str(item))))
+                    append((key, _clean(str(item))))
             else:
-                pairs.append((key, _clean(value if isinstance(value, str) else str(value))))
+                append((key, _clean(str(value))))
         return pairs
+
+
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 
 def _clean(value: str) -> str:

@@ -96,15 +96,15 @@ def normalize(source: ConfigSource) -> dict[str, Any]:
 
 
 def _server_handler(key: str, value: Any) -> None:
-    import framework
+    from framework.process import server
 
-    framework.process.server.configure(key, value)
+    server.configure(key, value)
 
 
 def _engine_handler(key: str, value: Any) -> None:
-    import framework
+    from framework import process
 
-    framework.process.configure(key, value)
+    process.configure(key, value)
 
 
 def _log_handler(key: str, value: Any) -> None:

@@ -293,6 +293,8 @@ class Request:
         self.stage = "on_start_resource"
         if hooks["on_start_resource"]:
             hooks.run("on_start_resource")
+            # COMPAT: a hook may attach more hooks (request.hooks copies the plan's map).
+            hooks = self._hooks or hooks
 
         self.stage = "process_query_string"
         if self.query_string:
@@ -306,6 +308,7 @@ class Request:
         self.stage = "before_request_body"
         if hooks["before_request_body"]:
             hooks.run("before_request_body")
+            hooks = self._hooks or hooks
         if self.process_request_body and self.method in self.methods_with_bodies:
             self.stage = "process_body"
             body = self.body
@@ -321,6 +324,7 @@ class Request:
         if handler:
             self.stage = "handler"
             response.body = handler()
+            hooks = self._hooks or hooks
 
         self.stage = "before_finalize"
         if hooks["before_finalize"]:
@@ -331,7 +335,13 @@ class Request:
         """Render an unexpected exception through the error hooks and error_response."""
         response = self.response
         try:
-            hooks = self._hooks or HookMap()
+            hooks = self._hooks
+            if hooks is None:
+                # The path's plan (with its log_tracebacks tool) was never built.
+                from framework.context import log_exception
+
+                log_exception(f"Error while serving {self.request_line}")
+                hooks = HookMap()
             hooks.run("before_error_response")
             if self.error_response:
                 self.error_response()
@@ -378,4 +388,3 @@ def _int(value: Any, default: int) -> int:
         return int(value)
     except (TypeError, ValueError):
         return default
-

@@ -141,6 +141,8 @@ class Response:
                 dict.pop(headers, "Content-Length", None)
         elif code < 200 or code in (204, 205, 304):
             dict.pop(headers, "Content-Length", None)
+            # PEP 3333 validators reject a Content-Type on a response without content.
+            dict.pop(headers, "Content-Type", None)
             self._body = []
         elif dict.get(headers, "Content-Length") is None:
             dict.__setitem__(headers, "Content-Length", str(len(self.collapse_body())))

@@ -104,10 +104,17 @@ class Application:
             dispatcher(path_info)
             from framework.dispatch import Found
 
-            found = Found(request.handler, (), dict(request.config), request.is_index)
+            page_handler = request.handler
+            bare: Callable[..., Any] | None = None
+            if page_handler is not None:
+
+                def bare(*args: Any, **kwargs: Any) -> Any:
+                    # A CherryPy page handler holds its arguments and reads params itself.
+                    return page_handler()
+
+            found = Found(bare, (), dict(request.config), request.is_index)
             found.cacheable = False
             plan = Plan(found, path_info)
-            plan.handler = request.handler
         if found.cacheable:
             if len(plans) >= PLAN_CACHE_SIZE:
                 plans.clear()

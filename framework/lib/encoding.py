@@ -79,11 +79,11 @@ def encode(
         errors: the codec error handler.
         default_encoding: the preferred charset when negotiating.
     """
-    request = serving.request
-    response = serving.response
-    assert request is not None and response is not None
+    pair = serving.get()
+    assert pair is not None
+    request, response = pair
     headers = response.headers
-    ctype: str = headers.get("Content-Type") or ""
+    ctype: str = dict.get(headers, "Content-Type") or ""
     declared = None
     lowered = ctype.lower()
     if "charset=" in lowered:
@@ -101,9 +101,18 @@ def encode(
     if add_charset and not declared and ctype and (not text_only or lowered.startswith("text/")):
         headers["Content-Type"] = f"{ctype};charset={charset}"
     body = response.body
-    if isinstance(body, list):
-        # PERF: the common case, a list with one str, is encoded in place.
-        if body and any(isinstance(chunk, str) for chunk in body):
+    if type(body) is list:
+        # PERF: the common case, one chunk of text, is encoded in place.
+        if len(body) == 1:
+            chunk = body[0]
+            if type(chunk) is str:
+                try:
+                    body[0] = chunk.encode(charset, errors)
+                except UnicodeEncodeError:
+                    raise HTTPError(
+                        500, f"The response could not be encoded with {charset}."
+                    ) from None
+        elif any(isinstance(chunk, str) for chunk in body):
             try:
                 response.body = [
                     chunk.encode(charset, errors) if isinstance(chunk, str) else chunk

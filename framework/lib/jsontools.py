@@ -48,7 +48,8 @@ def json_processor(entity: Any) -> None:
     request = serving.request
     assert request is not None
     raw = entity.read()
-    if not raw and not entity.length:
+    # COMPAT: only a body without Content-Length is 411; "Content-Length: 0" is bad JSON.
+    if not raw and entity.length is None:
         raise HTTPError(411, "A JSON body needs a Content-Length.")
     try:
         request.json = json_decode(raw.decode("utf-8"))

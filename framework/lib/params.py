@@ -108,7 +108,7 @@ def convert_wrapper(inner: Callable[..., Any], conf: dict[str, Any]) -> Callable
                 if convert is not None:
                     try:
                         new_args[index] = convert(value)
-                    except (TypeError, ValueError) as exc:
+                    except (TypeError, ValueError, ArithmeticError) as exc:
                         raise fail(name, value, exc) from None
             args = tuple(new_args)
         for name, convert in converters.items():
@@ -116,7 +116,7 @@ def convert_wrapper(inner: Callable[..., Any], conf: dict[str, Any]) -> Callable
                 value = kwargs[name]
                 try:
                     kwargs[name] = convert(value)
-                except (TypeError, ValueError) as exc:
+                except (TypeError, ValueError, ArithmeticError) as exc:
                     raise fail(name, value, exc) from None
         return inner(*args, **kwargs)
 

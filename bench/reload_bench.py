@@ -1,0 +1,212 @@
+"""Save-to-new-code latency of `cherry serve --reload`, `uvicorn --reload`, `flask run --reload`.
+
+Each tool serves an equivalent one-page app from its own temporary directory on
+127.0.0.1. A round rewrites the page's version string in each app in turn (the tools
+alternate, so drift on the machine hits all of them alike) and measures the time from
+the write until the server answers with the new string, polling on fresh connections.
+The table shows the median over the rounds and its ratio to cherry's. It also times
+``cherry --help`` (median of 10 runs).
+
+Run from the repository root::
+
+    /work/venv/bin/python bench/reload_bench.py --rounds 15
+
+uvicorn and flask are optional: a tool that is not installed is skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import importlib.util
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+CHERRY_APP = """import framework
+
+VERSION = "r0000"
+
+
+class Root:
+    @framework.expose
+    def index(self):
+        return VERSION
+"""
+
+UVICORN_APP = """VERSION = "r0000"
+
+
+async def app(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    body = VERSION.encode()
+    headers = [(b"content-type", b"text/plain"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+"""
+
+FLASK_APP = """from flask import Flask
+
+VERSION = "r0000"
+app = Flask(__name__)
+
+
+@app.get("/")
+def index():
+    return VERSION
+"""
+
+
+@dataclass
+class Tool:
+    name: str
+    source: str
+    module: str  # an import that must work for the tool to run
+    samples: list[float] = field(default_factory=list)
+
+    def command(self, port: int) -> list[str]:
+        py = sys.executable
+        if self.name == "cherry":
+            return [py, "-m", "cherrycli", "serve", "app:Root", "--reload", "--port", str(port)]
+        if self.name == "uvicorn":
+            return [py, "-m", "uvicorn", "app:app", "--reload", "--port", str(port)]
+        return [py, "-m", "flask", "--app", "app", "run", "--reload", "--port", str(port)]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def fetch(port: int) -> str | None:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+    try:
+        conn.request("GET", "/", headers={"Connection": "close"})
+        response = conn.getresponse()
+        return response.read().decode() if response.status == 200 else None
+    except OSError:
+        return None
+    finally:
+        conn.close()
+
+
+def wait_for(port: int, body: str, timeout: float = 30.0) -> float:
+    """Seconds until ``GET /`` answers ``body``; raises after ``timeout``."""
+    started = time.perf_counter()
+    while fetch(port) != body:
+        if time.perf_counter() - started > timeout:
+            raise RuntimeError(f"no answer {body!r} on port {port} after {timeout}s")
+        time.sleep(0.005)
+    return time.perf_counter() - started
+
+
+@contextlib.contextmanager
+def running(tool: Tool, directory: Path, port: int) -> Iterator[subprocess.Popen[bytes]]:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "NO_COLOR": "1"}
+    process = subprocess.Popen(
+        tool.command(port),
+        cwd=directory,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        yield process
+    finally:
+        os.killpg(process.pid, signal.SIGINT)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def bench_reload(tools: list[Tool], rounds: int, settle: float) -> None:
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
+        ports: dict[str, int] = {}
+        apps: dict[str, Path] = {}
+        for tool in tools:
+            directory = Path(tmp) / tool.name
+            directory.mkdir()
+            apps[tool.name] = directory / "app.py"
+            apps[tool.name].write_text(tool.source)
+            ports[tool.name] = free_port()
+            stack.enter_context(running(tool, directory, ports[tool.name]))
+        for tool in tools:
+            wait_for(ports[tool.name], "r0000")
+        time.sleep(settle * 2)  # let every watcher finish setting up
+        for number in range(1, rounds + 1):
+            version = f"r{number:04d}"
+            for tool in tools:
+                app = apps[tool.name]
+                text = app.read_text().replace(f"r{number - 1:04d}", version)
+                started = time.perf_counter()
+                app.write_text(text)
+                wait_for(ports[tool.name], version)
+                tool.samples.append(time.perf_counter() - started)
+                time.sleep(settle)
+            print(f"round {number}/{rounds}", file=sys.stderr, end="\r")
+        print(file=sys.stderr)
+
+
+def bench_help(runs: int = 10) -> float:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "cherrycli", "--help"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            check=True,
+        )
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--settle", type=float, default=0.7, help="seconds between saves")
+    args = parser.parse_args()
+
+    candidates = [
+        Tool("cherry", CHERRY_APP, "cherrycli"),
+        Tool("uvicorn", UVICORN_APP, "uvicorn"),
+        Tool("flask", FLASK_APP, "flask"),
+    ]
+    sys.path.insert(0, str(REPO))
+    tools = [t for t in candidates if importlib.util.find_spec(t.module)]
+    skipped = sorted({t.name for t in candidates} - {t.name for t in tools})
+    bench_reload(tools, args.rounds, args.settle)
+
+    base = statistics.median(tools[0].samples)
+    print(f"save -> new code answering, {args.rounds} rounds each, alternating")
+    print(f"{'tool':<10}{'median ms':>11}{'min ms':>9}{'max ms':>9}{'vs cherry':>11}")
+    for tool in tools:
+        median = statistics.median(tool.samples)
+        print(
+            f"{tool.name:<10}{median * 1000:>11.0f}{min(tool.samples) * 1000:>9.0f}"
+            f"{max(tool.samples) * 1000:>9.0f}{median / base:>10.2f}x"
+        )
+    if skipped:
+        print(f"skipped (not installed): {', '.join(skipped)}")
+    print(f"cherry --help: median of 10 runs {bench_help() * 1000:.0f} ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,87 @@
+"""The ``cherry`` command: a typer app that registers one subcommand per module.
+
+Each ``cherrycli/commands/<name>.py`` defines ``<name>_command`` and imports only typer
+and the standard library at module level; everything heavy (the framework, jinja2,
+mako, cProfile, rich tables) is imported inside the command body. That keeps
+``cherry --help`` instant, which ``tests/cli/test_main.py`` guards.
+
+:func:`main` is the console-script entry point. It turns a
+:class:`~cherrycli.errors.CliError` raised anywhere below into one line on stderr and
+its exit code (1 for failures, 2 for usage mistakes), so a user never sees a traceback
+for their own mistake. The parser's usage errors exit 2.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Annotated
+
+import typer
+
+from cherrycli import __version__
+from cherrycli.errors import CliError
+
+__all__ = ["COMMANDS", "app", "main"]
+
+# Order is the order shown by `cherry --help`.
+COMMANDS = ("new", "serve", "routes", "profile", "test")
+
+app = typer.Typer(
+    name="cherry",
+    help="Cherry's developer toolchain: create, serve, inspect, profile and test apps.",
+    epilog="Run 'cherry COMMAND --help' for a command's options and examples.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"cherry {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            "-V",
+            callback=_show_version,
+            is_eager=True,
+            help="Print the version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Cherry's developer toolchain: create, serve, inspect, profile and test apps."""
+
+
+def _register() -> None:
+    for name in COMMANDS:
+        module = importlib.import_module(f"cherrycli.commands.{name}")
+        app.command(name)(getattr(module, f"{name}_command"))
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the ``cherry`` command line and exit with its status.
+
+    Args:
+        argv: arguments without the program name; ``sys.argv[1:]`` when None.
+
+    Raises:
+        SystemExit: always, with 0 on success, 1 on failure, 2 on a usage error.
+    """
+    try:
+        app(args=argv, prog_name="cherry")
+    except CliError as error:
+        from cherrycli.console import print_error
+
+        print_error(error)
+        sys.exit(error.exit_code)

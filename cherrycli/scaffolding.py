@@ -1,0 +1,345 @@
+"""Render a project scaffold (``scaffolds/<kind>``) into a directory for ``cherry new``.
+
+The work is split so that nothing touches the disk before every check has passed:
+
+1. :func:`validate_name` turns NAME into a package name (``-`` becomes ``_``) and refuses
+   non-identifiers, keywords, standard-library names and names already importable;
+2. :func:`plan_project` renders every file in memory (``_common/`` then the kind's own
+   tree, plus the sample templates for the Jinja/Mako kinds);
+3. :func:`write_project` refuses a non-empty target unless ``force`` and a file where a
+   directory must go (or the reverse), then writes. ``force`` overwrites only files the
+   scaffold writes and never deletes anything.
+
+Content is looked up in ``cherrycli/_content/`` first (where the wheel ships it, see
+``[tool.hatch.build.targets.wheel.force-include]``), then in the repository checkout.
+The file-name and placeholder rules are described in ``scaffolds/README.md``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import keyword
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from cherrycli import __version__
+from cherrycli.errors import USAGE_EXIT, CliError
+
+__all__ = [
+    "KINDS",
+    "PlannedFile",
+    "ProjectPlan",
+    "content_root",
+    "create_project",
+    "git_init",
+    "plan_project",
+    "validate_name",
+    "write_project",
+]
+
+KINDS = ("basic", "jinja", "mako", "rest")
+COMMON = "_common"
+MANIFEST = "scaffold.toml"
+TEMPLATE_SUFFIX = ".tmpl"
+_PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
+
+
+@dataclass(frozen=True)
+class PlannedFile:
+    """One file the scaffold writes: path relative to the project and its bytes."""
+
+    path: Path
+    content: bytes
+
+
+@dataclass(frozen=True)
+class ProjectPlan:
+    """Everything ``cherry new`` is about to write.
+
+    Attributes:
+        project: NAME as given (the distribution name).
+        package: the import name of the app package.
+        kind: the scaffold kind.
+        summary: one line saying what the kind contains.
+        files: the files, in writing order.
+    """
+
+    project: str
+    package: str
+    kind: str
+    summary: str
+    files: tuple[PlannedFile, ...]
+
+
+def content_root(kind_dir: str = "scaffolds") -> Path:
+    """Return the directory holding ``scaffolds/`` or ``templates/`` content.
+
+    Args:
+        kind_dir: ``"scaffolds"`` or ``"templates"``.
+
+    Returns:
+        ``cherrycli/_content/<kind_dir>`` in an installed wheel, else the checkout's
+        ``<repo>/<kind_dir>``.
+
+    Raises:
+        CliError: if neither exists (a broken installation).
+    """
+    package_dir = Path(__file__).resolve().parent
+    for candidate in (package_dir / "_content" / kind_dir, package_dir.parent / kind_dir):
+        if candidate.is_dir():
+            return candidate
+    raise CliError(
+        f"cannot find the {kind_dir}/ directory shipped with cherrycli",
+        hint="reinstall cherrycli",
+    )
+
+
+def validate_name(name: str) -> str:
+    """Check NAME and return the package name it gives (``-`` becomes ``_``).
+
+    Args:
+        name: the project name from the command line.
+
+    Returns:
+        The package name.
+
+    Raises:
+        CliError: (exit 2) if the package name is not an identifier, is a keyword,
+            a standard-library module, or already importable here.
+    """
+    package = name.replace("-", "_")
+    example = re.sub(r"\W", "_", package).strip("_").lower() or "my_app"
+    if example[0].isdigit():
+        example = f"app_{example}"
+    if not package.isidentifier() or not package.isascii():
+        raise CliError(
+            f"{name!r} is not a valid project name: {package!r} is not a Python identifier",
+            hint=f"use ASCII letters, digits, '_' or '-', starting with a letter, e.g. {example}",
+            exit_code=USAGE_EXIT,
+        )
+    if keyword.iskeyword(package) or keyword.issoftkeyword(package):
+        raise CliError(
+            f"{name!r} is a Python keyword",
+            hint=f"choose another name, e.g. {package}_app",
+            exit_code=USAGE_EXIT,
+        )
+    if package in sys.stdlib_module_names:
+        raise CliError(
+            f"{name!r} is the name of a standard-library module",
+            hint=f"choose another name, e.g. {package}_app",
+            exit_code=USAGE_EXIT,
+        )
+    spec = importlib.util.find_spec(package)
+    # A namespace package is only a directory of that name on sys.path (often the
+    # project directory itself): nothing would be shadowed.
+    if spec is not None and spec.origin is not None:
+        raise CliError(
+            f"{name!r} is already importable here (from {spec.origin})",
+            hint=f"choose another name, e.g. {package}_app",
+            exit_code=USAGE_EXIT,
+        )
+    return package
+
+
+def _read_manifest(kind_dir: Path) -> dict[str, str]:
+    with (kind_dir / MANIFEST).open("rb") as handle:
+        data = tomllib.load(handle)
+    return {str(key): str(value) for key, value in data.items()}
+
+
+def _title(project: str) -> str:
+    words = re.split(r"[-_]+", project)
+    return " ".join(word[:1].upper() + word[1:] for word in words if word) or project
+
+
+def _render_text(text: str, values: dict[str, str], source: Path) -> str:
+    def replace(match: re.Match[str]) -> str:
+        key = match.group(1)
+        if key not in values:
+            raise CliError(f"unknown placeholder {{{{{key}}}}} in scaffold file {source}")
+        return values[key]
+
+    return _PLACEHOLDER.sub(replace, text)
+
+
+def _target_path(relative: Path, values: dict[str, str]) -> Path:
+    parts = []
+    for part in relative.parts:
+        part = _render_text(part, values, relative)
+        if part.startswith("dot-"):
+            part = "." + part[len("dot-") :]
+        parts.append(part)
+    path = Path(*parts)
+    return (
+        path.with_name(path.name[: -len(TEMPLATE_SUFFIX)])
+        if path.name.endswith(TEMPLATE_SUFFIX)
+        else path
+    )
+
+
+def _tree_files(root: Path) -> list[Path]:
+    return sorted(
+        path
+        for path in root.rglob("*")
+        if path.is_file() and path.name != MANIFEST and "__pycache__" not in path.parts
+    )
+
+
+def plan_project(name: str, kind: str = "basic") -> ProjectPlan:
+    """Render the scaffold ``kind`` for project NAME in memory.
+
+    Args:
+        name: the project name (validated with :func:`validate_name`).
+        kind: one of :data:`KINDS`.
+
+    Returns:
+        The :class:`ProjectPlan`; nothing is written.
+
+    Raises:
+        CliError: for a bad NAME or an unknown kind (exit 2).
+    """
+    package = validate_name(name)
+    scaffolds = content_root("scaffolds")
+    kind_dir = scaffolds / kind
+    if kind.startswith("_") or not (kind_dir / MANIFEST).is_file():
+        raise CliError(
+            f"unknown template {kind!r}",
+            hint=f"choose one of {', '.join(KINDS)}",
+            exit_code=USAGE_EXIT,
+        )
+    manifest = _read_manifest(kind_dir)
+    extra = manifest.get("extra")
+    values = {
+        "project": name,
+        "package": package,
+        "title": _title(name),
+        "kind": kind,
+        "description": manifest["description"],
+        "dependency": f"cherrycli[{extra}]" if extra else "cherrycli",
+        "app": f"{package}.{manifest['app']}",
+        "cherry_version": __version__,
+    }
+    rendered: dict[Path, bytes] = {}
+    for tree in (scaffolds / COMMON, kind_dir):
+        for source in _tree_files(tree):
+            target = _target_path(source.relative_to(tree), values)
+            data = source.read_bytes()
+            if source.name.endswith(TEMPLATE_SUFFIX):
+                data = _render_text(data.decode("utf-8"), values, source).encode("utf-8")
+            rendered[target] = data
+    engine = manifest.get("templates")
+    if engine:
+        engine_dir = content_root("templates") / engine
+        for source in _tree_files(engine_dir):
+            rendered[Path("templates") / source.relative_to(engine_dir)] = source.read_bytes()
+    files = tuple(PlannedFile(path, data) for path, data in sorted(rendered.items()))
+    return ProjectPlan(name, package, kind, manifest.get("summary", ""), files)
+
+
+def _check_target(plan: ProjectPlan, directory: Path, force: bool) -> None:
+    if directory.exists() and not directory.is_dir():
+        raise CliError(f"{directory} exists and is not a directory")
+    if directory.is_dir() and any(directory.iterdir()) and not force:
+        raise CliError(
+            f"directory {directory} is not empty",
+            hint="pick another --dir, or pass --force to overwrite the scaffold's files "
+            "(nothing else is touched or deleted)",
+        )
+    for planned in plan.files:
+        target = directory / planned.path
+        if target.is_dir():
+            raise CliError(f"{target} is a directory, but the scaffold writes a file there")
+        for parent in target.relative_to(directory).parents:
+            if (directory / parent).exists() and not (directory / parent).is_dir():
+                raise CliError(
+                    f"{directory / parent} is a file, but the scaffold needs a directory there"
+                )
+
+
+def write_project(plan: ProjectPlan, directory: Path, *, force: bool = False) -> list[Path]:
+    """Write ``plan`` into ``directory`` after checking for conflicts.
+
+    Args:
+        plan: what :func:`plan_project` rendered.
+        directory: the project directory (created when missing).
+        force: allow a non-empty directory; scaffold files are overwritten, no other
+            file is modified or deleted.
+
+    Returns:
+        The paths written, absolute.
+
+    Raises:
+        CliError: the directory is not empty (without ``force``), or a file and a
+            directory collide; nothing has been written in that case.
+    """
+    _check_target(plan, directory, force)
+    written = []
+    for planned in plan.files:
+        target = directory / planned.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(planned.content)
+        written.append(target)
+    return written
+
+
+def git_init(directory: Path) -> str:
+    """Run ``git init`` in ``directory`` unless it already is in a work tree.
+
+    Args:
+        directory: the new project's directory.
+
+    Returns:
+        What happened, for the user: "initialised", "skipped: ..." .
+    """
+    git = shutil.which("git")
+    if git is None:
+        return "skipped: git is not installed"
+    inside = subprocess.run(
+        [git, "rev-parse", "--is-inside-work-tree"],
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if inside.returncode == 0 and inside.stdout.strip() == "true":
+        return "skipped: already inside a git work tree"
+    result = subprocess.run(
+        [git, "init", "--quiet"], cwd=directory, capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        return f"skipped: git init failed: {result.stderr.strip() or result.returncode}"
+    return "initialised"
+
+
+def create_project(
+    name: str,
+    kind: str = "basic",
+    directory: Path | None = None,
+    *,
+    force: bool = False,
+    git: bool = False,
+) -> tuple[ProjectPlan, Path, str | None]:
+    """Validate, render and write a new project; optionally ``git init`` it.
+
+    Args:
+        name: the project name.
+        kind: one of :data:`KINDS`.
+        directory: where to write; ``./NAME`` when None.
+        force: see :func:`write_project`.
+        git: run :func:`git_init` afterwards.
+
+    Returns:
+        The plan, the absolute project directory, and the git outcome (None without git).
+
+    Raises:
+        CliError: see :func:`plan_project` and :func:`write_project`.
+    """
+    plan = plan_project(name, kind)
+    target = (directory if directory is not None else Path(name)).resolve()
+    write_project(plan, target, force=force)
+    return plan, target, git_init(target) if git else None

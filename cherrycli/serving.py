@@ -1,0 +1,530 @@
+"""Serving an app on cheroot: the plain ``cherry serve`` path and the reload worker.
+
+``cherry serve`` without ``--reload`` calls :func:`serve`: bind the port, load the
+TARGET (import, mount on ``framework.tree``, apply ``--config``), print the URL and serve
+until Ctrl-C or SIGTERM. Serving goes through the engine and ``framework.server`` handed
+the bound socket (:func:`serve_app`), so engine plugins and ``server.*`` settings work as
+in any deployment; only the error page uses a bare cheroot server (:func:`serve_socket`),
+so it still shows when the framework itself is what fails to import.
+
+With ``--reload`` the supervisor in :mod:`cherrycli.reloader` owns the listening socket
+and starts this module as a worker process::
+
+    python -m cherrycli.serving --fd 5 --control-fd 6 --ready-fd 7 [--config F] TARGET
+
+A worker first preloads the heavy modules every app needs (cheroot, the framework), then
+waits on its control pipe. The supervisor keeps one such warm spare, so a reload costs
+only importing the app, not starting Python. On ``G`` from the control pipe the worker
+loads the app, serves it on the inherited socket and reports ``R`` on its ready pipe.
+If the app cannot be loaded (syntax error, import error, exception at mount) it prints the
+traceback, serves :func:`error_page_app` on the same socket and reports ``E``: the
+supervisor lives on and the next good save recovers. End of file on the control pipe
+means the supervisor is gone, so the worker stops instead of becoming an orphan.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import importlib
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+
+from cherrycli.errors import CliError
+
+if TYPE_CHECKING:
+    from cheroot.wsgi import Server as CherootServer
+
+__all__ = [
+    "bind_listener",
+    "error_page_app",
+    "load_app",
+    "read_config",
+    "serve",
+    "serve_app",
+    "serve_socket",
+    "server_url",
+    "worker_main",
+]
+
+WSGIApp = Callable[..., Iterable[bytes]]
+
+# A large backlog keeps connections queued (not refused) while a worker restarts.
+BACKLOG = socket.SOMAXCONN
+# How long a stopping worker lets in-flight requests finish before closing them.
+SHUTDOWN_TIMEOUT = 2
+# Readiness bytes a worker writes on its ready pipe.
+READY_OK = b"R"
+READY_ERROR = b"E"
+# Modules every worker needs whatever the app; imported while the spare waits.
+PRELOAD = ("cheroot.wsgi", "framework", "framework.process", "framework.process.server")
+# Frames from these files are loading machinery, not the app: hidden from tracebacks.
+_MACHINERY = (
+    os.path.dirname(__file__),
+    os.path.dirname(importlib.__file__),
+    "<frozen importlib",
+    "<frozen runpy",
+)
+# Exit status of a worker whose TARGET cannot be resolved at all (first start only).
+TARGET_ERROR_EXIT = 3
+
+
+def bind_listener(host: str, port: int) -> socket.socket:
+    """Bind and listen on ``host:port`` with SO_REUSEADDR, ready to hand to a server.
+
+    Args:
+        host: interface name or address (``127.0.0.1``, ``0.0.0.0``, ``::``, ``localhost``).
+        port: TCP port; 0 picks a free one.
+
+    Returns:
+        A listening, inheritable-on-request socket.
+
+    Raises:
+        CliError: the host is unknown or the port is taken or not allowed.
+    """
+    if not 0 <= port <= 65535:
+        raise CliError(f"port {port} is out of range (0-65535)", exit_code=2)
+    try:
+        infos = socket.getaddrinfo(
+            host, port, socket.AF_UNSPEC, socket.SOCK_STREAM, 0, socket.AI_PASSIVE
+        )
+    except socket.gaierror as exc:
+        raise CliError(f"cannot resolve host {host!r}: {exc.strerror}") from None
+    family, kind, proto, _, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+        sock.listen(BACKLOG)
+    except OSError as exc:
+        sock.close()
+        where = f"{host}:{port}"
+        if exc.errno == 98 or "in use" in str(exc).lower():
+            raise CliError(
+                f"port {port} on {host} is already in use",
+                hint="stop the other server or pick another port with --port",
+            ) from None
+        raise CliError(f"cannot listen on {where}: {exc.strerror or exc}") from None
+    return sock
+
+
+def server_url(sock: socket.socket) -> str:
+    """The ``http://`` URL a person can open for a listening socket.
+
+    Args:
+        sock: a bound socket.
+
+    Returns:
+        The URL; a wildcard address is shown as the loopback address.
+    """
+    host, port = sock.getsockname()[:2]
+    if host in ("0.0.0.0", ""):
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def read_config(config: Path | None) -> dict[str, Any]:
+    """Parse the ``--config`` file into ``{section: {key: value}}``.
+
+    Args:
+        config: the file, or None.
+
+    Returns:
+        The sections (empty without a file).
+
+    Raises:
+        CliError: the file is missing or malformed.
+    """
+    if config is None:
+        return {}
+    if not config.is_file():
+        raise CliError(f"config file not found: {config}")
+    from framework.configfile import ConfigError, load
+
+    try:
+        return load(str(config))
+    except ConfigError as exc:
+        raise CliError(str(exc)) from None
+
+
+def load_app(target: str | None, config: Path | None, *, compat: bool = False) -> WSGIApp:
+    """Import TARGET, mount it on ``framework.tree`` and apply the config file.
+
+    A root object or class is mounted with the file's path sections as app config, an
+    ``Application`` is mounted as is, any other WSGI callable is grafted. The file's
+    ``[global]`` section updates ``framework.config``. The screen log is on by default
+    (development), so the access log shows in the terminal.
+
+    Args:
+        target: ``pkg.mod:attr``, ``app.py[:attr]`` or None for the project default.
+        config: path of an INI config file, or None.
+        compat: install the ``cherrypy`` aliases before importing the app.
+
+    Returns:
+        The WSGI callable to serve (``framework.tree``).
+
+    Raises:
+        CliError: TARGET or the config file cannot be found or read.
+    """
+    if compat:
+        from framework import compat as compat_layer
+
+        compat_layer.install()
+    import framework
+    import framework.process.server  # the config's server.* keys are applied to it
+    from cherrycli.importer import load_target
+
+    sections = read_config(config)
+    # Development default first, so the file can override it.
+    framework.config.update({"log.screen": True})
+    framework.config.update(dict(sections.get("global", {})))
+    # The supervisor reloads; the engine's own reloader would re-exec the worker.
+    framework.config.update({"engine.autoreload.on": False})
+    app_config = {path: values for path, values in sections.items() if path != "global"}
+
+    loaded = load_target(target)
+    if loaded.kind == "tree":
+        app: WSGIApp = loaded.obj
+        return app
+    if loaded.kind == "wsgi":
+        framework.tree.graft(loaded.obj, "")
+    else:
+        root = loaded.obj() if loaded.kind == "class" else loaded.obj
+        framework.tree.mount(root, "", app_config or None)
+    return framework.tree
+
+
+def user_code_error(exc: CliError) -> BaseException | None:
+    """The exception from the app's own code behind ``exc``, if that is what it was.
+
+    The importer reports both "TARGET does not exist" and "TARGET's code raised" as a
+    :class:`CliError` whose context is the original exception; only the second carries a
+    frame of the app's code (or is a SyntaxError).
+
+    Args:
+        exc: an error from loading the app.
+
+    Returns:
+        The original exception, or None when TARGET itself is wrong.
+    """
+    cause = exc.__context__
+    if cause is None:
+        return None
+    if isinstance(cause, SyntaxError):
+        return cause
+    for frame in traceback.extract_tb(cause.__traceback__):
+        if not frame.filename.startswith(_MACHINERY):
+            return cause
+    return None
+
+
+def error_page_app(exc: BaseException) -> WSGIApp:
+    """A WSGI app answering every request with a 500 page showing ``exc``'s traceback.
+
+    Args:
+        exc: the exception that stopped the app from loading.
+
+    Returns:
+        The WSGI callable.
+    """
+    text = format_load_error(exc)
+    page = (
+        "<!DOCTYPE html>\n<html><head><meta charset='utf-8'>"
+        "<title>500 - the app failed to load</title>"
+        "<style>body{font-family:sans-serif;margin:2em}"
+        "pre{background:#fdf2f2;padding:1em;overflow:auto}</style></head>"
+        "<body><h1>The app failed to load</h1>"
+        "<p>Fix the error and save: the server reloads by itself.</p>"
+        f"<pre>{html.escape(text)}</pre></body></html>\n"
+    ).encode()
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        start_response(
+            "500 Internal Server Error",
+            [
+                ("Content-Type", "text/html; charset=utf-8"),
+                ("Content-Length", str(len(page))),
+                ("Cache-Control", "no-store"),
+            ],
+        )
+        return [page]
+
+    return app
+
+
+def format_load_error(exc: BaseException) -> str:
+    """The traceback of ``exc`` without this package's and importlib's frames.
+
+    Args:
+        exc: an exception raised while loading the app.
+
+    Returns:
+        The traceback text, ending with a newline.
+    """
+    info = traceback.TracebackException.from_exception(exc)
+    kept = [frame for frame in info.stack if not frame.filename.startswith(_MACHINERY)]
+    info.stack = traceback.StackSummary.from_list(kept)
+    return "".join(info.format())
+
+
+def summarize_load_error(exc: BaseException) -> str:
+    """One line for ``exc``: the innermost app location, the type and the message."""
+    where = ""
+    if isinstance(exc, SyntaxError) and exc.filename:
+        where = f"{exc.filename}:{exc.lineno}: "
+    else:
+        frames = traceback.extract_tb(exc.__traceback__)
+        if frames:
+            where = f"{frames[-1].filename}:{frames[-1].lineno}: "
+    message = exc.msg if isinstance(exc, SyntaxError) else str(exc)
+    return f"{where}{type(exc).__name__}: {message}"
+
+
+class _Stop(BaseException):
+    """Raised in the main thread by SIGTERM/SIGINT/SIGHUP to leave the serve loop."""
+
+
+def _raise_stop(signum: int, frame: FrameType | None) -> None:
+    raise _Stop
+
+
+def serve_app(app: WSGIApp, sock: socket.socket, on_ready: Callable[[], None]) -> None:
+    """Serve ``app`` through the engine and ``framework.server`` until the engine exits.
+
+    The engine's plugins start and stop as in any deployment (so ``engine.subscribe``
+    listeners of a CherryPy app run); SIGTERM and Ctrl-C exit it. The server adopts a
+    duplicate of ``sock``'s descriptor, so ``sock`` stays usable afterwards. Engine
+    messages below WARNING are dropped: the toolchain prints its own one-line status.
+
+    Args:
+        app: the WSGI callable (usually ``framework.tree``).
+        sock: a bound, listening socket.
+        on_ready: called once the server accepts connections.
+
+    Raises:
+        ChannelFailures: a start listener failed (the engine has exited).
+    """
+    import framework
+
+    engine = framework.engine
+    for listener in list(engine.listeners.get("log", ())):
+        engine.unsubscribe("log", listener)
+        engine.subscribe("log", _warnings_only(listener))
+    server = framework.server
+    server.wsgi_app = app
+    server.socket_fd = sock.fileno()
+    server.socket_queue_size = BACKLOG
+    server.shutdown_timeout = SHUTDOWN_TIMEOUT
+    engine.signals.subscribe()  # type: ignore[attr-defined]
+    engine.start()
+    on_ready()
+    # Poll often: stopping a worker is on the reload critical path.
+    engine.block(interval=0.02)
+
+
+def _warnings_only(listener: Callable[[str, int], Any]) -> Callable[[str, int], Any]:
+    def forward(msg: str, level: int = 20) -> None:
+        if level >= 30:
+            listener(msg, level)
+
+    return forward
+
+
+def serve_socket(app: WSGIApp, sock: socket.socket, on_ready: Callable[[], None]) -> None:
+    """Serve ``app`` on ``sock`` with a bare cheroot server until SIGTERM/SIGINT/SIGHUP.
+
+    Used for the error page, so it works even when the framework itself cannot load.
+    In-flight requests get :data:`SHUTDOWN_TIMEOUT` seconds to finish; connections still
+    waiting in the listen backlog are left for the next process sharing the socket.
+
+    Args:
+        app: the WSGI callable.
+        sock: a bound, listening socket (inherited or from :func:`bind_listener`).
+        on_ready: called once the server accepts connections.
+    """
+    server = _make_server(app, sock)
+    stop_signals = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+    for signum in stop_signals:
+        signal.signal(signum, _raise_stop)
+    try:
+        server.prepare()
+        on_ready()
+        server.serve()
+    except _Stop:
+        pass
+    finally:
+        # A second signal while draining ends the process the ordinary way.
+        for signum in stop_signals:
+            signal.signal(signum, signal.SIG_DFL)
+        server.stop()
+
+
+def _make_server(app: WSGIApp, sock: socket.socket) -> CherootServer:
+    """A cheroot server that adopts ``sock`` instead of binding its own."""
+    from cheroot.wsgi import Server
+
+    class _AdoptingServer(Server):
+        # cheroot's prepare() asks bind() for a socket; hand it ours instead.
+        def bind(self, family: int, type: int, proto: int = 0) -> None:
+            self.socket = sock
+
+    server = _AdoptingServer(sock.getsockname()[:2], app, shutdown_timeout=SHUTDOWN_TIMEOUT)
+    server.request_queue_size = BACKLOG
+    return server
+
+
+def serve(target: str | None, host: str, port: int, config: Path | None, compat: bool) -> int:
+    """Run ``cherry serve`` without reloading: bind, load, print the URL, serve.
+
+    Args:
+        target: TARGET as given on the command line (None: project default).
+        host: interface to bind.
+        port: TCP port (0 picks a free one).
+        config: config file or None.
+        compat: install the ``cherrypy`` aliases first.
+
+    Returns:
+        The exit status (0 after a clean stop).
+
+    Raises:
+        CliError: the port is taken, TARGET or the config file is bad, or the app fails
+            to load (the message names the file and line).
+    """
+    sock = bind_listener(host, port)
+    try:
+        try:
+            app = load_app(target, config, compat=compat)
+        except CliError:
+            raise
+        except (Exception, SystemExit) as exc:
+            raise CliError(
+                f"the app failed to load: {summarize_load_error(exc)}",
+                hint="run with --reload to see the full traceback in the browser",
+            ) from None
+        url = server_url(sock)
+        try:
+            serve_app(app, sock, lambda: _announce(url))
+        except Exception as exc:  # ChannelFailures: the engine already logged it
+            raise CliError(f"the app failed to start: {exc}") from None
+    finally:
+        sock.close()
+    return 0
+
+
+def _announce(url: str) -> None:
+    from cherrycli.console import stdout
+
+    stdout().print(f"[ok]Serving on {url}[/ok] (press Ctrl+C to stop)", soft_wrap=True)
+
+
+def _preload() -> None:
+    """Import the modules every app needs while the spare waits for work."""
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except Exception:
+            # A broken framework shows its real error later, when the app loads.
+            pass
+
+
+def _stale_modules(since: float) -> bool:
+    """True when a module imported during preload changed on disk after ``since``."""
+    for module in list(sys.modules.values()):
+        path = getattr(module, "__file__", None)
+        if path:
+            try:
+                if os.stat(path).st_mtime > since:
+                    return True
+            except OSError:
+                continue
+    return False
+
+
+def _watch_control(control_fd: int) -> None:
+    """Stop this worker when the supervisor's end of the control pipe closes."""
+    while os.read(control_fd, 64):
+        pass
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def worker_main(argv: list[str] | None = None) -> int:
+    """Entry point of a reload worker (see the module docstring for the protocol).
+
+    Args:
+        argv: command-line arguments; ``sys.argv[1:]`` when None.
+
+    Returns:
+        The process exit status.
+    """
+    parser = argparse.ArgumentParser(prog="python -m cherrycli.serving")
+    parser.add_argument("--fd", type=int, required=True, help="listening socket")
+    parser.add_argument("--control-fd", type=int, required=True)
+    parser.add_argument("--ready-fd", type=int, required=True)
+    parser.add_argument("--config", type=Path)
+    parser.add_argument("--compat", action="store_true")
+    parser.add_argument("--strict", action="store_true", help="exit if TARGET is not found")
+    parser.add_argument("--go", action="store_true", help="start at once, without waiting")
+    parser.add_argument("target", nargs="?")
+    args = parser.parse_args(argv)
+
+    started = time.time()
+    _preload()
+    if not args.go:
+        if os.read(args.control_fd, 1) != b"G":
+            return 0  # the supervisor went away before using this spare
+        if _stale_modules(started):
+            # A preloaded module was edited while the spare waited: start afresh.
+            argv = [sys.executable, "-m", "cherrycli.serving", "--go", *sys.argv[1:]]
+            os.execv(sys.executable, argv)
+    threading.Thread(target=_watch_control, args=(args.control_fd,), daemon=True).start()
+
+    sock = socket.socket(fileno=args.fd)
+    status = READY_OK
+    try:
+        app = load_app(args.target, args.config, compat=args.compat)
+    except CliError as exc:
+        cause = user_code_error(exc)
+        if cause is None:
+            from cherrycli.console import print_error
+
+            print_error(exc)
+            if args.strict:
+                return TARGET_ERROR_EXIT
+        else:
+            sys.stderr.write(format_load_error(cause))
+        app, status = error_page_app(cause or exc), READY_ERROR
+    except (Exception, SystemExit) as exc:
+        app, status = error_page_app(exc), READY_ERROR
+        sys.stderr.write(format_load_error(exc))
+        sys.stderr.flush()
+
+    def ready() -> None:
+        os.write(args.ready_fd, status)
+        os.close(args.ready_fd)
+
+    if status == READY_OK:
+        try:
+            serve_app(app, sock, ready)
+            return 0
+        except Exception as exc:  # a start listener failed; the engine logged why
+            failures: list[BaseException] = getattr(exc, "get_instances", list)() or [exc]
+            app, status = error_page_app(failures[0]), READY_ERROR
+    serve_socket(app, sock, ready)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(worker_main())

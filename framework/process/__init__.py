@@ -1,0 +1,113 @@
+"""The process layer: the engine singleton, its default plugins and ``engine.*`` config.
+
+``framework.engine`` is :data:`bus`. Importing this package attaches CherryPy's default
+plugins to it:
+
+- ``bus.signal_handler`` (:class:`~framework.process.plugins.SignalHandler`), installed
+  by ``bus.signals.subscribe()`` (``quickstart`` does it; embedded servers such as
+  gunicorn keep their own signal handling);
+- ``bus.thread_manager`` (subscribed), for ``start_thread``/``stop_thread`` listeners;
+- ``bus.autoreload`` (:class:`~framework.process.plugins.Autoreloader`), present but
+  NOT subscribed: turn it on with ``engine.autoreload.on: True``. ``cherry serve``'s
+  supervisor reloads more reliably (it survives import errors).
+
+Bus messages go to ``framework.log`` (context ``ENGINE``) once the framework's log
+manager exists, else to the stdlib logger ``framework.engine``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from framework.process import plugins
+from framework.process.wspbus import Bus, ChannelFailures, StartError, states
+
+__all__ = ["Bus", "ChannelFailures", "StartError", "bus", "configure", "plugins", "states"]
+
+
+class _SignalsPlugin:
+    """``engine.signals``: subscribes the signal handler (CherryPy's helper)."""
+
+    def __init__(self, engine: Bus) -> None:
+        self.bus = engine
+
+    def subscribe(self) -> None:
+        """Install the engine's signal handlers (main thread only)."""
+        handler = getattr(self.bus, "signal_handler", None)
+        if handler is not None:
+            handler.subscribe()
+
+    def unsubscribe(self) -> None:
+        """Restore the previous signal handlers."""
+        handler = getattr(self.bus, "signal_handler", None)
+        if handler is not None:
+            handler.unsubscribe()
+
+
+def _log_listener(msg: str, level: int) -> None:
+    """Forward a bus message to the framework's error log (or the stdlib logger)."""
+    # Resolved per call: framework/__init__ imports us lazily, so it is loaded by now.
+    import framework
+
+    error = getattr(getattr(framework, "log", None), "error", None)
+    if callable(error):
+        error(msg, "ENGINE", severity=level)
+    else:
+        logging.getLogger("framework.engine").log(level, msg)
+
+
+def _build_engine() -> Bus:
+    engine = Bus()
+    engine.subscribe("log", _log_listener)
+    engine.signal_handler = plugins.SignalHandler(engine)  # type: ignore[attr-defined]
+    engine.signals = _SignalsPlugin(engine)  # type: ignore[attr-defined]
+    engine.autoreload = plugins.Autoreloader(engine)  # type: ignore[attr-defined]
+    thread_manager = plugins.ThreadManager(engine)
+    thread_manager.subscribe()
+    engine.thread_manager = thread_manager  # type: ignore[attr-defined]
+    return engine
+
+
+bus: Bus = _build_engine()
+
+
+def configure(key: str, value: Any) -> None:
+    """Apply one ``engine.*`` config entry (the ``engine.`` prefix already removed).
+
+    - ``"SIGHUP"`` / ``"SIGTERM"``: ``value`` becomes that signal's listener; None
+      removes the listeners (the ``embedded`` environment does this).
+    - ``"<plugin>.on"``: subscribe (truthy) or unsubscribe (falsy) ``bus.<plugin>``.
+    - ``"<plugin>.<attr>"``: set the attribute on ``bus.<plugin>``
+      (``"autoreload.frequency": 2``).
+    - ``"<attr>"``: set the attribute on the bus itself.
+
+    Args:
+        key: Config key below the ``engine`` namespace.
+        value: Config value.
+
+    Raises:
+        ValueError: ``key`` names a plugin the engine does not have.
+    """
+    if key in ("SIGHUP", "SIGTERM"):
+        if value is None:
+            # COMPAT: CherryPy's subscribe(k, None) was a silent no-op; the intent of
+            # the embedded environment ("leave this signal alone") is honoured instead.
+            bus.clear(key)
+        else:
+            bus.subscribe(key, value)
+        return
+    if "." not in key:
+        setattr(bus, key, value)
+        return
+    name, attr = key.split(".", 1)
+    plugin = getattr(bus, name, None)
+    if plugin is None:
+        raise ValueError(f"Unknown engine plugin {name!r} in config key 'engine.{key}'")
+    if attr == "on" and callable(getattr(plugin, "subscribe", None)):
+        if value:
+            plugin.subscribe()
+        else:
+            plugin.unsubscribe()
+        return
+    setattr(plugin, attr, value)

@@ -1,0 +1,1 @@
+"""A package for importer tests (pkg.module:attr targets)."""

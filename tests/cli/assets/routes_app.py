@@ -1,0 +1,109 @@
+"""Sample app for tests/cli/test_routes.py: one of each publishing feature.
+
+Line numbers matter to one test (it reads them with inspect, not by hand).
+"""
+
+from __future__ import annotations
+
+import framework
+
+
+class Blog:
+    """popargs on a class: /blog/{year}/{month}/... plus its own handlers."""
+
+    @framework.expose
+    def index(self, year: str | None = None, month: str | None = None) -> str:
+        return f"{year}-{month}"
+
+    @framework.expose
+    def feed(self) -> str:
+        return "feed"
+
+
+Blog = framework.popargs("year", "month")(Blog)
+
+
+class Item:
+    """A MethodDispatcher resource."""
+
+    exposed = True
+
+    @framework.tools.json_out()
+    def GET(self, item_id: str | None = None) -> list[str]:
+        return []
+
+    def POST(self, name: str) -> str:
+        return name
+
+
+class Api:
+    """Mounted under /api, where the app config switches to MethodDispatcher."""
+
+    exposed = True
+
+    def __init__(self) -> None:
+        self.items = Item()
+
+    def GET(self) -> str:
+        return "api"
+
+
+class Users:
+    _cp_config = {"tools.trailing_slash.on": False}
+
+    @framework.expose
+    def index(self) -> str:
+        return "users"
+
+    @framework.expose
+    def show(self, user_id: int, *, verbose: bool = False) -> str:
+        return str(user_id)
+
+    @framework.expose
+    def default(self, *parts: str) -> str:
+        return "/".join(parts)
+
+
+class Dynamic:
+    def _cp_dispatch(self, vpath: list[str]) -> object:
+        return None
+
+
+class Root:
+    def __init__(self) -> None:
+        self.users = Users()
+        self.blog = Blog()
+        self.api = Api()
+        self.dynamic = Dynamic()
+        self.loop = self  # a cycle the walk must survive
+        self.settings = {"debug": True}  # plain data is not a node
+
+    @property
+    def expensive(self) -> object:
+        raise AssertionError("routes must never evaluate properties")
+
+    @framework.expose
+    def index(self) -> str:
+        return "home"
+
+    @framework.expose(["about_us", "about.html"])
+    def about(self) -> str:
+        return "about"
+
+    @framework.expose
+    @framework.tools.json_out()
+    def status(self, **kwargs: str) -> dict[str, str]:
+        return {"status": "ok"}
+
+    @framework.expose
+    @framework.config(**{"tools.allow.on": True, "tools.allow.methods": ["POST"]})
+    def submit(self, text: str = "") -> str:
+        return text
+
+    def helper(self) -> str:
+        """Not exposed: never listed."""
+        return "hidden"
+
+
+CONFIG = {"/api": {"request.dispatch": framework.dispatch.MethodDispatcher()}}
+application = framework.Application(Root(), "/site", CONFIG)

@@ -1,0 +1,277 @@
+"""TARGET resolution: the accepted forms, the defaults and each distinct error."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import tempfile
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cherrycli.errors import CliError
+from cherrycli.importer import classify, load_target, parse_target, resolve_target
+from cherrycli.settings import load_settings
+
+ASSETS = Path(__file__).resolve().parent / "assets"
+
+
+@pytest.fixture(autouse=True)
+def isolated_imports(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Undo sys.path additions and forget modules imported by a test."""
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    for name in list(os.environ):
+        if name.startswith("CHERRY_"):
+            monkeypatch.delenv(name)
+    before = set(sys.modules)
+    yield
+    # Only the test's own sample modules: framework modules must keep their identity.
+    roots = (str(ASSETS), tempfile.gettempdir())
+    for name in set(sys.modules) - before:
+        if (getattr(sys.modules[name], "__file__", None) or "").startswith(roots):
+            del sys.modules[name]
+
+
+def write(path: Path, source: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(source), encoding="utf-8")
+    return path
+
+
+def test_module_and_attribute(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ASSETS)
+    loaded = load_target("importer_pkg.app:Root")
+    assert loaded.obj.__name__ == "Root"
+    assert loaded.kind == "class"
+    assert loaded.spec == "importer_pkg.app:Root"
+    assert loaded.source == "argument"
+
+
+def test_dotted_attribute(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ASSETS)
+    loaded = load_target("importer_pkg.app:nested.site")
+    assert loaded.kind == "root"
+
+
+def test_module_without_attribute_uses_a_default_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ASSETS)
+    assert load_target("importer_pkg.app").spec == "importer_pkg.app:Root"
+
+
+def test_file_path_inside_a_package_imports_the_package(tmp_path: Path) -> None:
+    loaded = load_target(str(ASSETS / "importer_pkg" / "app.py") + ":root")
+    assert loaded.module.__name__ == "importer_pkg.app"
+    assert loaded.kind == "root"
+
+
+def test_file_path_alone_finds_the_only_published_class(tmp_path: Path) -> None:
+    write(
+        tmp_path / "site_only.py",
+        """
+        import framework
+
+        class Site:
+            @framework.expose
+            def index(self):
+                return "hi"
+        """,
+    )
+    assert load_target(str(tmp_path / "site_only.py")).spec == "site_only:Site"
+
+
+def test_file_with_two_apps_asks_to_choose(tmp_path: Path) -> None:
+    write(
+        tmp_path / "two_sites.py",
+        """
+        class One:
+            exposed = True
+
+        class Two:
+            exposed = True
+        """,
+    )
+    with pytest.raises(CliError, match="several apps: One, Two") as info:
+        load_target(str(tmp_path / "two_sites.py"))
+    assert info.value.exit_code == 2
+
+
+def test_file_without_app_says_so(tmp_path: Path) -> None:
+    write(tmp_path / "empty_mod.py", "VALUE = 1\n")
+    with pytest.raises(CliError, match="no app found in module 'empty_mod'"):
+        load_target(str(tmp_path / "empty_mod.py"))
+
+
+def test_missing_module() -> None:
+    with pytest.raises(CliError, match=re.escape("module 'no_such_pkg_xyz.app' not found")) as info:
+        load_target("no_such_pkg_xyz.app:Root")
+    assert info.value.exit_code == 1
+
+
+def test_missing_file_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(CliError, match="not found") as info:
+        load_target(str(tmp_path / "nope.py"))
+    assert info.value.exit_code == 2
+
+
+def test_missing_attribute_lists_candidates(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ASSETS)
+    with pytest.raises(
+        CliError, match=re.escape("'importer_pkg.app' has no attribute 'Nope'")
+    ) as info:
+        load_target("importer_pkg.app:Nope")
+    assert info.value.hint is not None
+    assert "Root" in info.value.hint
+
+
+def test_missing_nested_attribute_names_the_owner(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ASSETS)
+    with pytest.raises(
+        CliError, match=re.escape("'importer_pkg.app:nested' has no attribute 'nope'")
+    ):
+        load_target("importer_pkg.app:nested.nope")
+
+
+def test_exception_inside_the_module_quotes_it(tmp_path: Path) -> None:
+    path = write(tmp_path / "boom_mod.py", "X = 1\nY = 1 / 0\n")
+    with pytest.raises(CliError) as info:
+        load_target(str(path))
+    message = info.value.message
+    assert "error while importing 'boom_mod'" in message
+    assert "ZeroDivisionError: division by zero" in message
+    assert f"{path}:2" in message
+
+
+def test_missing_dependency_is_an_import_error_not_a_missing_module(tmp_path: Path) -> None:
+    path = write(tmp_path / "needs_dep.py", "import not_installed_dep_xyz\n")
+    with pytest.raises(CliError, match="error while importing 'needs_dep': ModuleNotFoundError"):
+        load_target(str(path))
+
+
+def test_syntax_error_names_file_and_line(tmp_path: Path) -> None:
+    path = write(tmp_path / "bad_syntax.py", "x = 1\ndef broken(:\n")
+    with pytest.raises(CliError, match=r"SyntaxError: .*bad_syntax\.py:2"):
+        load_target(str(path))
+
+
+@pytest.mark.parametrize("target", ["not a target", "pkg.mod:1bad", "app.py:bad-attr"])
+def test_malformed_target_is_a_usage_error(target: str) -> None:
+    with pytest.raises(CliError) as info:
+        parse_target(target)
+    assert info.value.exit_code == 2
+
+
+def test_default_comes_from_pyproject(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path / "pyproject.toml", '[tool.cherry]\napp = "proj_app:Root"\n')
+    write(tmp_path / "proj_app.py", "class Root:\n    exposed = True\n")
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")  # the project root is found upwards
+    loaded = load_target(None)
+    assert loaded.spec == "proj_app:Root"
+    assert loaded.source == str(tmp_path / "pyproject.toml")
+
+
+def test_cherry_app_overrides_pyproject(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path / "pyproject.toml", '[tool.cherry]\napp = "proj_app:Root"\n')
+    write(tmp_path / "proj_app.py", "class Root:\n    exposed = True\n\nother = Root()\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CHERRY_APP", "proj_app:other")
+    loaded = load_target(None)
+    assert loaded.spec == "proj_app:other"
+    assert loaded.source == "CHERRY_APP"
+
+
+def test_no_target_and_no_setting_is_a_usage_error(tmp_path: Path) -> None:
+    settings = load_settings(tmp_path, environ={})
+    with pytest.raises(CliError, match="no TARGET given") as info:
+        load_target(None, settings)
+    assert info.value.exit_code == 2
+
+
+def test_resolve_target_returns_the_object(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ASSETS)
+    assert resolve_target("importer_pkg.app:wsgi_app").__name__ == "wsgi_app"
+
+
+def test_same_file_name_in_two_directories_loads_each(tmp_path: Path) -> None:
+    first = write(
+        tmp_path / "a" / "twin_app.py", "class Root:\n    exposed = True\n    NAME = 'a'\n"
+    )
+    second = write(
+        tmp_path / "b" / "twin_app.py", "class Root:\n    exposed = True\n    NAME = 'b'\n"
+    )
+    assert load_target(str(first)).obj.NAME == "a"
+    assert load_target(str(second)).obj.NAME == "b"
+
+
+def test_classify_kinds(monkeypatch: pytest.MonkeyPatch) -> None:
+    import framework
+
+    monkeypatch.syspath_prepend(str(ASSETS))
+    from importer_pkg import app
+
+    assert classify(app.Root) == "class"
+    assert classify(app.root) == "root"
+    assert classify(app.wsgi_app) == "wsgi"
+    assert classify(framework.Application(app.Root())) == "application"
+    assert classify(framework.tree) == "tree"
+
+
+# -- settings: [tool.cherry] and CHERRY_* (what TARGET defaults are read from) ---------
+
+
+def test_settings_env_overrides_pyproject_and_keys_are_normalised(tmp_path: Path) -> None:
+    write(tmp_path / "pyproject.toml", '[tool.cherry]\nreload-include = ["*.html"]\nport = 8000\n')
+    settings = load_settings(tmp_path, environ={"CHERRY_PORT": "9000", "OTHER": "x"})
+    assert settings.get_int("port") == 9000
+    assert settings.get_list("RELOAD_INCLUDE") == ["*.html"]
+    assert settings.sources["port"] == "CHERRY_PORT"
+    assert settings.root == tmp_path.resolve()
+
+
+def test_settings_paths_resolve_against_their_source(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path / "pyproject.toml", '[tool.cherry]\nconfig = "config/dev.conf"\n')
+    (tmp_path / "sub").mkdir()
+    monkeypatch.chdir(tmp_path / "sub")
+    assert load_settings(environ={}).path("config") == tmp_path.resolve() / "config" / "dev.conf"
+    from_env = load_settings(environ={"CHERRY_CONFIG": "x.conf"})
+    assert from_env.path("config") == tmp_path.resolve() / "sub" / "x.conf"
+
+
+@pytest.mark.parametrize(("raw", "value"), [("yes", True), ("0", False), ("On", True)])
+def test_settings_booleans_from_the_environment(tmp_path: Path, raw: str, value: bool) -> None:
+    assert load_settings(tmp_path, environ={"CHERRY_RELOAD": raw}).get_bool("reload") is value
+
+
+@pytest.mark.parametrize(
+    ("toml", "getter"),
+    [
+        ("port = 'eighty'", "get_int"),
+        ("reload = 3", "get_bool"),
+        ("app = 1", "get_str"),
+        ("x = [1]", "get_list"),
+    ],
+)
+def test_settings_wrong_types_name_the_source(tmp_path: Path, toml: str, getter: str) -> None:
+    write(tmp_path / "pyproject.toml", f"[tool.cherry]\n{toml}\n")
+    settings = load_settings(tmp_path, environ={})
+    key = toml.split(" ", maxsplit=1)[0]
+    with pytest.raises(CliError, match=r"pyproject\.toml must be"):
+        getattr(settings, getter)(key)
+
+
+def test_settings_malformed_pyproject_is_a_cli_error(tmp_path: Path) -> None:
+    write(tmp_path / "pyproject.toml", "[tool.cherry\n")
+    with pytest.raises(CliError, match="cannot parse"):
+        load_settings(tmp_path, environ={})
+
+
+def test_settings_without_pyproject_are_empty(tmp_path: Path) -> None:
+    settings = load_settings(tmp_path, environ={})
+    if settings.pyproject is None:  # tmp_path may sit below a pyproject.toml elsewhere
+        assert settings.values == {}
+    assert settings.get_str("app") is None

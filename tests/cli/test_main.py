@@ -1,0 +1,114 @@
+"""The ``cherry`` entry point: help, version, exit codes, error lines, import cost."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+import cherrycli
+from cherrycli.errors import CliError
+from cherrycli.main import COMMANDS
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "assets"))
+from cli_support import REPO, cherry
+
+
+def test_version_matches_pyproject() -> None:
+    with (REPO / "pyproject.toml").open("rb") as handle:
+        assert cherrycli.__version__ == tomllib.load(handle)["project"]["version"]
+
+
+@pytest.mark.parametrize("flag", ["--version", "-V"])
+def test_version_flag_prints_the_version(flag: str) -> None:
+    result = cherry(flag)
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"cherry {cherrycli.__version__}"
+
+
+def test_help_lists_every_command() -> None:
+    result = cherry("--help")
+    assert result.returncode == 0
+    for name in COMMANDS:
+        assert name in result.stdout
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_help_has_examples(command: str) -> None:
+    result = cherry(command, "--help", env={"COLUMNS": "200"})
+    assert result.returncode == 0
+    assert "Examples" in result.stdout
+    assert f"cherry {command}" in result.stdout
+
+
+def test_help_imports_nothing_heavy() -> None:
+    probe = (
+        "import sys\n"
+        "from cherrycli.main import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = ('framework', 'jinja2', 'mako', 'cProfile', 'pstats', 'cheroot', 'watchfiles')\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in heavy)\n"
+        "print(' '.join(loaded), file=sys.stderr)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.stderr.strip() == ""
+
+
+def test_unknown_option_is_a_usage_error() -> None:
+    result = cherry("new", "--no-such-option")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_command_is_a_usage_error() -> None:
+    result = cherry("frobnicate")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_error_is_one_line_without_traceback(tmp_path: Path) -> None:
+    result = cherry("routes", "no_such_module_for_cherry:Root", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().count("\n") == 0
+    assert result.stderr.startswith("error: module 'no_such_module_for_cherry' not found")
+
+
+def test_no_color_keeps_escape_codes_out(tmp_path: Path) -> None:
+    result = cherry(
+        "routes",
+        "no_such_module_for_cherry:Root",
+        cwd=tmp_path,
+        env={"NO_COLOR": "1", "FORCE_COLOR": "1"},
+    )
+    assert "\x1b[3" not in result.stderr  # no foreground colour sequence
+
+
+def test_colour_is_used_when_forced_and_allowed(tmp_path: Path) -> None:
+    result = cherry(
+        "routes", "no_such_module_for_cherry:Root", cwd=tmp_path, env={"FORCE_COLOR": "1"}
+    )
+    assert "\x1b[" in result.stderr
+
+
+def test_cli_error_hint_is_kept_in_str() -> None:
+    error = CliError("it broke", hint="fix it", exit_code=2)
+    assert str(error) == "it broke (hint: fix it)"
+    assert error.exit_code == 2
+
+
+def test_cli_error_without_hint_is_just_the_message() -> None:
+    assert str(CliError("it broke")) == "it broke"

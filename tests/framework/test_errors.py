@@ -1,0 +1,699 @@
+"""Specification tests for errors, redirects, error pages and bad input.
+
+HTTP errors and redirects render themselves into the response; unexpected exceptions
+become a 500 whose page shows a traceback only when ``request.show_tracebacks`` is on,
+while the error log always gets it. Malformed requests get a short 4xx, never a 500,
+and the application keeps serving afterwards.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import framework
+from framework.errors import HTTPError, HTTPRedirect, InternalRedirect, NotFound, get_error_page
+from framework.testing import Client
+
+
+class Root:
+    @framework.expose
+    def index(self) -> str:
+        return "home"
+
+    @framework.expose
+    def error(self, code: str = "500", message: str | None = None) -> str:
+        raise HTTPError(int(code), message)
+
+    @framework.expose
+    def custom_reason(self) -> str:
+        raise HTTPError("418 Short And Stout")
+
+    @framework.expose
+    def notfound(self) -> str:
+        raise NotFound()
+
+    @framework.expose
+    def notfound_path(self) -> str:
+        raise NotFound("/elsewhere")
+
+    @framework.expose
+    def redirect(self, to: str = "/target", status: str = "") -> str:
+        raise HTTPRedirect(to, int(status) if status else None)
+
+    @framework.expose
+    def redirect_many(self) -> str:
+        raise HTTPRedirect(["/one", "/two"], 300)
+
+    @framework.expose
+    def not_modified(self) -> str:
+        raise HTTPRedirect("/x", 304)
+
+    @framework.expose
+    def use_proxy(self) -> str:
+        raise HTTPRedirect("/proxy", 305)
+
+    @framework.expose
+    def odd_redirect(self) -> str:
+        raise HTTPRedirect("/odd", 399)
+
+    @framework.expose
+    def target(self, **kwargs: Any) -> str:
+        request = framework.request
+        prev = request.prev.path_info if request.prev is not None else None
+        return f"target {request.method} {sorted(kwargs.items())} prev={prev}"
+
+    @framework.expose
+    def internal(self, to: str = "/target?x=1") -> str:
+        raise InternalRedirect(to)
+
+    @framework.expose
+    def internal_qs(self) -> str:
+        raise InternalRedirect("target", "y=2")
+
+    @framework.expose
+    def loop(self) -> str:
+        raise InternalRedirect("/loop")
+
+    @framework.expose
+    def crash(self) -> str:
+        raise ValueError("secret boom")
+
+    @framework.expose
+    def header(self, value: str) -> str:
+        framework.response.headers["X-Echo"] = value
+        return "ok"
+
+    @framework.expose
+    def bad_status(self, status: str) -> str:
+        framework.response.status = status
+        return "ok"
+
+    @framework.expose
+    def handled(self) -> str:
+        with HTTPError.handle(KeyError, 404):
+            raise KeyError("no such item")
+        return "unreachable"
+
+    @framework.expose
+    def params(self, **kwargs: Any) -> str:
+        return repr(sorted(kwargs))
+
+
+@pytest.fixture
+def client() -> Client:
+    return Client(Root())
+
+
+def production(client: Client) -> Client:
+    """Switch the app served by ``client`` to production settings (no tracebacks)."""
+    framework.config.update({"request.show_tracebacks": False})
+    return client
+
+
+# -- HTTPError -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("code", [400, 401, 403, 404, 409, 418, 500, 502, 503])
+def test_http_error_sets_status(client: Client, code: int) -> None:
+    assert client.get(f"/error?code={code}").status_code == code
+
+
+def test_http_error_message_in_page(client: Client) -> None:
+    assert "just no" in client.get("/error?code=403&message=just no").text
+
+
+def test_http_error_message_is_escaped(client: Client) -> None:
+    text = client.get("/error?code=400&message=<script>").text
+    assert ("<script>" in text, "&lt;script&gt;" in text) == (False, True)
+
+
+def test_http_error_custom_reason(client: Client) -> None:
+    assert client.get("/custom_reason").status == "418 Short And Stout"
+
+
+def test_http_error_page_is_html(client: Client) -> None:
+    assert client.get("/error?code=400").headers["Content-Type"] == "text/html;charset=utf-8"
+
+
+@pytest.mark.parametrize("status", [200, 302, 600, "abc"])
+def test_http_error_rejects_non_error_status(status: Any) -> None:
+    with pytest.raises(ValueError):
+        HTTPError(status)
+
+
+def test_http_error_attributes() -> None:
+    error = HTTPError(404, "gone")
+    assert (error.code, error.reason, error.status, error._message) == (
+        404,
+        "Not Found",
+        404,
+        "gone",
+    )
+
+
+def test_http_error_handle_translates_exception(client: Client) -> None:
+    assert client.get("/handled").status_code == 404
+
+
+def test_not_found_names_current_path(client: Client) -> None:
+    assert "/notfound" in client.get("/notfound").text
+
+
+def test_not_found_names_given_path(client: Client) -> None:
+    assert "/elsewhere" in client.get("/notfound_path").text
+
+
+def test_render_outside_request_is_an_error() -> None:
+    with pytest.raises(RuntimeError, match="during a request"):
+        HTTPError(404).set_response()
+
+
+def test_error_page_outside_request_uses_default_template() -> None:
+    page = get_error_page(404, message="m")
+    assert b"<title>404 Not Found</title>" in page
+
+
+# -- HTTPRedirect ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "protocol", "status"),
+    [
+        ("GET", "HTTP/1.1", 302),
+        ("HEAD", "HTTP/1.1", 302),
+        ("POST", "HTTP/1.1", 303),
+        ("PUT", "HTTP/1.1", 303),
+        ("POST", "HTTP/1.0", 302),
+    ],
+)
+def test_redirect_default_status(method: str, protocol: str, status: int) -> None:
+    client = Client(Root(), environ_overrides={"SERVER_PROTOCOL": protocol})
+    assert client.request(method, "/redirect").status_code == status
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_redirect_explicit_status(client: Client, status: int) -> None:
+    assert client.get(f"/redirect?status={status}").status_code == status
+
+
+@pytest.mark.parametrize(
+    ("to", "location"),
+    [
+        ("/target", "http://127.0.0.1/target"),
+        ("target", "http://127.0.0.1/target"),
+        ("http://example.org/x", "http://example.org/x"),
+        ("/caf\u00e9", "http://127.0.0.1/caf%C3%A9"),
+    ],
+)
+def test_redirect_location_is_absolute(client: Client, to: str, location: str) -> None:
+    assert client.get("/redirect", params={"to": to}).headers["Location"] == location
+
+
+@pytest.mark.parametrize("evil", ["/x\r\nSet-Cookie: a=b", "/x\nX: y", "/x\rX: y"])
+def test_redirect_location_never_holds_crlf(client: Client, evil: str) -> None:
+    response = client.get("/redirect", params={"to": evil})
+    assert ("\r" in response.headers["Location"], "\n" in response.headers["Location"]) == (
+        False,
+        False,
+    )
+
+
+def test_redirect_cannot_inject_header(client: Client) -> None:
+    response = client.get("/redirect", params={"to": "/x\r\nSet-Cookie: a=b"})
+    assert response.headers.get_all("Set-Cookie") == []
+
+
+def test_redirect_body_links_every_url(client: Client) -> None:
+    text = client.get("/redirect_many").text
+    assert ("/one" in text, "/two" in text) == (True, True)
+
+
+def test_redirect_multiple_location_is_first(client: Client) -> None:
+    assert client.get("/redirect_many").headers["Location"] == "http://127.0.0.1/one"
+
+
+def test_redirect_304_has_no_body(client: Client) -> None:
+    response = client.get("/not_modified")
+    assert (response.status_code, response.body, "Content-Type" in response.headers) == (
+        304,
+        b"",
+        False,
+    )
+
+
+def test_redirect_305_sets_location(client: Client) -> None:
+    assert client.get("/use_proxy").headers["Location"] == "http://127.0.0.1/proxy"
+
+
+def test_redirect_other_3xx_sets_location(client: Client) -> None:
+    response = client.get("/odd_redirect")
+    assert (response.status_code, response.body) == (399, b"")
+
+
+@pytest.mark.parametrize("status", [200, 404, 299, 400])
+def test_redirect_rejects_non_3xx(status: int) -> None:
+    with pytest.raises(ValueError):
+        HTTPRedirect("/x", status)
+
+
+def test_redirect_outside_request_keeps_url() -> None:
+    redirect = HTTPRedirect(b"/plain")  # type: ignore[arg-type]
+    assert redirect.urls_and_status == (["/plain"], 302)
+
+
+def test_redirect_instance_used_as_handler() -> None:
+    class Moved:
+        index = HTTPRedirect("http://example.org/new", 301)
+        index.exposed = True  # type: ignore[attr-defined]
+
+    response = Client(framework.Application(Moved())).get("/")
+    assert response.headers["Location"] == "http://example.org/new"
+
+
+def test_redirect_followed_by_client(client: Client) -> None:
+    assert client.post("/redirect", follow_redirects=True).text.startswith("target GET")
+
+
+# -- no CR/LF in any header ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["a\r\nSet-Cookie: x=y", "a\nb", "a\rb", "a\x00b"])
+def test_header_value_never_holds_crlf(client: Client, value: str) -> None:
+    echoed = client.get("/header", params={"value": value}).headers["X-Echo"]
+    assert not any(ch in echoed for ch in "\r\n\x00")
+
+
+def test_header_value_cannot_inject_header(client: Client) -> None:
+    response = client.get("/header", params={"value": "a\r\nSet-Cookie: x=y"})
+    assert response.headers.get_all("Set-Cookie") == []
+
+
+def test_header_name_with_crlf_never_reaches_client() -> None:
+    class Evil:
+        @framework.expose
+        def index(self) -> str:
+            framework.response.headers["X-A\r\nSet-Cookie"] = "x=y"
+            return "ok"
+
+    response = Client(Evil()).get("/")
+    assert (response.status_code, response.headers.get_all("Set-Cookie")) == (500, [])
+
+
+def test_cookie_value_cannot_inject_header() -> None:
+    class Cookies:
+        @framework.expose
+        def index(self) -> str:
+            framework.response.cookie["c"] = "v\r\nX-Injected: 1"
+            return "ok"
+
+    response = Client(Cookies()).get("/")
+    assert "X-Injected" not in response.headers
+
+
+@pytest.mark.parametrize("status", ["200 OK\r\nX-Injected: 1", "abc", "99", "600 Too Far"])
+def test_invalid_status_set_by_handler_is_500(client: Client, status: str) -> None:
+    response = client.get("/bad_status", params={"status": status})
+    assert (response.status_code, "X-Injected" in response.headers) == (500, False)
+
+
+# -- InternalRedirect ------------------------------------------------------------------
+
+
+def test_internal_redirect_serves_target(client: Client) -> None:
+    assert client.get("/internal").text == "target GET [('x', '1')] prev=/internal"
+
+
+def test_internal_redirect_query_string_argument(client: Client) -> None:
+    assert client.get("/internal_qs").text == "target GET [('y', '2')] prev=/internal_qs"
+
+
+def test_internal_redirect_turns_post_into_get(client: Client) -> None:
+    assert client.post("/internal", data={"to": "/target"}).text.startswith("target GET []")
+
+
+def test_internal_redirect_keeps_status_200(client: Client) -> None:
+    assert client.get("/internal").status_code == 200
+
+
+def test_internal_redirect_loop_is_500(client: Client) -> None:
+    assert client.get("/loop").status_code == 500
+
+
+def test_internal_redirect_loop_is_logged(client: Client, error_records: list[Any]) -> None:
+    client.get("/loop")
+    assert any("visited the same URL twice" in str(r.exc_info[1]) for r in error_records)
+
+
+def test_internal_redirect_under_script_name() -> None:
+    framework.tree.mount(Root(), "/app")
+    response = Client(framework.tree).get("/app/internal?to=/app/target")
+    assert response.text == "target GET [] prev=/internal"
+
+
+def test_internal_redirect_from_hook() -> None:
+    def reroute() -> None:
+        if framework.request.path_info == "/":
+            raise InternalRedirect("/target")
+
+    client = Client(Root(), config={"/": {"hooks.before_handler": reroute}})
+    assert client.get("/").text.startswith("target GET")
+
+
+def test_internal_redirect_outside_request_keeps_path() -> None:
+    redirect = InternalRedirect("/a?b=1")
+    assert (redirect.path, redirect.query_string) == ("/a", "b=1")
+
+
+# -- error pages -------------------------------------------------------------------------
+
+
+def test_error_page_callable(client: Client) -> None:
+    def page(status: str, message: str, traceback: str, version: str) -> str:
+        return f"[{status}|{message}]"
+
+    framework.config.update({"error_page.403": page})
+    assert client.get("/error?code=403&message=m").text == "[403 Forbidden|m]"
+
+
+def test_error_page_callable_returning_bytes(client: Client) -> None:
+    framework.config.update({"error_page.404": lambda **kwargs: b"raw bytes"})
+    assert client.get("/missing").body == b"raw bytes"
+
+
+def test_error_page_file_fields(client: Client, tmp_path: Path) -> None:
+    page = tmp_path / "404.html"
+    page.write_text("<h1>%(status)s</h1><p>%(message)s</p>")
+    framework.config.update({"error_page.404": str(page)})
+    assert client.get("/error?code=404&message=<b>").text == (
+        "<h1>404 Not Found</h1><p>&lt;b&gt;</p>"
+    )
+
+
+def test_error_page_default_key(client: Client) -> None:
+    framework.config.update({"error_page.default": lambda **kwargs: "any error"})
+    assert client.get("/error?code=409").text == "any error"
+
+
+def test_error_page_for_other_code_not_used(client: Client) -> None:
+    framework.config.update({"error_page.404": lambda **kwargs: "custom"})
+    assert client.get("/error?code=403").text != "custom"
+
+
+def test_error_page_per_path_config(tmp_path: Path) -> None:
+    config = {"/": {"error_page.404": lambda **kwargs: "app page"}}
+    assert Client(Root(), config=config).get("/missing").text == "app page"
+
+
+def test_error_page_used_for_500(client: Client) -> None:
+    framework.config.update({"error_page.500": lambda **kwargs: "custom 500"})
+    assert client.get("/crash").text == "custom 500"
+
+
+def test_broken_error_page_falls_back_to_default(client: Client, tmp_path: Path) -> None:
+    framework.config.update({"error_page.404": str(tmp_path / "absent.html")})
+    response = client.get("/missing")
+    assert (response.status_code, "custom error page failed" in response.text) == (404, True)
+
+
+def test_error_page_keeps_allow_header() -> None:
+    client = Client(Root(), config={"/": {"tools.allow.on": True, "tools.allow.methods": "GET"}})
+    response = client.post("/")
+    assert (response.status_code, response.headers["Allow"]) == (405, "GET, HEAD")
+
+
+# -- unexpected exceptions -------------------------------------------------------------
+
+
+def test_unexpected_exception_is_500(client: Client) -> None:
+    assert client.get("/crash").status_code == 500
+
+
+def test_show_tracebacks_on_shows_traceback(client: Client) -> None:
+    text = client.get("/crash").text
+    assert ("Traceback" in text, "secret boom" in text) == (True, True)
+
+
+def test_show_tracebacks_off_hides_traceback(client: Client) -> None:
+    text = production(client).get("/crash").text
+    assert "Traceback" not in text
+
+
+def test_show_tracebacks_off_hides_exception_text(client: Client) -> None:
+    text = production(client).get("/crash").text
+    assert ("secret boom" in text, "ValueError" in text) == (False, False)
+
+
+def test_show_tracebacks_off_still_logs_traceback(
+    client: Client, error_records: list[logging.LogRecord]
+) -> None:
+    production(client).get("/crash")
+    logged = [r for r in error_records if r.exc_info and isinstance(r.exc_info[1], ValueError)]
+    assert str(logged[0].exc_info[1]) == "secret boom"  # type: ignore[index]
+
+
+def test_app_keeps_serving_after_500(client: Client) -> None:
+    client.get("/crash")
+    assert client.get("/").text == "home"
+
+
+def test_request_error_response(client: Client) -> None:
+    def respond() -> None:
+        framework.response.status = 503
+        framework.response.body = b"sorry"
+
+    framework.config.update({"request.error_response": respond})
+    response = client.get("/crash")
+    assert (response.status_code, response.body) == (503, b"sorry")
+
+
+def test_error_response_may_redirect(client: Client) -> None:
+    def respond() -> None:
+        raise HTTPRedirect("/oops")
+
+    framework.config.update({"request.error_response": respond})
+    assert client.get("/crash").headers["Location"] == "http://127.0.0.1/oops"
+
+
+def test_failing_error_response_gives_bare_500(client: Client) -> None:
+    def respond() -> None:
+        raise RuntimeError("error page broke")
+
+    framework.config.update({"request.error_response": respond})
+    response = client.get("/crash")
+    assert (response.status_code, response.headers["Content-Type"]) == (
+        500,
+        "text/plain;charset=utf-8",
+    )
+
+
+def test_failing_error_response_hides_text_in_production(client: Client) -> None:
+    def respond() -> None:
+        raise RuntimeError("error page broke")
+
+    framework.config.update({"request.error_response": respond})
+    assert production(client).get("/crash").body == b""
+
+
+def test_error_hooks_run_around_error_response(client: Client) -> None:
+    calls: list[str] = []
+    framework.config.update(
+        {
+            "hooks.before_error_response": lambda: calls.append("before"),
+            "hooks.after_error_response": lambda: calls.append("after"),
+        }
+    )
+    client.get("/crash")
+    assert calls == ["before", "after"]
+
+
+def test_throw_errors_still_answers_500(client: Client) -> None:
+    framework.config.update({"request.throw_errors": True})
+    assert client.get("/crash").status_code == 500
+
+
+# -- bad input ---------------------------------------------------------------------------
+
+BAD_INPUT: list[tuple[str, dict[str, Any], int]] = [
+    # (id, wsgi_call keyword arguments, expected status)
+    ("percent-path", {"path": "/%zz"}, 404),
+    ("percent-path-truncated", {"path": "/params%"}, 404),
+    ("utf8-path", {"path": "/\xff\xfe"}, 400),
+    ("utf8-query", {"path": "/params", "QUERY_STRING": "a=%ff"}, 400),
+    ("utf8-query-name", {"path": "/params", "QUERY_STRING": "%c3%28=1"}, 400),
+    (
+        "utf8-form",
+        {
+            "method": "POST",
+            "path": "/params",
+            "body": b"a=%ff",
+            "CONTENT_TYPE": "application/x-www-form-urlencoded",
+            "CONTENT_LENGTH": "5",
+        },
+        400,
+    ),
+    (
+        "content-length-text",
+        {
+            "method": "POST",
+            "path": "/params",
+            "body": b"a=1",
+            "CONTENT_LENGTH": "abc",
+            "CONTENT_TYPE": "application/x-www-form-urlencoded",
+        },
+        400,
+    ),
+    (
+        "content-length-negative",
+        {
+            "method": "POST",
+            "path": "/params",
+            "body": b"a=1",
+            "CONTENT_LENGTH": "-5",
+            "CONTENT_TYPE": "application/x-www-form-urlencoded",
+        },
+        400,
+    ),
+    (
+        "content-length-too-long",
+        {
+            "method": "POST",
+            "path": "/params",
+            "body": b"a=1",
+            "CONTENT_LENGTH": "50",
+            "CONTENT_TYPE": "application/x-www-form-urlencoded",
+        },
+        400,
+    ),
+    (
+        "multipart-garbage",
+        {
+            "method": "POST",
+            "path": "/params",
+            "body": b"not multipart at all",
+            "CONTENT_LENGTH": "20",
+            "CONTENT_TYPE": "multipart/form-data; boundary=xyz",
+        },
+        400,
+    ),
+    (
+        "multipart-no-boundary",
+        {
+            "method": "POST",
+            "path": "/params",
+            "body": b"--x\r\n",
+            "CONTENT_LENGTH": "5",
+            "CONTENT_TYPE": "multipart/form-data",
+        },
+        400,
+    ),
+    (
+        "multipart-unterminated",
+        {
+            "method": "POST",
+            "path": "/params",
+            "body": b'--xyz\r\nContent-Disposition: form-data; name="a"\r\n\r\nvalue',
+            "CONTENT_LENGTH": "59",
+            "CONTENT_TYPE": "multipart/form-data; boundary=xyz",
+        },
+        400,
+    ),
+    (
+        "transfer-encoding-unknown",
+        {
+            "method": "POST",
+            "path": "/params",
+            "body": b"a=1",
+            "HTTP_TRANSFER_ENCODING": "gzip",
+            "CONTENT_TYPE": "application/x-www-form-urlencoded",
+        },
+        400,
+    ),
+]
+
+
+def raw_exchange(wsgi_call: Any, spec: dict[str, Any]) -> tuple[str, bytes]:
+    """Send ``spec`` to a fresh app, bypassing the validator (it rejects some of these)."""
+    status, _, body = wsgi_call(framework.Application(Root()), validate=False, **spec)
+    return status, body
+
+
+@pytest.mark.parametrize(
+    ("spec", "status"), [pytest.param(spec, status, id=name) for name, spec, status in BAD_INPUT]
+)
+def test_bad_input_is_4xx(wsgi_call: Any, spec: dict[str, Any], status: int) -> None:
+    assert int(raw_exchange(wsgi_call, spec)[0][:3]) == status
+
+
+@pytest.mark.parametrize("spec", [pytest.param(spec, id=name) for name, spec, _ in BAD_INPUT])
+def test_bad_input_message_is_short_and_has_no_traceback(
+    wsgi_call: Any, spec: dict[str, Any]
+) -> None:
+    framework.config.update({"request.show_tracebacks": False})
+    body = raw_exchange(wsgi_call, spec)[1]
+    assert (b"Traceback" in body, len(body) < 2000) == (False, True)
+
+
+def test_app_keeps_serving_after_bad_input(wsgi_call: Any) -> None:
+    app = framework.Application(Root())
+    for _, spec, _ in BAD_INPUT:
+        wsgi_call(app, validate=False, **spec)
+    assert Client(app).get("/").text == "home"
+
+
+def test_oversized_body_is_413() -> None:
+    client = Client(Root(), config={"/": {"request.body.maxbytes": 10}})
+    assert client.post("/params", data={"a": "x" * 100}).status_code == 413
+
+
+def test_body_within_maxbytes_is_served() -> None:
+    client = Client(Root(), config={"/": {"request.body.maxbytes": 100}})
+    assert client.post("/params", data={"a": "x"}).text == "['a']"
+
+
+def test_oversized_chunked_body_is_413(wsgi_call: Any) -> None:
+    framework.config.update({"request.body.maxbytes": 10})
+    spec = {"method": "POST", "path": "/params", "body": b"a=" + b"x" * 100,
+            "HTTP_TRANSFER_ENCODING": "chunked",
+            "CONTENT_TYPE": "application/x-www-form-urlencoded"}  # fmt: skip
+    assert raw_exchange(wsgi_call, spec)[0].startswith("413")
+
+
+def test_oversized_multipart_is_413() -> None:
+    client = Client(Root(), config={"/": {"request.body.maxbytes": 50}})
+    response = client.post("/params", files={"f": ("a.txt", b"x" * 500)})
+    assert response.status_code == 413
+
+
+def test_bad_input_through_validator(wsgi_call: Any) -> None:
+    status, _, _ = wsgi_call(framework.Application(Root()), path="/\xff")
+    assert status.startswith("400")
+
+
+def test_internal_redirect_outside_script_name() -> None:
+    framework.tree.mount(Root(), "/app")
+    response = Client(framework.tree).get("/app/internal?to=/elsewhere")
+    assert response.status_code == 404
+
+
+def test_http_error_get_error_page_method() -> None:
+    assert b"<title>410 Gone</title>" in HTTPError(410).get_error_page(410)
+
+
+def test_broken_error_page_adds_traceback_when_shown(client: Client) -> None:
+    def broken(**kwargs: Any) -> str:
+        raise LookupError("page bug")
+
+    framework.config.update({"error_page.404": broken})
+    assert "page bug" in client.get("/missing").text
+
+
+def test_broken_error_page_hides_its_traceback_in_production(client: Client) -> None:
+    def broken(**kwargs: Any) -> str:
+        raise LookupError("page bug")
+
+    framework.config.update({"error_page.404": broken})
+    assert "page bug" not in production(client).get("/missing").text

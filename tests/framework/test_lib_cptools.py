@@ -1,0 +1,232 @@
+"""Specification of the small built-in tools in :mod:`framework.lib.cptools`.
+
+``trailing_slash``, ``response_headers``, ``allow``, ``expires``, ``log_tracebacks``
+and ``log_headers``, each switched on the way applications do it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+
+import framework
+from framework.lib import cptools
+from framework.testing import Client
+
+
+class Sub:
+    @framework.expose
+    def index(self) -> str:
+        return "sub index"
+
+    @framework.expose
+    def page(self) -> str:
+        return "sub page"
+
+
+class Root:
+    sub = Sub()
+
+    @framework.expose
+    def index(self) -> str:
+        return "root"
+
+    @framework.expose
+    def page(self) -> str:
+        return "page"
+
+    @framework.expose
+    def cached(self) -> str:
+        framework.response.headers["Cache-Control"] = "private"
+        return "cached"
+
+    @framework.expose
+    def boom(self) -> str:
+        raise RuntimeError("kaboom")
+
+
+def client(config: dict[str, Any] | None = None) -> Client:
+    return Client(Root(), config={"/": config or {}})
+
+
+# -- trailing_slash -------------------------------------------------------------------------
+def test_missing_slash_on_an_index_redirects_301() -> None:
+    response = client().get("/sub?x=1")
+    assert (response.status_code, response.headers["Location"]) == (
+        301,
+        "http://127.0.0.1/sub/?x=1",
+    )
+
+
+def test_slashed_index_is_served() -> None:
+    assert client().get("/sub/").text == "sub index"
+
+
+def test_missing_false_serves_the_index_without_slash() -> None:
+    assert client({"tools.trailing_slash.missing": False}).get("/sub").text == "sub index"
+
+
+def test_status_option_sets_the_redirect_status() -> None:
+    assert client({"tools.trailing_slash.status": 308}).get("/sub").status_code == 308
+
+
+def test_extra_slash_is_served_by_default() -> None:
+    assert client().get("/page/").text == "page"
+
+
+def test_extra_option_redirects_an_extra_slash_away() -> None:
+    response = client({"tools.trailing_slash.extra": True}).get("/sub/page/")
+    assert (response.status_code, response.headers["Location"]) == (
+        301,
+        "http://127.0.0.1/sub/page",
+    )
+
+
+def test_extra_option_leaves_the_site_root_alone() -> None:
+    assert client({"tools.trailing_slash.extra": True}).get("/").text == "root"
+
+
+def test_trailing_slash_off_serves_the_index_without_slash() -> None:
+    assert client({"tools.trailing_slash.on": False}).get("/sub").text == "sub index"
+
+
+@pytest.mark.parametrize(
+    ("path", "extra", "expected"),
+    [("/sub/", False, "sub index"), ("/page", True, "page"), ("/page/", False, "page")],
+)
+def test_trailing_slash_function_leaves_correct_urls_alone(
+    path: str, extra: bool, expected: str
+) -> None:
+    # Called directly as a hook: the tool itself only attaches where a redirect is due.
+    def hook() -> None:
+        cptools.trailing_slash(extra=extra)
+
+    config = {"tools.trailing_slash.on": False, "hooks.before_handler": hook}
+    assert client(config).get(path).text == expected
+
+
+def test_trailing_slash_function_ignores_unknown_paths() -> None:
+    config = {"tools.trailing_slash.on": False, "hooks.before_handler": cptools.trailing_slash}
+    assert client(config).get("/nowhere/").status_code == 404
+
+
+# -- response_headers -----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "headers",
+    [[("X-A", "1"), ("X-B", "2")], {"X-A": "1", "X-B": "2"}],
+    ids=["pairs", "dict"],
+)
+def test_response_headers_sets_each_header(headers: Any) -> None:
+    response = client(
+        {"tools.response_headers.on": True, "tools.response_headers.headers": headers}
+    )
+    got = response.get("/page").headers
+    assert (got["X-A"], got["X-B"]) == ("1", "2")
+
+
+def test_response_headers_without_headers_changes_nothing() -> None:
+    response = client({"tools.response_headers.on": True}).get("/page")
+    assert response.headers.get("X-A") is None
+
+
+def test_response_headers_by_decorator() -> None:
+    class App:
+        @framework.expose
+        @framework.tools.response_headers(headers=[("Content-Language", "fr")])
+        def index(self) -> str:
+            return "bonjour"
+
+    assert Client(App()).get("/").headers["Content-Language"] == "fr"
+
+
+# -- allow ------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("methods", "method", "status"),
+    [
+        (None, "GET", 200),
+        (None, "HEAD", 200),
+        (None, "POST", 405),
+        (["POST"], "POST", 200),
+        (["POST"], "GET", 405),
+        ("put", "PUT", 200),
+        (["GET", "POST"], "DELETE", 405),
+    ],
+)
+def test_allow_answers_405_for_other_methods(methods: Any, method: str, status: int) -> None:
+    config: dict[str, Any] = {"tools.allow.on": True}
+    if methods is not None:
+        config["tools.allow.methods"] = methods
+    assert client(config).request(method, "/page").status_code == status
+
+
+@pytest.mark.parametrize(
+    ("methods", "header"),
+    [(None, "GET, HEAD"), (["get", "post"], "GET, POST, HEAD"), (["POST"], "POST")],
+)
+def test_allow_sends_the_allow_header(methods: Any, header: str) -> None:
+    config: dict[str, Any] = {"tools.allow.on": True, "tools.allow.methods": methods}
+    assert client(config).request("DELETE", "/page").headers["Allow"] == header
+
+
+# -- expires ------------------------------------------------------------------------------
+def test_expires_zero_forbids_caching() -> None:
+    headers = client({"tools.expires.on": True, "tools.expires.secs": 0}).get("/page").headers
+    assert (headers["Pragma"], headers["Cache-Control"], headers["Expires"]) == (
+        "no-cache",
+        "no-cache, must-revalidate",
+        "Thu, 01 Jan 1970 00:00:01 GMT",
+    )
+
+
+def test_expires_seconds_sets_max_age_and_a_future_date() -> None:
+    headers = client({"tools.expires.on": True, "tools.expires.secs": 3600}).get("/page").headers
+    lifetime = _date_epoch(headers["Expires"]) - _date_epoch(headers["Date"])
+    assert (headers["Cache-Control"], lifetime) == ("max-age=3600", 3600)
+
+
+def test_expires_keeps_existing_cache_headers() -> None:
+    headers = client({"tools.expires.on": True, "tools.expires.secs": 60}).get("/cached").headers
+    assert (headers["Cache-Control"], "Expires" in headers) == ("private", False)
+
+
+def test_expires_force_overrides_existing_cache_headers() -> None:
+    config = {"tools.expires.on": True, "tools.expires.secs": 60, "tools.expires.force": True}
+    assert client(config).get("/cached").headers["Cache-Control"] == "max-age=60"
+
+
+def _date_epoch(value: str) -> float:
+    from email.utils import parsedate_to_datetime
+
+    return parsedate_to_datetime(value).timestamp()
+
+
+# -- log_tracebacks / log_headers -----------------------------------------------------
+def test_log_tracebacks_is_on_by_default(error_records: list[logging.LogRecord]) -> None:
+    client().get("/boom").assert_status(500)
+    logged = [r for r in error_records if "Error while serving GET /boom" in r.getMessage()]
+    assert [r.exc_info[0] for r in logged if r.exc_info] == [RuntimeError]
+
+
+def test_log_tracebacks_off_logs_no_traceback_line(
+    error_records: list[logging.LogRecord],
+) -> None:
+    client({"tools.log_tracebacks.on": False}).get("/boom")
+    assert not [r for r in error_records if "Error while serving" in r.getMessage()]
+
+
+def test_log_headers_logs_the_request_headers_on_error(
+    error_records: list[logging.LogRecord],
+) -> None:
+    client().get("/boom", headers={"X-Trace": "t-1"})
+    messages = [r.getMessage() for r in error_records]
+    assert any("Request Headers:" in m and "X-Trace: t-1" in m for m in messages)
+
+
+def test_log_functions_do_nothing_outside_a_request(
+    error_records: list[logging.LogRecord],
+) -> None:
+    cptools.log_traceback()
+    cptools.log_request_headers()
+    assert error_records == []

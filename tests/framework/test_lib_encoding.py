@@ -1,0 +1,189 @@
+"""Specification of the ``encode`` tool (:mod:`framework.lib.encoding`).
+
+The tool is on by default: text bodies are encoded in the charset negotiated from
+``Accept-Charset`` (UTF-8 preferred) and ``text/*`` content types get a charset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+import framework
+from framework.errors import HTTPError
+from framework.lib.encoding import find_acceptable_charset
+from framework.testing import Client, TestResponse
+
+
+def serve(
+    page: Callable[[], Any], config: dict[str, Any] | None = None, **kwargs: Any
+) -> TestResponse:
+    class Root:
+        @framework.expose
+        def index(self) -> Any:
+            return page()
+
+    return Client(Root(), config={"/": config or {}}).get("/", **kwargs)
+
+
+def typed(ctype: str, body: Any) -> Callable[[], Any]:
+    def page() -> Any:
+        framework.response.headers["Content-Type"] = ctype
+        return body
+
+    return page
+
+
+# -- negotiation ----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (None, "utf-8"),
+        ("", "utf-8"),
+        ("utf-8", "utf-8"),
+        ("UTF-8", "utf-8"),
+        ("*", "utf-8"),
+        ("utf8", "utf-8"),
+        ("iso-8859-1;q=0.5, utf-8;q=0.9", "utf-8"),
+        ("iso-8859-5", "iso-8859-5"),
+        ("utf-8;q=0, iso-8859-2", "iso-8859-2"),
+        ("x-unknown-charset, utf-16", "utf-16"),
+        ("utf-8;q=0, x-unknown", "iso-8859-1"),
+        ("*;q=0, utf-8;q=0, latin-1;q=0, , koi8-r", "koi8-r"),
+    ],
+)
+def test_find_acceptable_charset(header: str | None, expected: str) -> None:
+    assert find_acceptable_charset(header, "utf-8") == expected
+
+
+@pytest.mark.parametrize("header", ["utf-8;q=0, iso-8859-1;q=0", "*;q=0", "*;q=0, x-unknown"])
+def test_find_acceptable_charset_406_when_nothing_fits(header: str) -> None:
+    with pytest.raises(HTTPError) as info:
+        find_acceptable_charset(header, "utf-8")
+    assert info.value.code == 406
+
+
+def test_body_is_utf8_by_default() -> None:
+    response = serve(lambda: "é")
+    assert (response.body, response.headers["Content-Type"]) == (
+        "é".encode(),
+        "text/html;charset=utf-8",
+    )
+
+
+def test_accept_charset_picks_the_encoding() -> None:
+    response = serve(lambda: "é", headers={"Accept-Charset": "iso-8859-1, utf-8;q=0"})
+    assert (response.body, response.headers["Content-Type"]) == (
+        b"\xe9",
+        "text/html;charset=iso-8859-1",
+    )
+
+
+def test_unacceptable_accept_charset_is_406() -> None:
+    response = serve(lambda: "x", headers={"Accept-Charset": "utf-8;q=0, iso-8859-1;q=0"})
+    assert response.status_code == 406
+
+
+# -- configuration ----------------------------------------------------------------------
+def test_encode_off_leaves_content_type_without_charset() -> None:
+    response = serve(lambda: "é", {"tools.encode.on": False})
+    assert response.headers["Content-Type"] == "text/html"
+
+
+def test_encode_off_still_sends_text_as_utf8() -> None:
+    assert serve(lambda: "é", {"tools.encode.on": False}).body == "é".encode()
+
+
+def test_encode_off_ignores_accept_charset() -> None:
+    response = serve(lambda: "x", {"tools.encode.on": False}, headers={"Accept-Charset": "koi8-r"})
+    assert response.status_code == 200
+
+
+def test_encoding_argument_forces_the_charset() -> None:
+    response = serve(lambda: "é", {"tools.encode.encoding": "utf-16-le"})
+    assert (response.body, response.headers["Content-Type"]) == (
+        "é".encode("utf-16-le"),
+        "text/html;charset=utf-16-le",
+    )
+
+
+def test_default_encoding_argument_changes_the_preference() -> None:
+    response = serve(lambda: "é", {"tools.encode.default_encoding": "iso-8859-1"})
+    assert response.body == b"\xe9"
+
+
+def test_charset_declared_by_the_handler_wins() -> None:
+    response = serve(typed('text/plain; charset="iso-8859-15"', "€"))
+    assert (response.body, response.headers["Content-Type"]) == (
+        "€".encode("iso-8859-15"),
+        'text/plain; charset="iso-8859-15"',
+    )
+
+
+def test_non_text_types_get_no_charset() -> None:
+    response = serve(typed("application/xml", "<a/>"))
+    assert response.headers["Content-Type"] == "application/xml"
+
+
+def test_text_only_false_adds_charset_to_any_type() -> None:
+    response = serve(typed("application/xml", "<a/>"), {"tools.encode.text_only": False})
+    assert response.headers["Content-Type"] == "application/xml;charset=utf-8"
+
+
+def test_add_charset_false_leaves_content_type_alone() -> None:
+    response = serve(lambda: "x", {"tools.encode.add_charset": False})
+    assert response.headers["Content-Type"] == "text/html"
+
+
+def test_unencodable_text_is_a_500() -> None:
+    response = serve(lambda: "€", headers={"Accept-Charset": "iso-8859-1, utf-8;q=0"})
+    assert response.status_code == 500
+
+
+def test_unencodable_text_in_a_list_is_a_500() -> None:
+    response = serve(lambda: ["a", "€"], headers={"Accept-Charset": "iso-8859-1, utf-8;q=0"})
+    assert response.status_code == 500
+
+
+def test_errors_argument_replaces_unencodable_characters() -> None:
+    response = serve(
+        lambda: "a€",
+        {"tools.encode.errors": "replace"},
+        headers={"Accept-Charset": "iso-8859-1, utf-8;q=0"},
+    )
+    assert response.body == b"a?"
+
+
+# -- body shapes -------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (["é", b"\xff", "ü"], b"\xe9\xff\xfc"),
+        ([b"raw"], b"raw"),
+        ([b"a", b"b"], b"ab"),
+        ([], b""),
+    ],
+    ids=["mixed-list", "one-bytes", "bytes-list", "empty"],
+)
+def test_list_bodies_are_encoded_chunk_by_chunk(body: list[Any], expected: bytes) -> None:
+    response = serve(lambda: body, headers={"Accept-Charset": "iso-8859-1"})
+    assert response.body == expected
+
+
+def test_generator_body_is_encoded() -> None:
+    def page() -> Iterator[Any]:
+        yield "é"
+        yield b"!"
+
+    assert serve(page, headers={"Accept-Charset": "iso-8859-1"}).body == b"\xe9!"
+
+
+def test_streamed_body_is_encoded_lazily() -> None:
+    def page() -> Iterator[str]:
+        framework.response.stream = True
+        return iter(["é", "ü"])
+
+    response = serve(page, headers={"Accept-Charset": "iso-8859-1"})
+    assert (response.body, "Content-Length" in response.headers) == (b"\xe9\xfc", False)
