@@ -19,7 +19,7 @@ apt_install() {
 }
 
 start_services() {
-    apt_install chromium
+    :  # no system services are needed yet (browser tests come with the CLI issue)
 }
 
 stop_services() {
