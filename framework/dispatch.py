@@ -192,6 +192,8 @@ class Dispatcher:
                 section = config.get(curpath)
                 if section:
                     nodeconf.update(section)
+                    if "tools.staticdir.dir" in section:
+                        nodeconf["tools.staticdir.section"] = curpath
             trail.append(_Step(name, node, nodeconf, segleft))
         return trail, fullpath, cacheable, params
 

@@ -208,10 +208,11 @@ class HTTPError(Exception):
         if self.code != 416:
             response.headers.pop("Content-Range", None)
         response.headers.pop("Content-Encoding", None)
+        # COMPAT: set before rendering, so a callable error page may change it.
+        response.headers["Content-Type"] = "text/html;charset=utf-8"
         content = get_error_page(self.status, traceback=tb, message=self._message)
         response.body = content
         response.headers["Content-Length"] = str(len(content))
-        response.headers["Content-Type"] = "text/html;charset=utf-8"
 
     def get_error_page(self, *args: Any, **kwargs: Any) -> bytes:
         """Render the error page for this error's status."""

@@ -253,8 +253,17 @@ class Toolbox:
         return decorator
 
 
+class StaticDirTool(HandlerTool):
+    """``tools.staticdir``: the URL section it serves is where its config was set."""
+
+    def setup_plan(self, plan: Plan, conf: dict[str, Any]) -> None:
+        """Attach with ``section`` defaulting to the config section that set ``dir``."""
+        conf.setdefault("section", plan.config.get("tools.staticdir.section", ""))
+        super().setup_plan(plan, conf)
+
+
 def _build_default_toolbox() -> Toolbox:
-    from framework.lib import cptools, encoding, jsontools, params
+    from framework.lib import cptools, encoding, jsontools, params, static
 
     box = Toolbox("tools")
     # name                  tool (hook point, callable, priority)
@@ -268,6 +277,8 @@ def _build_default_toolbox() -> Toolbox:
     box.json_out = HandlerWrapperTool(jsontools.json_out_wrapper, priority=30)
     box.params = HandlerWrapperTool(params.convert_wrapper, priority=15)
     box.expires = Tool("before_finalize", cptools.expires)
+    box.staticdir = StaticDirTool(static.staticdir)
+    box.staticfile = HandlerTool(static.staticfile)
     return box
 
 
