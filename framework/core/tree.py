@@ -12,6 +12,7 @@ WSGI apps can be grafted beside ours.
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -134,6 +135,13 @@ class Application:
                 path_info = path_info.encode("latin-1").decode("utf-8")
             except UnicodeError:
                 return _bare(start_response, "400 Bad Request", "Invalid UTF-8 in the URL path.")
+        process = sys.modules.get("framework.process")
+        if process is not None:
+            # COMPAT: CherryPy publishes this per request so ThreadManager can run
+            # start_thread listeners once per server thread.
+            bus = process.bus
+            if bus._ordered.get("acquire_thread"):
+                bus.publish("acquire_thread")
         redirections: list[str] = []
         prev: Request | None = None
         while True:
