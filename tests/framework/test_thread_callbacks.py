@@ -21,6 +21,8 @@ def test_start_thread_runs_once_per_thread() -> None:
     def on_start(thread_index: int) -> None:
         seen.append(threading.get_ident())
 
+    # Forget threads earlier tests registered: a finished thread's ident can be reused.
+    engine.thread_manager.stop()
     engine.subscribe("start_thread", on_start)
     try:
         client = Client(Root())
