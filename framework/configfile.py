@@ -16,20 +16,32 @@ calls and also accepts a mapping that is already parsed.  Keys keep their case.
 
 Values are parsed with :func:`ast.parse` and walked by a small evaluator that accepts only
 literals (str, bytes, numbers, bool, None, tuples, lists, dicts, sets), unary ``+``/``-``,
-arithmetic on numbers and ``+`` on two strings (or two bytes).  Names other than
-True/False/None, attribute access, calls, subscripts and comprehensions are rejected, so a
-config file can never run code.  Any bad value raises :class:`ConfigError` naming the file,
-section and key.
+arithmetic on numbers and ``+`` on two strings (or two bytes).  Any bad value raises
+:class:`ConfigError` naming the file, section and key.
+
+Like CherryPy, a value may also name an object, or call one with literal arguments::
+
+    [/api]
+    request.dispatch = cherrypy.dispatch.MethodDispatcher()
+    error_page.404 = framework.lib.static.some_function
+
+Unlike CherryPy, which imports whatever a config file names, only dotted names rooted in
+``framework`` or ``cherrypy`` (read through :data:`framework.compat.ALIASES`) are
+resolved.  Any other name, subscripts and comprehensions are rejected, so a config file
+cannot import or run arbitrary code; objects of your own go in ``_cp_config`` or a dict.
 """
 
 from __future__ import annotations
 
 import ast
 import configparser
+import importlib
+import inspect
 import io
 import operator
 import os
 import tokenize
+import types
 from collections.abc import Callable, Mapping
 from typing import IO, Any
 
@@ -54,6 +66,7 @@ _UNARY_OPS: dict[type[ast.unaryop], Callable[[Any], Any]] = {
     ast.UAdd: operator.pos,
     ast.USub: operator.neg,
 }
+_REFERENCE_ROOTS = frozenset({"framework", "cherrypy"})
 _CONSTANT_TYPES = (str, bytes, int, float, complex, bool, type(None))
 
 
@@ -234,10 +247,107 @@ def _evaluate(node: ast.expr) -> Any:
     if isinstance(node, ast.Name):
         raise _Rejected(f"unknown name {node.id!r}; use a quoted string")
     if isinstance(node, ast.Attribute):
-        raise _Rejected("attribute access is not allowed")
+        return _reference(node)
     if isinstance(node, ast.Call):
-        raise _Rejected("function calls are not allowed")
+        return _call(node)
     raise _Rejected(f"{type(node).__name__} is not an accepted literal form")
+
+
+def _dotted_name(node: ast.expr) -> str | None:
+    """``a.b.c`` for a chain of attribute accesses on a name, else None."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+def _reference(node: ast.expr) -> Any:
+    """Resolve ``framework.x.y`` or ``cherrypy.x.y`` to the object it names."""
+    dotted = _dotted_name(node)
+    if dotted is None:
+        raise _Rejected("attribute access is only allowed on framework.* or cherrypy.* names")
+    root = dotted.partition(".")[0]
+    if root not in _REFERENCE_ROOTS:
+        raise _Rejected(
+            f"{dotted!r}: only framework.* and cherrypy.* objects may be named in a "
+            "config file; set your own objects in _cp_config or a dict"
+        )
+    parts = dotted.split(".")
+    if root == "cherrypy":
+        parts = _framework_parts(parts)
+    # Import the longest prefix that is a module, then walk the rest as attributes.
+    for cut in range(len(parts), 0, -1):
+        module_name = ".".join(parts[:cut])
+        try:
+            value: Any = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        for attr in parts[cut:]:
+            # Private names and modules outside the framework (``framework.x.os``) would
+            # open a way to everything else, so the walk refuses them.
+            if attr.startswith("_"):
+                raise _Rejected(f"{dotted!r}: private names are not allowed")
+            try:
+                value = getattr(value, attr)
+            except AttributeError:
+                raise _Rejected(f"{dotted!r} does not exist") from None
+            if not _is_framework_object(value):
+                raise _Rejected(f"{dotted!r} is not a framework object")
+        return value
+    raise _Rejected(f"{dotted!r} does not exist")  # pragma: no cover - "framework" imports
+
+
+def _is_framework_object(value: Any) -> bool:
+    """True for plain data and for modules, classes and functions of the framework."""
+    if isinstance(value, types.ModuleType):
+        name = value.__name__
+    elif isinstance(value, type) or callable(value):
+        name = getattr(value, "__module__", None) or ""
+    else:
+        return True
+    return name == "framework" or name.startswith("framework.")
+
+
+def _framework_parts(parts: list[str]) -> list[str]:
+    """Translate a ``cherrypy.*`` dotted name to the framework module that provides it."""
+    from framework.compat import ALIASES
+
+    for cut in range(len(parts), 0, -1):
+        alias = ALIASES.get(".".join(parts[:cut]))
+        if alias is not None:
+            return alias[0].split(".") + parts[cut:]
+    return ["framework", *parts[1:]]  # pragma: no cover - "cherrypy" is always aliased
+
+
+def _call(node: ast.Call) -> Any:
+    """Call a framework/cherrypy object with literal arguments."""
+    if _dotted_name(node.func) is None or isinstance(node.func, ast.Name):
+        raise _Rejected("function calls are only allowed on framework.* or cherrypy.* names")
+    func = _reference(node.func)
+    # Constructors (MethodDispatcher()) and the dispatch factories (VirtualHost()) only:
+    # never a function or bound method with side effects such as engine.exit().
+    factory = isinstance(func, type) or (
+        inspect.isfunction(func) and func.__module__ == "framework.dispatch"
+    )
+    if not factory:
+        raise _Rejected(
+            f"{_dotted_name(node.func)!r} cannot be called in a config file "
+            "(only framework classes and dispatcher factories can)"
+        )
+    if any(isinstance(arg, ast.Starred) for arg in node.args) or any(
+        keyword.arg is None for keyword in node.keywords
+    ):
+        raise _Rejected("* and ** unpacking are not allowed")
+    args = [_evaluate(arg) for arg in node.args]
+    kwargs = {str(keyword.arg): _evaluate(keyword.value) for keyword in node.keywords}
+    try:
+        return func(*args, **kwargs)
+    except Exception as exc:
+        raise _Rejected(f"calling {_dotted_name(node.func)} failed: {exc}") from None
 
 
 def _binary(op: ast.operator, left: Any, right: Any) -> Any:

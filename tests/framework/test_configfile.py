@@ -281,11 +281,18 @@ def test_config_error_is_a_value_error() -> None:
         ("'unterminated", "not a Python literal"),
         ("[1, 2", "not a Python literal"),
         ("localhost", "unknown name 'localhost'"),
-        ("__import__('os').system('x')", "function calls are not allowed"),
-        ("open('/etc/passwd')", "function calls are not allowed"),
-        ("set()", "function calls are not allowed"),
-        ("os.sep", "attribute access is not allowed"),
-        ("''.join", "attribute access is not allowed"),
+        ("__import__('os').system('x')", "function calls are only allowed on framework"),
+        ("open('/etc/passwd')", "function calls are only allowed on framework"),
+        ("set()", "function calls are only allowed on framework"),
+        ("os.sep", "only framework.* and cherrypy.* objects may be named"),
+        ("''.join", "attribute access is only allowed on framework"),
+        ("framework.compat.importlib.import_module('os')", "is not a framework object"),
+        ("framework.compat.sys", "is not a framework object"),
+        ("framework.dispatch._Nope", "private names are not allowed"),
+        ("framework.dispatch.NoSuchDispatcher", "does not exist"),
+        ("framework.engine.exit()", "cannot be called in a config file"),
+        ("framework.dispatch.MethodDispatcher(*[1])", "unpacking are not allowed"),
+        ("framework.dispatch.MethodDispatcher(nope=1)", "calling framework.dispatch"),
         ("[1][0]", "Subscript"),
         ("[x for x in 'ab']", "ListComp"),
         ("lambda: 1", "Lambda"),
@@ -357,3 +364,49 @@ def test_structural_errors_name_the_file_and_line(text: str, expected: str) -> N
 def test_invalid_utf8_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match=r"^bad\.conf: not valid UTF-8"):
         parse(io.BytesIO(b"[s]\nk = '\xff'\n"), filename="bad.conf")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["framework.dispatch.MethodDispatcher()", "cherrypy.dispatch.MethodDispatcher()"],
+)
+def test_a_dispatcher_can_be_named_in_a_config_file(text: str) -> None:
+    from framework.dispatch import MethodDispatcher
+
+    config = parse(io.StringIO(f"[/api]\nrequest.dispatch = {text}\n"))
+    assert isinstance(config["/api"]["request.dispatch"], MethodDispatcher)
+
+
+def test_cherrypy_names_resolve_through_the_compat_aliases() -> None:
+    from framework.lib import static
+
+    config = parse(io.StringIO("[/]\nhandler = cherrypy.lib.static.serve_file\n"))
+    assert config["/"]["handler"] is static.serve_file
+
+
+def test_a_framework_class_is_called_with_literal_arguments() -> None:
+    from framework import HTTPError
+
+    error = parse(io.StringIO("[/]\ne = framework.HTTPError(404, 'gone')\n"))["/"]["e"]
+    assert isinstance(error, HTTPError)
+    assert error.status == 404
+
+
+def test_an_app_mounted_with_a_config_file_uses_the_dispatcher_it_names(
+    tmp_path: Path,
+) -> None:
+    import framework
+    from framework.testing import Client
+
+    class Resource:
+        exposed = True
+
+        def GET(self) -> str:
+            return "got"
+
+    conf = tmp_path / "app.conf"
+    conf.write_text("[/]\nrequest.dispatch = cherrypy.dispatch.MethodDispatcher()\n")
+    application = framework.Application(Resource(), "", str(conf))
+    client = Client(application)
+    assert client.get("/").text == "got"
+    assert client.post("/").status_code == 405
