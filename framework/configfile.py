@@ -338,12 +338,22 @@ def _call(node: ast.Call) -> Any:
             f"{_dotted_name(node.func)!r} cannot be called in a config file "
             "(only framework classes and dispatcher factories can)"
         )
-    if any(isinstance(arg, ast.Starred) for arg in node.args) or any(
-        keyword.arg is None for keyword in node.keywords
-    ):
-        raise _Rejected("* and ** unpacking are not allowed")
-    args = [_evaluate(arg) for arg in node.args]
-    kwargs = {str(keyword.arg): _evaluate(keyword.value) for keyword in node.keywords}
+    args: list[Any] = []
+    for arg in node.args:
+        if isinstance(arg, ast.Starred):
+            args.extend(_evaluate(arg.value))
+        else:
+            args.append(_evaluate(arg))
+    kwargs: dict[str, Any] = {}
+    for keyword in node.keywords:
+        value = _evaluate(keyword.value)
+        if keyword.arg is not None:
+            kwargs[keyword.arg] = value
+        elif isinstance(value, dict) and all(isinstance(key, str) for key in value):
+            # COMPAT: CherryPy's docs pass host names (which hold dots) as **{...}.
+            kwargs.update(value)
+        else:
+            raise _Rejected("** needs a dict with string keys")
     try:
         return func(*args, **kwargs)
     except Exception as exc:

@@ -30,6 +30,7 @@ __all__ = [
     "LateParamPageHandler",
     "MethodDispatcher",
     "PageHandler",
+    "VirtualHost",
     "check_call",
 ]
 
@@ -106,11 +107,7 @@ class Dispatcher:
         """Set ``request.handler`` and ``request.config`` for ``path_info``."""
         request = serving.request
         assert request is not None
-        found = self.find(request.app, path_info, request.method)
-        request.config = found.config
-        request.is_index = found.is_index
-        request.params.update(found.params)
-        request.handler = make_handler(found)
+        _publish(self.find(request.app, path_info, request.method))
 
     def find(self, app: Application, path_info: str, method: str) -> Found:
         """Walk the object tree for ``path_info`` and merge config along the way."""
@@ -280,6 +277,56 @@ class MethodDispatcher(Dispatcher):
         return found
 
 
+class VirtualHost:
+    """Route by the request's host name: each domain maps to a subtree of the app.
+
+    ``VirtualHost(**{"www.example.com": "/", "blog.example.com": "/blog"})`` makes
+    ``http://blog.example.com/2024`` dispatch as ``/blog/2024``; an unknown host gets no
+    prefix. Plans built through it are host-dependent, so they are never cached.
+
+    Args:
+        next_dispatcher: the dispatcher that walks the prefixed path.
+        use_x_forwarded_host: prefer ``X-Forwarded-Host`` (set by a proxy) to ``Host``.
+        domains: host (with port if the client sends one) -> path prefix.
+    """
+
+    def __init__(
+        self,
+        next_dispatcher: Dispatcher | None = None,
+        use_x_forwarded_host: bool = True,
+        **domains: str,
+    ) -> None:
+        self.next_dispatcher = next_dispatcher if next_dispatcher is not None else Dispatcher()
+        self.use_x_forwarded_host = use_x_forwarded_host
+        self.domains = domains
+
+    def prefix(self) -> str:
+        """The path prefix for the current request's host ("" when none is mapped)."""
+        request = serving.request
+        assert request is not None
+        host = request.headers.get("Host", "")
+        if self.use_x_forwarded_host:
+            host = request.headers.get("X-Forwarded-Host", host)
+        return self.domains.get(host, "").rstrip("/")
+
+    def find(self, app: Application, path_info: str, method: str) -> Found:
+        """Dispatch ``prefix + path_info`` with the next dispatcher."""
+        prefix = self.prefix()
+        found = self.next_dispatcher.find(app, prefix + path_info, method)
+        found.cacheable = False
+        section = found.config.get("tools.staticdir.section")
+        if prefix and isinstance(section, str) and section.startswith(prefix):
+            # The staticdir section is the URL the client sees, without the prefix.
+            found.config = {**found.config, "tools.staticdir.section": section[len(prefix) :]}
+        return found
+
+    def __call__(self, path_info: str) -> None:
+        """CherryPy-style call: dispatch and set the request's handler and config."""
+        request = serving.request
+        assert request is not None
+        _publish(self.find(request.app, path_info, request.method))
+
+
 class PageHandler:
     """A handler bound to its positional and keyword arguments (CherryPy API)."""
 
@@ -300,6 +347,16 @@ class LateParamPageHandler(PageHandler):
         assert request is not None
         kwargs = {**request.params, **self.kwargs}
         return call_handler(self.callable, self.args, kwargs)
+
+
+def _publish(found: Found) -> None:
+    """Set the current request's handler and config from ``found`` (CherryPy's API)."""
+    request = serving.request
+    assert request is not None
+    request.config = found.config
+    request.is_index = found.is_index
+    request.params.update(found.params)
+    request.handler = make_handler(found)
 
 
 def make_handler(found: Found) -> Callable[[], Any] | None:

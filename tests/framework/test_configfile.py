@@ -291,7 +291,7 @@ def test_config_error_is_a_value_error() -> None:
         ("framework.dispatch._Nope", "private names are not allowed"),
         ("framework.dispatch.NoSuchDispatcher", "does not exist"),
         ("framework.engine.exit()", "cannot be called in a config file"),
-        ("framework.dispatch.MethodDispatcher(*[1])", "unpacking are not allowed"),
+        ("framework.dispatch.MethodDispatcher(**{1: 2})", "** needs a dict with string keys"),
         ("framework.dispatch.MethodDispatcher(nope=1)", "calling framework.dispatch"),
         ("[1][0]", "Subscript"),
         ("[x for x in 'ab']", "ListComp"),
