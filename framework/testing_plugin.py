@@ -13,6 +13,11 @@ A project defines what to test by overriding ``app`` (usually in ``conftest.py``
     def test_index(client):
         client.get("/").assert_status(200)
 
+``live_server`` serves the same ``app`` on a real cheroot server bound to 127.0.0.1 and
+a free port, for tests that need real sockets (a browser, ``urllib``, streaming); it
+yields the base URL, such as ``http://127.0.0.1:54321``, and stops the server after the
+test.
+
 ``client`` also isolates tests from each other, as CherryPy suites do: it snapshots the
 global mount table (`framework.tree.apps`) before ``app`` runs and restores it afterwards,
 then resets the global `framework.config`.
@@ -28,7 +33,7 @@ import pytest
 if TYPE_CHECKING:
     from framework.testing import Client
 
-__all__ = ["app", "client"]
+__all__ = ["app", "client", "live_server"]
 
 _NO_APP_MESSAGE = (
     "define an `app` fixture returning your root object, Application or WSGI callable "
@@ -70,3 +75,17 @@ def client(_framework_isolation: None, app: object) -> Client:
     from framework.testing import Client
 
     return Client(app)
+
+
+@pytest.fixture
+def live_server(_framework_isolation: None, app: object) -> Iterator[str]:
+    """Serve the ``app`` fixture on a real HTTP server at 127.0.0.1 for one test.
+
+    Yields:
+        The server's base URL (``http://127.0.0.1:PORT``).
+    """
+    from framework.process.server import serve_in_thread
+    from framework.testing import _resolve_app
+
+    with serve_in_thread(_resolve_app(app, None)) as base_url:
+        yield base_url

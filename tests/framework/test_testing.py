@@ -1,4 +1,4 @@
-"""Tests for framework.testing (the in-process client) and framework.testing_plugin.
+"""Tests for framework.testing (the in-process client).
 
 The applications below are small but real WSGI callables; every call goes through
 wsgiref.validate inside the client, so they must be protocol-correct themselves.
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
 import sys
 from collections.abc import Iterable, Iterator
 from email.utils import formatdate
@@ -26,7 +25,6 @@ from framework.testing import Client, TestResponse, TooManyRedirects, encode_mul
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
-pytest_plugins = ["pytester"]
 
 TEXT = [("Content-Type", "text/plain")]
 
@@ -641,110 +639,6 @@ def test_objects_that_are_neither_roots_nor_callables_are_refused() -> None:
 def test_config_is_refused_for_plain_wsgi_callables() -> None:
     with pytest.raises(ValueError, match="config="):
         Client(echo_app, config={"/": {}})
-
-
-# --- pytest plugin ---------------------------------------------------------------------
-
-
-@pytest.fixture
-def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
-    """A generated test project loading only our plugin, whether or not it is installed."""
-    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
-    return pytester
-
-
-def run_project(project: pytest.Pytester) -> pytest.RunResult:
-    return project.runpytest("-p", "framework.testing_plugin", "-p", "no:cacheprovider")
-
-
-HELLO_CONFTEST = """
-    import pytest
-
-    def hello(environ, start_response):
-        start_response("200 OK", [("Content-Type", "text/plain")])
-        return [b"hello " + environ["PATH_INFO"].encode("latin-1")]
-
-    @pytest.fixture
-    def app():
-        return hello
-"""
-
-
-def test_plugin_client_drives_the_project_app_fixture(project: pytest.Pytester) -> None:
-    project.makeconftest(HELLO_CONFTEST)
-    project.makepyfile(
-        """
-        def test_hello(client):
-            assert client.get("/x").text == "hello /x"
-        """
-    )
-    run_project(project).assert_outcomes(passed=1)
-
-
-def test_plugin_explains_a_missing_app_fixture(project: pytest.Pytester) -> None:
-    project.makepyfile(
-        """
-        def test_needs_app(client):
-            pass
-        """
-    )
-    result = run_project(project)
-    result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(["*define an `app` fixture returning your root object*"])
-
-
-def test_plugin_client_undoes_mounts_and_config(project: pytest.Pytester) -> None:
-    import framework
-
-    before = dict(framework.tree.apps)
-    project.makepyfile(
-        roots="""
-        import framework
-
-        class Extra:
-            @framework.expose
-            def index(self):
-                return "extra"
-        """,
-        test_isolation="""
-        import framework
-        from roots import Extra
-
-        def test_a_changes_globals(client):
-            framework.tree.mount(Extra(), "/from-test")
-            framework.config.update({"testing.marker": True})
-
-        def test_b_sees_a_clean_state(client):
-            assert "/from-test" not in framework.tree.apps
-            assert "testing.marker" not in framework.config
-        """,
-    )
-    project.makeconftest(
-        HELLO_CONFTEST
-        + """
-    import framework
-    from roots import Extra
-
-    @pytest.fixture
-    def app():
-        framework.tree.mount(Extra(), "/from-fixture")
-        return hello
-    """
-    )
-    run_project(project).assert_outcomes(passed=2)
-    assert framework.tree.apps == before
-
-
-def test_plugin_module_imports_no_framework_code_eagerly() -> None:
-    code = (
-        "import sys, framework.testing_plugin; "
-        "print(sorted(m for m in ('framework.testing', 'cheroot', 'typer', 'rich', 'jinja2') "
-        "if m in sys.modules))"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    ).stdout
-    assert out.strip() == "[]"
 
 
 # --- framework roots -------------------------------------------------------------------

@@ -1,0 +1,165 @@
+"""Tests for framework.testing_plugin: the app, client and live_server fixtures."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    """A generated test project loading only our plugin, whether or not it is installed."""
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    return pytester
+
+
+def run_project(project: pytest.Pytester) -> pytest.RunResult:
+    return project.runpytest("-p", "framework.testing_plugin", "-p", "no:cacheprovider")
+
+
+HELLO_CONFTEST = """
+    import pytest
+
+    def hello(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"hello " + environ["PATH_INFO"].encode("latin-1")]
+
+    @pytest.fixture
+    def app():
+        return hello
+"""
+
+
+def test_plugin_client_drives_the_project_app_fixture(project: pytest.Pytester) -> None:
+    project.makeconftest(HELLO_CONFTEST)
+    project.makepyfile(
+        """
+        def test_hello(client):
+            assert client.get("/x").text == "hello /x"
+        """
+    )
+    run_project(project).assert_outcomes(passed=1)
+
+
+def test_plugin_explains_a_missing_app_fixture(project: pytest.Pytester) -> None:
+    project.makepyfile(
+        """
+        def test_needs_app(client):
+            pass
+        """
+    )
+    result = run_project(project)
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*define an `app` fixture returning your root object*"])
+
+
+def test_plugin_client_undoes_mounts_and_config(project: pytest.Pytester) -> None:
+    import framework
+
+    before = dict(framework.tree.apps)
+    project.makepyfile(
+        roots="""
+        import framework
+
+        class Extra:
+            @framework.expose
+            def index(self):
+                return "extra"
+        """,
+        test_isolation="""
+        import framework
+        from roots import Extra
+
+        def test_a_changes_globals(client):
+            framework.tree.mount(Extra(), "/from-test")
+            framework.config.update({"testing.marker": True})
+
+        def test_b_sees_a_clean_state(client):
+            assert "/from-test" not in framework.tree.apps
+            assert "testing.marker" not in framework.config
+        """,
+    )
+    project.makeconftest(
+        HELLO_CONFTEST
+        + """
+    import framework
+    from roots import Extra
+
+    @pytest.fixture
+    def app():
+        framework.tree.mount(Extra(), "/from-fixture")
+        return hello
+    """
+    )
+    run_project(project).assert_outcomes(passed=2)
+    assert framework.tree.apps == before
+
+
+def test_plugin_module_imports_no_framework_code_eagerly() -> None:
+    code = (
+        "import sys, framework.testing_plugin; "
+        "print(sorted(m for m in ('framework.testing', 'cheroot', 'typer', 'rich', 'jinja2') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
+
+
+def test_plugin_live_server_serves_the_app_on_a_real_socket(project: pytest.Pytester) -> None:
+    project.makeconftest(HELLO_CONFTEST)
+    project.makepyfile(
+        """
+        import urllib.request
+
+        def test_hello(live_server):
+            assert live_server.startswith("http://127.0.0.1:")
+            with urllib.request.urlopen(live_server + "/sock", timeout=10) as reply:
+                assert reply.read() == b"hello /sock"
+        """
+    )
+    run_project(project).assert_outcomes(passed=1)
+
+
+def test_plugin_live_server_accepts_a_root_object_and_stops_after_the_test(
+    project: pytest.Pytester,
+) -> None:
+    project.makeconftest(
+        """
+        import pytest
+        import framework
+
+        class Root:
+            @framework.expose
+            def index(self):
+                return "root over http"
+
+        @pytest.fixture
+        def app():
+            return Root()
+        """
+    )
+    project.makepyfile(
+        """
+        import socket
+        import urllib.parse
+        import urllib.request
+
+        seen = []
+
+        def test_serves(live_server):
+            seen.append(urllib.parse.urlsplit(live_server).port)
+            with urllib.request.urlopen(live_server + "/", timeout=10) as reply:
+                assert reply.read() == b"root over http"
+
+        def test_port_is_closed_afterwards():
+            with socket.socket() as sock:
+                assert sock.connect_ex(("127.0.0.1", seen[0])) != 0
+        """
+    )
+    run_project(project).assert_outcomes(passed=2)
