@@ -133,16 +133,26 @@ class Request:
     def cookie(self) -> SimpleCookie:
         """Cookies sent by the client.
 
-        Raises:
-            HTTPError: 400 if the ``Cookie`` header is malformed.
+        Each ``name=value`` pair is read on its own and a malformed one is skipped, so
+        one bad cookie (set by some other script on the domain) never costs the others.
+        CherryPy answers 400 to the whole request instead, which locks the user out
+        until they clear their cookies.
         """
         cookie: SimpleCookie = SimpleCookie()
         raw = self.wsgi_environ.get("HTTP_COOKIE")
         if raw:
             try:
                 cookie.load(raw)
-            except CookieError as exc:
-                raise HTTPError(400, f"Malformed Cookie header: {exc}") from None
+            except CookieError:
+                cookie = SimpleCookie()
+            if len(cookie) <= raw.count(";"):
+                # The stdlib parser drops the whole header (or raises) on one bad pair:
+                # parse pair by pair instead.
+                for pair in raw.split(";"):
+                    try:
+                        cookie.load(pair.strip())
+                    except CookieError:
+                        continue
         return cookie
 
     @cached_property
