@@ -9,6 +9,10 @@ apt_install() {
         dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
     done
     [ ${#missing[@]} -eq 0 ] && return 0
+    if ! command -v apt-get >/dev/null 2>&1; then
+        echo "==> missing system packages: ${missing[*]} (not a Debian system: install them)" >&2
+        return 0
+    fi
     if [ "$(id -u)" != 0 ]; then
         echo "==> missing system packages: ${missing[*]} (run as root or install them)" >&2
         return 0
@@ -19,7 +23,9 @@ apt_install() {
 }
 
 start_services() {
-    :  # no system services are needed yet (browser tests come with the CLI issue)
+    # tests/browser drives headless Chromium through chromedriver (Selenium never
+    # downloads a browser). Without them those tests skip locally and fail under CI=true.
+    apt_install chromium chromium-driver
 }
 
 stop_services() {
