@@ -263,7 +263,7 @@ class StaticDirTool(HandlerTool):
 
 
 def _build_default_toolbox() -> Toolbox:
-    from framework.lib import cptools, encoding, jsontools, params, static
+    from framework.lib import cptools, encoding, jsontools, params, static, templating
 
     box = Toolbox("tools")
     # name                  tool (hook point, callable, priority)
@@ -279,6 +279,8 @@ def _build_default_toolbox() -> Toolbox:
     box.expires = Tool("before_finalize", cptools.expires)
     box.staticdir = StaticDirTool(static.staticdir)
     box.staticfile = HandlerTool(static.staticfile)
+    box.jinja = HandlerWrapperTool(templating.jinja_wrapper, priority=30)
+    box.mako = HandlerWrapperTool(templating.mako_wrapper, priority=30)
     return box
 
 

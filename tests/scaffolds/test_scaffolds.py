@@ -19,14 +19,6 @@ import pytest
 from cherrycli.scaffolding import KINDS
 
 REPO = Path(__file__).resolve().parents[2]
-# Tools each kind's project needs from the framework's toolbox.
-NEEDED_TOOLS = {
-    "basic": ("staticdir", "json_out"),
-    "jinja": ("staticdir", "jinja"),
-    "mako": ("staticdir", "mako"),
-    "rest": ("staticdir", "json_in", "json_out"),
-}
-
 pytestmark = pytest.mark.slow
 
 
@@ -43,17 +35,6 @@ def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
         timeout=300,
         check=False,
     )
-
-
-def missing_tools(kind: str) -> list[str]:
-    probe = (
-        "import framework\n"
-        f"print(' '.join(t for t in {NEEDED_TOOLS[kind]!r} if not hasattr(framework.tools, t)))"
-    )
-    result = run(["-c", probe], REPO)
-    if result.returncode != 0:
-        pytest.skip(f"the framework does not import yet: {result.stderr.strip()[-200:]}")
-    return result.stdout.split()
 
 
 def plugin_args() -> list[str]:
@@ -82,10 +63,6 @@ def test_generated_project_is_lint_clean(project: Path) -> None:
 
 
 def test_generated_project_tests_pass_with_full_coverage(project: Path) -> None:
-    kind = project.name.removeprefix("demo-")
-    missing = missing_tools(kind)
-    if missing:
-        pytest.skip(f"framework.tools lacks {', '.join(missing)} (not landed yet)")
     tests = run(
         ["-m", "coverage", "run", "-m", "pytest", "-q", "-p", "no:cacheprovider", *plugin_args()],
         project,
@@ -98,9 +75,6 @@ def test_generated_project_tests_pass_with_full_coverage(project: Path) -> None:
 
 def test_generated_project_routes_are_listed(project: Path) -> None:
     kind = project.name.removeprefix("demo-")
-    missing = [tool for tool in missing_tools(kind) if tool in ("jinja", "mako")]
-    if missing:  # the decorators run at import time
-        pytest.skip(f"framework.tools lacks {', '.join(missing)} (not landed yet)")
     result = run(["-m", "cherrycli", "routes", "--json"], project)
     assert result.returncode == 0, result.stderr
     assert result.stdout.count('"path"') >= 2, f"{kind}: {result.stdout}"
