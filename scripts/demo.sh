@@ -8,7 +8,7 @@ source scripts/bootstrap.sh
 root=$(pwd)
 demo="${DEMO_DIR:-$root/build/demo}"
 if [ ! -f "$demo/pyproject.toml" ]; then
-    "$root/.venv/bin/cherry" new demo --template basic --dir "$demo" --no-git
+    "$root/.venv/bin/cherry" new demo --template jinja --dir "$demo" --no-git
 fi
 cd "$demo"
 exec "$root/.venv/bin/cherry" serve --reload --host "${HOST:-127.0.0.1}" --port "${PORT:-8080}"
