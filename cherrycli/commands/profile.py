@@ -1,29 +1,214 @@
-"""``cherry profile``: placeholder until the profiling work lands.
+"""``cherry profile``: time and profile requests against an app, in process.
 
-Kept so :mod:`cherrycli.main` can register every command; it is replaced by the real
-implementation written separately.
+A thin typer signature over :mod:`cherrycli.profiling` (driving requests, timing,
+cProfile), :mod:`cherrycli.profile_report` (the terminal report) and
+:mod:`cherrycli.flamegraph` (the ``--html`` page).
+The app is loaded by :func:`cherrycli.serving.load_app`, the function ``cherry serve``
+uses, so TARGET forms, ``--config`` and ``[tool.cherry] config`` / ``compat`` (or
+``CHERRY_CONFIG`` / ``CHERRY_COMPAT``) mean the same here.
+
+The first positional argument is TARGET unless it starts with ``/`` and does not name a
+``.py`` file: ``cherry profile / /about`` profiles two paths of the configured app.
+Without PATH, every published route answering the method that needs no argument is
+profiled. Exit status: 0 when at least one path was profiled, 1 when every path answered
+an error (or none qualifies), 2 for bad options. Only typer and the standard library
+are imported at module level so ``cherry --help`` stays quick (cProfile is not loaded).
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+import enum
+import re
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
-from cherrycli.errors import CliError
+__all__ = ["SortKey", "profile_command"]
+
+_FILE_TARGET = re.compile(r"\.py(?::[\w.]+)?$")
+
+
+class SortKey(enum.StrEnum):
+    """Orders of the top-functions table."""
+
+    cumulative = "cumulative"
+    tottime = "tottime"
+    calls = "calls"
+    percall = "percall"
 
 
 def profile_command(
     target: Annotated[
-        str | None, typer.Argument(help="App to profile: pkg.mod:attr or app.py[:attr].")
+        str | None,
+        typer.Argument(
+            metavar="TARGET",
+            help="App to profile: pkg.module:attr, app.py or app.py:Root. "
+            "Default: \\[tool.cherry] app or CHERRY_APP.",
+            show_default=False,
+        ),
     ] = None,
+    paths: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="PATH",
+            help="Paths to request, query string allowed (/search?q=x). "
+            "Default: every published route that needs no argument.",
+            show_default=False,
+        ),
+    ] = None,
+    *,
+    requests: Annotated[
+        int,
+        typer.Option("--requests", "-n", min=1, help="Timed requests per path (as many profiled)."),
+    ] = 200,
+    method: Annotated[str, typer.Option("--method", "-X", help="HTTP method.")] = "GET",
+    data: Annotated[
+        str | None,
+        typer.Option(
+            "--data",
+            "-d",
+            help="Request body: a=1&b=2 (form), {...} or [...] (JSON), @FILE to read it.",
+            show_default=False,
+        ),
+    ] = None,
+    sort: Annotated[
+        SortKey, typer.Option(help="Order of the top-functions table.")
+    ] = SortKey.cumulative,
+    limit: Annotated[
+        int, typer.Option(min=0, help="Rows of the top-functions table (0 hides it).")
+    ] = 20,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE.prof",
+            help="Write the profile for pstats or snakeviz.",
+            show_default=False,
+        ),
+    ] = None,
+    html: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE",
+            help="Write a self-contained HTML report with a flame graph.",
+            show_default=False,
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            "-c",
+            help="Config file, as for cherry serve. Default: \\[tool.cherry] config.",
+            show_default=False,
+        ),
+    ] = None,
+    compat: Annotated[
+        bool,
+        typer.Option("--compat", help="Run an unchanged CherryPy app ('import cherrypy')."),
+    ] = False,
 ) -> None:
-    """Profile requests against an app in process (not implemented yet).
+    """Time and profile requests against an app in process, then report.
+
+    Each path gets a warm-up, N requests timed without the profiler (the latency table)
+    and N more under cProfile (the function table, --output and --html). Paths that
+    answer 4xx/5xx are reported but not profiled.
 
     Examples:
 
-        cherry profile
+        cherry profile                          # every GET route of \\[tool.cherry] app
 
-        cherry profile myapp.app:Root / /about -n 500
+        cherry profile app.py / /about -n 500
+
+        cherry profile shop.app:Root /cart -X POST -d 'item=3&qty=1'
+
+        cherry profile --sort tottime --output run.prof --html report.html
     """
-    raise CliError("cherry profile is not implemented yet")
+    from cherrycli.errors import USAGE_EXIT, CliError
+    from cherrycli.settings import load_settings
+
+    if target is not None and target.startswith("/") and not _FILE_TARGET.search(target):
+        paths, target = [target, *(paths or [])], None
+    for option, path in (("--output", output), ("--html", html)):
+        if path is not None and not path.resolve().parent.is_dir():
+            raise CliError(
+                f"{option}: directory {str(path.parent)!r} does not exist", exit_code=USAGE_EXIT
+            )
+
+    from cherrycli import profiling
+
+    # Validate the request options before the (slow) app import.
+    profiling.make_specs(["/"], method, data)
+    settings = load_settings()
+    config = config or settings.path("config")
+    compat = compat or bool(settings.get_bool("compat"))
+    app = _load(target, config, compat)
+    method = method.upper()
+    if not paths:
+        paths = profiling.default_paths(app, method)
+        if not paths:
+            raise CliError(
+                f"no route to profile: the app publishes no {method} route without arguments",
+                hint="name the paths, e.g. cherry profile app.py /users/1 /search?q=x",
+            )
+    specs = profiling.make_specs(paths, method, data)
+
+    from cherrycli.console import escape, stderr, stdout
+    from cherrycli.profile_report import print_report
+
+    count = len(specs)
+    stderr().print(
+        f"[muted]Profiling {count} path{'s' if count != 1 else ''} x {requests} requests "
+        f"(+ warm-up and a profiled pass)...[/muted]",
+        soft_wrap=True,
+    )
+    run = profiling.run_profile(app, specs, requests)
+    print_report(run, stdout(), sort.value, limit)
+    stats = run.combined_stats()
+    if stats is None:
+        raise CliError("every path answered an error status: nothing was profiled")
+    if output is not None:
+        try:
+            stats.dump_stats(output)
+        except OSError as error:
+            raise CliError(f"cannot write {str(output)!r}: {error.strerror or error}") from None
+        stdout().print(f"[ok]Wrote {escape(str(output))}[/ok] (pstats / snakeviz format)")
+    if html is not None:
+        from cherrycli.flamegraph import render_html
+
+        page = render_html(run, title=_title(target, settings), sort=sort.value, limit=limit)
+        try:
+            html.write_text(page, encoding="utf-8")
+        except OSError as error:
+            raise CliError(f"cannot write {str(html)!r}: {error.strerror or error}") from None
+        stdout().print(f"[ok]Wrote {escape(str(html))}[/ok] (open it in a browser)")
+
+
+def _load(target: str | None, config: Path | None, compat: bool) -> Any:
+    """Load the app like ``cherry serve``, quietly: profiling output is not a log."""
+    from cherrycli.errors import CliError
+    from cherrycli.serving import load_app, summarize_load_error
+
+    try:
+        app = load_app(target, config, compat=compat)
+    except CliError:
+        raise
+    except (Exception, SystemExit) as exc:
+        raise CliError(f"the app failed to load: {summarize_load_error(exc)}") from None
+    import framework
+
+    # load_app turns the screen log on for development; N access lines would bury the report.
+    framework.config.update({"log.screen": False})
+    return app
+
+
+def _title(target: str | None, settings: object) -> str:
+    """What the report is about: TARGET as given, else the configured app."""
+    from cherrycli.settings import Settings
+
+    if target:
+        return target
+    configured = settings.get_str("app") if isinstance(settings, Settings) else None
+    return configured or "app"

@@ -17,7 +17,7 @@ def routes_command(
         str | None,
         typer.Argument(
             help="App to inspect: pkg.module:attr, app.py or app.py:Root. "
-            "Default: CHERRY_APP or [tool.cherry] app.",
+            "Default: CHERRY_APP or \\[tool.cherry] app.",
             show_default=False,
         ),
     ] = None,
@@ -27,7 +27,7 @@ def routes_command(
 ) -> None:
     """List every published URL with its handler, methods, parameters and tools.
 
-    A root object or class is read with the config file named by [tool.cherry]
+    A root object or class is read with the config file named by \\[tool.cherry]
     config (or CHERRY_CONFIG), as 'cherry serve' would mount it.
 
     Examples:

@@ -28,7 +28,7 @@ def serve_command(
         str | None,
         typer.Argument(
             help="App to serve: pkg.module:attr, app.py or app.py:Root. "
-            "Default: [tool.cherry] app or CHERRY_APP.",
+            "Default: \\[tool.cherry] app or CHERRY_APP.",
             show_default=False,
         ),
     ] = None,
@@ -89,7 +89,7 @@ def serve_command(
 
     Examples:
 
-        cherry serve                          # [tool.cherry] app, on 127.0.0.1:8080
+        cherry serve                          # \\[tool.cherry] app, on 127.0.0.1:8080
 
         cherry serve app.py --reload
 

@@ -45,6 +45,13 @@ def test_every_command_help_has_examples(command: str) -> None:
     assert f"cherry {command}" in result.stdout
 
 
+@pytest.mark.parametrize("command", ["serve", "routes", "profile", "test"])
+def test_help_shows_the_pyproject_section_name(command: str) -> None:
+    # rich would read a bare "[tool.cherry]" as markup and drop it from the help.
+    result = cherry(command, "--help", env={"COLUMNS": "200"})
+    assert "[tool.cherry]" in result.stdout
+
+
 def test_help_imports_nothing_heavy() -> None:
     probe = (
         "import sys\n"
