@@ -63,7 +63,9 @@ def _root(
 def _register() -> None:
     for name in COMMANDS:
         module = importlib.import_module(f"cherrycli.commands.{name}")
-        app.command(name)(getattr(module, f"{name}_command"))
+        # A command may widen its parsing (`cherry test -k x` passes -k on to pytest).
+        settings = getattr(module, "CONTEXT_SETTINGS", None)
+        app.command(name, context_settings=settings)(getattr(module, f"{name}_command"))
 
 
 _register()

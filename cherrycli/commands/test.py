@@ -1,24 +1,94 @@
-"""``cherry test``: placeholder until the test-runner work lands.
+"""``cherry test``: run the project's pytest suite with coverage and handler coverage.
 
-Kept so :mod:`cherrycli.main` can register every command; it is replaced by the real
-implementation written separately.
+A thin signature over :func:`cherrycli.testrunner.run_tests`. Everything after the
+options goes to pytest unchanged, with or without ``--``: ``cherry test -k users`` and
+``cherry test -- -k users`` are the same (:data:`CONTEXT_SETTINGS` lets unknown
+options through to the PYTEST_ARGS argument).
+
+Exit codes: 0 tests passed and coverage reached the threshold; 1 tests failed (or
+pytest was interrupted or crashed); 2 usage error (including pytest's own); 3 tests
+passed but total coverage is under the threshold; 5 no tests collected.
 """
 
 from __future__ import annotations
 
-from cherrycli.errors import CliError
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+# Read by cherrycli.main when registering the command: pytest's options (-k, -x,
+# --maxfail=1 ...) are not ours, so the parser must pass them on instead of failing.
+CONTEXT_SETTINGS: dict[str, Any] = {"ignore_unknown_options": True}
 
 
-def test_command() -> None:
-    """Run the project's tests with coverage (not implemented yet).
+def test_command(
+    pytest_args: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="PYTEST_ARGS",
+            help="Passed to pytest unchanged, e.g. -k users -x tests/test_api.py.",
+            show_default=False,
+        ),
+    ] = None,
+    cov: Annotated[
+        bool,
+        typer.Option(
+            "--cov/--no-cov",
+            help="Measure coverage of the app package and show the coverage tables.",
+        ),
+    ] = True,
+    fail_under: Annotated[
+        float | None,
+        typer.Option(
+            "--fail-under",
+            metavar="N",
+            min=0,
+            max=100,
+            help="Minimum total coverage in percent; default: \\[tool.coverage.report] "
+            "fail_under, else 0.",
+            show_default=False,
+        ),
+    ] = None,
+    html: Annotated[
+        Path | None,
+        typer.Option(
+            "--html",
+            metavar="DIR",
+            file_okay=False,
+            help="Also write coverage's HTML report into DIR.",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    r"""Run the project's tests with coverage and show which handlers were requested.
+
+    Runs pytest under coverage from the project directory (the nearest
+    pyproject.toml), then prints the coverage summary and a handler coverage table:
+    every published URL of \[tool.cherry] app (or CHERRY_APP, with \[tool.cherry]
+    config) and whether any test requested it.
+
+    Exit codes: 0 all good; 1 tests failed; 2 usage error; 3 coverage under the
+    threshold; 5 no tests collected.
 
     Examples:
 
         cherry test
 
-        cherry test --fail-under 100 -- -k users
+        cherry test -k users -x
+
+        cherry test --fail-under 100 --html htmlcov -- tests/test_api.py
+
+        cherry test --no-cov -- -q
     """
-    raise CliError("cherry test is not implemented yet")
+    from cherrycli.testrunner import TestOptions, run_tests
+
+    options = TestOptions(
+        pytest_args=tuple(pytest_args or ()), cov=cov, fail_under=fail_under, html=html
+    )
+    code = run_tests(options)
+    if code:
+        raise typer.Exit(code)
 
 
 # pytest must not collect this function if a test module ever imports it.
