@@ -21,6 +21,10 @@ import typer
 
 from cherrycli import __version__
 from cherrycli.errors import CliError
+from cherrycli.lazyrich import import_rich_utils
+
+# PERF: typer's help formatter without rich.markdown and rich.traceback (see lazyrich).
+import_rich_utils()
 
 __all__ = ["COMMANDS", "app", "main"]
 

@@ -52,12 +52,14 @@ def test_help_shows_the_pyproject_section_name(command: str) -> None:
     assert "[tool.cherry]" in result.stdout
 
 
-def test_help_imports_nothing_heavy() -> None:
+@pytest.mark.parametrize("argv", [["--help"]] + [[name, "--help"] for name in COMMANDS])
+def test_help_imports_nothing_heavy(argv: list[str]) -> None:
     probe = (
         "import sys\n"
         "from cherrycli.main import main\n"
-        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-        "heavy = ('framework', 'jinja2', 'mako', 'cProfile', 'pstats', 'cheroot', 'watchfiles')\n"
+        f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
+        "heavy = ('framework', 'jinja2', 'mako', 'cProfile', 'pstats', 'cheroot', 'watchfiles',"
+        " 'pydantic', 'markdown_it', 'pygments', 'coverage')\n"
         "loaded = sorted(m for m in sys.modules if m.split('.')[0] in heavy)\n"
         "print(' '.join(loaded), file=sys.stderr)\n"
     )
