@@ -14,6 +14,7 @@ for their own mistake. The parser's usage errors exit 2.
 from __future__ import annotations
 
 import importlib
+import inspect
 import sys
 from typing import Annotated
 
@@ -64,12 +65,31 @@ def _root(
     """Cherry's developer toolchain: create, serve, inspect, profile and test apps."""
 
 
+def reflow(doc: str) -> str:
+    """Join the wrapped lines of each prose paragraph of a docstring.
+
+    The help renderer keeps every newline and also wraps at the terminal width, so a
+    docstring wrapped at 88 columns would show ragged breaks in an 80-column terminal.
+    Indented blocks (the examples) keep their lines.
+    """
+    paragraphs = []
+    for block in doc.strip().split("\n\n"):
+        lines = block.splitlines()
+        if any(line.startswith(" ") for line in lines):
+            paragraphs.append(block)
+        else:
+            paragraphs.append(" ".join(line.strip() for line in lines))
+    return "\n\n".join(paragraphs)
+
+
 def _register() -> None:
     for name in COMMANDS:
         module = importlib.import_module(f"cherrycli.commands.{name}")
+        command = getattr(module, f"{name}_command")
         # A command may widen its parsing (`cherry test -k x` passes -k on to pytest).
         settings = getattr(module, "CONTEXT_SETTINGS", None)
-        app.command(name, context_settings=settings)(getattr(module, f"{name}_command"))
+        help_text = reflow(inspect.getdoc(command) or "")
+        app.command(name, help=help_text, context_settings=settings)(command)
 
 
 _register()

@@ -118,7 +118,7 @@ def profile_command(
 
     Examples:
 
-        cherry profile                          # every GET route of \\[tool.cherry] app
+        cherry profile            # every GET route of \\[tool.cherry] app
 
         cherry profile app.py / /about -n 500
 

@@ -89,7 +89,7 @@ def serve_command(
 
     Examples:
 
-        cherry serve                          # \\[tool.cherry] app, on 127.0.0.1:8080
+        cherry serve                 # \\[tool.cherry] app on 127.0.0.1:8080
 
         cherry serve app.py --reload
 

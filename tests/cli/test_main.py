@@ -121,3 +121,12 @@ def test_cli_error_hint_is_kept_in_str() -> None:
 
 def test_cli_error_without_hint_is_just_the_message() -> None:
     assert str(CliError("it broke")) == "it broke"
+
+
+def test_reflow_joins_prose_lines_and_keeps_indented_examples() -> None:
+    from cherrycli.main import reflow
+
+    doc = "Summary line.\n\nA paragraph wrapped\nover two lines.\n\nExamples:\n\n    cherry a\n    cherry b\n"
+    assert reflow(doc) == (
+        "Summary line.\n\nA paragraph wrapped over two lines.\n\nExamples:\n\n    cherry a\n    cherry b"
+    )
