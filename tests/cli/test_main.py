@@ -126,7 +126,6 @@ def test_cli_error_without_hint_is_just_the_message() -> None:
 def test_reflow_joins_prose_lines_and_keeps_indented_examples() -> None:
     from cherrycli.main import reflow
 
-    doc = "Summary line.\n\nA paragraph wrapped\nover two lines.\n\nExamples:\n\n    cherry a\n    cherry b\n"
-    assert reflow(doc) == (
-        "Summary line.\n\nA paragraph wrapped over two lines.\n\nExamples:\n\n    cherry a\n    cherry b"
-    )
+    examples = "Examples:\n\n    cherry a\n    cherry b"
+    doc = f"Summary line.\n\nA paragraph wrapped\nover two lines.\n\n{examples}\n"
+    assert reflow(doc) == f"Summary line.\n\nA paragraph wrapped over two lines.\n\n{examples}"
