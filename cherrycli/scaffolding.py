@@ -223,6 +223,7 @@ def plan_project(name: str, kind: str = "basic") -> ProjectPlan:
         "dependency": f"cherrycli[{extra}]" if extra else "cherrycli",
         "app": f"{package}.{manifest['app']}",
         "cherry_version": __version__,
+        "cherry_install": cherry_install_command(),
     }
     rendered: dict[Path, bytes] = {}
     for tree in (scaffolds / COMMON, kind_dir):
@@ -239,6 +240,45 @@ def plan_project(name: str, kind: str = "basic") -> ProjectPlan:
             rendered[Path("templates") / source.relative_to(engine_dir)] = source.read_bytes()
     files = tuple(PlannedFile(path, data) for path, data in sorted(rendered.items()))
     return ProjectPlan(name, package, kind, manifest.get("summary", ""), files)
+
+
+def cherry_install_command() -> str:
+    """The pip command that installs this Cherry into another environment.
+
+    Cherry is installed from a checkout or a wheel, not from an index, so a new
+    project's README must say where from: the editable checkout (``pip install -e
+    DIR``), the wheel file, or, without install metadata (run from a checkout through
+    ``PYTHONPATH``), the checkout holding this package. ``pip install cherrycli`` is the
+    answer only for an index install.
+    """
+    import shlex
+    from importlib import metadata
+
+    try:
+        direct = metadata.distribution("cherrycli").read_text("direct_url.json")
+    except metadata.PackageNotFoundError:
+        checkout = Path(__file__).resolve().parent.parent
+        if (checkout / "pyproject.toml").is_file():
+            return f"pip install -e {shlex.quote(str(checkout))}"
+        return "pip install cherrycli"  # pragma: no cover - vendored without metadata
+    return install_command_from(direct)
+
+
+def install_command_from(direct_url: str | None) -> str:
+    """The pip command for an install described by PEP 610's ``direct_url.json`` text."""
+    import json
+    import shlex
+    from urllib.parse import unquote, urlsplit
+
+    if not direct_url:
+        return "pip install cherrycli"
+    info = json.loads(direct_url)
+    url = urlsplit(str(info.get("url", "")))
+    if url.scheme != "file":
+        return f"pip install {shlex.quote(str(info.get('url')))}"
+    where = shlex.quote(unquote(url.path))
+    editable = bool(info.get("dir_info", {}).get("editable"))
+    return f"pip install -e {where}" if editable else f"pip install {where}"
 
 
 def _check_target(plan: ProjectPlan, directory: Path, force: bool) -> None:

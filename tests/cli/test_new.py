@@ -280,3 +280,40 @@ def test_new_works_from_an_installed_wheel(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert (work / "wheel-site" / "templates" / "index.mako").is_file()
     assert (work / "wheel-site" / "wheel_site" / "app.py").is_file()
+
+
+@pytest.mark.parametrize(
+    ("direct_url", "command"),
+    [
+        (None, "pip install cherrycli"),
+        (
+            '{"url": "file:///src/cherry", "dir_info": {"editable": true}}',
+            "pip install -e /src/cherry",
+        ),
+        (
+            '{"url": "file:///tmp/my%20dist/cherrycli-0.1.0-py3-none-any.whl", "archive_info": {}}',
+            "pip install '/tmp/my dist/cherrycli-0.1.0-py3-none-any.whl'",
+        ),
+        (
+            '{"url": "https://example.org/cherrycli.whl", "archive_info": {}}',
+            "pip install https://example.org/cherrycli.whl",
+        ),
+    ],
+)
+def test_install_command_follows_how_cherry_was_installed(
+    direct_url: str | None, command: str
+) -> None:
+    from cherrycli.scaffolding import install_command_from
+
+    assert install_command_from(direct_url) == command
+
+
+def test_readme_says_how_to_install_this_cherry(tmp_path: Path) -> None:
+    from cherrycli.scaffolding import cherry_install_command
+
+    result = cherry("new", "blog", "--no-git", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    readme = (tmp_path / "blog" / "README.md").read_text()
+    here = cherry_install_command()
+    assert f"$ {here}\n" in readme
+    assert here == f"pip install -e {REPO}"  # tests run from an editable install or checkout
