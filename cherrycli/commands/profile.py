@@ -24,6 +24,8 @@ from typing import Annotated, Any
 
 import typer
 
+from cherrycli.options import CompatOption, ConfigOption, TargetArgument
+
 __all__ = ["SortKey", "profile_command"]
 
 _FILE_TARGET = re.compile(r"\.py(?::[\w.]+)?$")
@@ -39,15 +41,7 @@ class SortKey(enum.StrEnum):
 
 
 def profile_command(
-    target: Annotated[
-        str | None,
-        typer.Argument(
-            metavar="TARGET",
-            help="App to profile: pkg.module:attr, app.py or app.py:Root. "
-            "Default: \\[tool.cherry] app or CHERRY_APP.",
-            show_default=False,
-        ),
-    ] = None,
+    target: TargetArgument = None,
     paths: Annotated[
         list[str] | None,
         typer.Argument(
@@ -96,19 +90,8 @@ def profile_command(
             show_default=False,
         ),
     ] = None,
-    config: Annotated[
-        Path | None,
-        typer.Option(
-            "--config",
-            "-c",
-            help="Config file, as for cherry serve. Default: \\[tool.cherry] config.",
-            show_default=False,
-        ),
-    ] = None,
-    compat: Annotated[
-        bool,
-        typer.Option("--compat", help="Run an unchanged CherryPy app ('import cherrypy')."),
-    ] = False,
+    config: ConfigOption = None,
+    compat: CompatOption = False,
 ) -> None:
     """Time and profile requests against an app in process, then report.
 

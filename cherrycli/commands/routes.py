@@ -11,24 +11,21 @@ from typing import Annotated
 
 import typer
 
+from cherrycli.options import CompatOption, ConfigOption, TargetArgument
+
 
 def routes_command(
-    target: Annotated[
-        str | None,
-        typer.Argument(
-            help="App to inspect: pkg.module:attr, app.py or app.py:Root. "
-            "Default: CHERRY_APP or \\[tool.cherry] app.",
-            show_default=False,
-        ),
-    ] = None,
+    target: TargetArgument = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the routes as a JSON array.")
     ] = False,
+    config: ConfigOption = None,
+    compat: CompatOption = False,
 ) -> None:
     """List every published URL with its handler, methods, parameters and tools.
 
-    A root object or class is read with the config file named by \\[tool.cherry]
-    config (or CHERRY_CONFIG), as 'cherry serve' would mount it.
+    A root object or class is read with its config file (--config, else
+    \\[tool.cherry] config or CHERRY_CONFIG), as 'cherry serve' would mount it.
 
     Examples:
 
@@ -37,6 +34,8 @@ def routes_command(
         cherry routes myapp.app:Root
 
         cherry routes app.py --json
+
+        cherry routes legacy.py --compat
     """
     import json
 
@@ -46,10 +45,14 @@ def routes_command(
     from cherrycli.settings import load_settings
 
     settings = load_settings()
+    if compat or settings.get_bool("compat"):
+        from framework import compat as compat_layer
+
+        compat_layer.install()
     loaded = load_target(target, settings)
-    config_path = settings.path("config")
-    config = load_app_config(config_path) if config_path is not None else None
-    routes = collect_routes(loaded.obj, config)
+    config_path = config or settings.path("config")
+    app_config = load_app_config(config_path) if config_path is not None else None
+    routes = collect_routes(loaded.obj, app_config)
     if as_json:
         typer.echo(json.dumps([route.to_dict() for route in routes], indent=2))
         return

@@ -12,10 +12,11 @@ quick.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from cherrycli.options import CompatOption, ConfigOption, TargetArgument
 
 __all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "serve_command"]
 
@@ -24,14 +25,7 @@ DEFAULT_PORT = 8080
 
 
 def serve_command(
-    target: Annotated[
-        str | None,
-        typer.Argument(
-            help="App to serve: pkg.module:attr, app.py or app.py:Root. "
-            "Default: \\[tool.cherry] app or CHERRY_APP.",
-            show_default=False,
-        ),
-    ] = None,
+    target: TargetArgument = None,
     *,
     host: Annotated[
         str | None,
@@ -48,15 +42,7 @@ def serve_command(
             show_default=False,
         ),
     ] = None,
-    config: Annotated[
-        Path | None,
-        typer.Option(
-            "--config",
-            "-c",
-            help="Config file: [global] updates the framework config, path sections the app's.",
-            show_default=False,
-        ),
-    ] = None,
+    config: ConfigOption = None,
     reload: Annotated[
         bool, typer.Option("--reload", help="Restart the app when a watched file changes.")
     ] = False,
@@ -76,10 +62,7 @@ def serve_command(
             show_default=False,
         ),
     ] = None,
-    compat: Annotated[
-        bool,
-        typer.Option("--compat", help="Run an unchanged CherryPy app ('import cherrypy')."),
-    ] = False,
+    compat: CompatOption = False,
 ) -> None:
     """Serve an app on cheroot, printing the URL and the access log.
 

@@ -235,3 +235,30 @@ def test_command_reports_an_import_error_in_one_line(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "RuntimeError: db is down" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_config_option_overrides_the_pyproject_config(tmp_path: Path) -> None:
+    (tmp_path / "dev.conf").write_text("[/]\ntools.gzip.on = True\n")
+    (tmp_path / "other.conf").write_text("[/]\ntools.encode.on = True\n")
+    (tmp_path / "opt_routes.py").write_text(
+        "class Root:\n    def index(self):\n        return 'x'\n    index.exposed = True\n"
+    )
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.cherry]\napp = "opt_routes:Root"\nconfig = "dev.conf"\n'
+    )
+    result = cherry("routes", "--json", "--config", "other.conf", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)[0]["tools"] == ["encode"]
+
+
+def test_compat_lists_an_unchanged_cherrypy_app(tmp_path: Path) -> None:
+    (tmp_path / "legacy.py").write_text(
+        "import pathlib\nimport cherrypy\n\n"
+        "pathlib.Path('tree.txt').write_text(type(cherrypy.tree).__module__)\n\n\n"
+        "class Root:\n    @cherrypy.expose\n    def index(self):\n"
+        "        return 'old'\n\n    @cherrypy.expose\n    def page(self, n):\n        return n\n"
+    )
+    result = cherry("routes", "legacy.py", "--compat", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert [route["path"] for route in json.loads(result.stdout)] == ["/", "/page/{n}"]
+    assert (tmp_path / "tree.txt").read_text() == "framework.core.tree"
