@@ -17,8 +17,10 @@ are imported at module level so ``cherry --help`` stays quick (cProfile is not l
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -128,6 +130,27 @@ def profile_command(
     config = config or settings.path("config")
     compat = compat or bool(settings.get_bool("compat"))
     app = _load(target, config, compat)
+    with _engine_started():
+        _profile(app, paths, method, data, requests, sort, limit, output, html, target, settings)
+
+
+def _profile(
+    app: Any,
+    paths: list[str] | None,
+    method: str,
+    data: str | None,
+    requests: int,
+    sort: SortKey,
+    limit: int,
+    output: Path | None,
+    html: Path | None,
+    target: str | None,
+    settings: object,
+) -> None:
+    """Pick the paths, drive and profile them, print the report and write the files."""
+    from cherrycli import profiling
+    from cherrycli.errors import CliError
+
     method = method.upper()
     if not paths:
         paths = profiling.default_paths(app, method)
@@ -167,6 +190,29 @@ def profile_command(
         except OSError as error:
             raise CliError(f"cannot write {str(html)!r}: {error.strerror or error}") from None
         stdout().print(f"[ok]Wrote {escape(str(html))}[/ok] (open it in a browser)")
+
+
+@contextlib.contextmanager
+def _engine_started() -> Iterator[None]:
+    """Run the app's engine plugins (``start`` listeners) without any HTTP server.
+
+    Apps open database pools and start background tasks in ``engine`` start listeners,
+    as under gunicorn; the profile must see the app in that state. The engine exits
+    (stop and exit listeners run) when profiling ends, even on an error.
+    """
+    import framework
+    from cherrycli.errors import CliError
+    from framework.process.server import embed
+
+    try:
+        embed()
+    except (Exception, SystemExit) as exc:
+        framework.engine.exit()
+        raise CliError(f"the app's engine failed to start: {exc}") from None
+    try:
+        yield
+    finally:
+        framework.engine.exit()
 
 
 def _load(target: str | None, config: Path | None, compat: bool) -> Any:

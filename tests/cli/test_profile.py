@@ -524,3 +524,48 @@ def test_command_bad_target_is_one_line(tmp_path: Path, target: str) -> None:
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith("error: ")
     assert result.stderr.strip().count("\n") == 0
+
+
+ENGINE_APP = """
+import pathlib
+
+import framework
+
+state = {}
+
+
+def open_pool():
+    state["pool"] = "open"
+
+
+def close_pool():
+    pathlib.Path("stopped.txt").write_text("stopped")
+
+
+framework.engine.subscribe("start", open_pool)
+framework.engine.subscribe("stop", close_pool)
+
+
+class Root:
+    @framework.expose
+    def index(self):
+        return state["pool"]
+"""
+
+
+def test_engine_start_listeners_run_before_profiling_and_stop_after(tmp_path: Path) -> None:
+    (tmp_path / "engine_app.py").write_text(ENGINE_APP)
+    result = cherry("profile", "engine_app.py", "-n", "3", cwd=tmp_path, env=WIDE)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r"GET /\s.*200", result.stdout), result.stdout
+    assert (tmp_path / "stopped.txt").read_text() == "stopped"
+
+
+def test_an_engine_that_fails_to_start_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "broken_engine.py").write_text(
+        ENGINE_APP.replace('state["pool"] = "open"', "raise RuntimeError('db is down')")
+    )
+    result = cherry("profile", "broken_engine.py", "-n", "3", cwd=tmp_path, env=WIDE)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "engine failed to start: db is down" in result.stderr
