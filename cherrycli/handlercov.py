@@ -280,11 +280,11 @@ def print_summary(report: CoverageReport) -> None:
 
     table = Table(title="Coverage", title_justify="left")
     table.add_column("File", style="path", no_wrap=True)
-    table.add_column("Statements", justify="right")
+    table.add_column("Stmts", justify="right")
     table.add_column("Missed", justify="right")
     if report.branch:
-        table.add_column("Branches", justify="right")
-        table.add_column("Partial", justify="right")
+        table.add_column("Branch", justify="right")
+        table.add_column("BrPart", justify="right")
     table.add_column("Cover", justify="right")
     if report.show_missing:
         table.add_column("Missing")
