@@ -20,7 +20,10 @@ from rich.theme import Theme
 
 from cherrycli.errors import CliError
 
-__all__ = ["THEME", "escape", "print_error", "stderr", "stdout"]
+__all__ = ["PIPE_WIDTH", "THEME", "escape", "print_error", "stderr", "stdout"]
+
+#: Width of tables written to a pipe or file.
+PIPE_WIDTH = 160
 
 THEME = Theme(
     {
@@ -38,6 +41,26 @@ def _no_color() -> bool:
     return bool(os.environ.get("NO_COLOR"))
 
 
+def _console(*, stderr: bool) -> Console:
+    """A themed console; with NO_COLOR, no escape code at all (not even bold or dim).
+
+    Output that is not a terminal (a pipe, a file) gets 160 columns unless COLUMNS says
+    otherwise: tables keep whole handler names and file:line there instead of cutting
+    them at rich's default of 80.
+    """
+    no_color = _no_color()
+    console = Console(
+        theme=THEME,
+        no_color=no_color,
+        color_system=None if no_color else "auto",
+        highlight=False,
+        stderr=stderr,
+    )
+    if not console.is_terminal and not os.environ.get("COLUMNS"):
+        console.width = PIPE_WIDTH
+    return console
+
+
 @cache
 def stdout() -> Console:
     """The console for a command's results.
@@ -45,7 +68,7 @@ def stdout() -> Console:
     Returns:
         A rich Console on standard output.
     """
-    return Console(theme=THEME, no_color=_no_color(), highlight=False)
+    return _console(stderr=False)
 
 
 @cache
@@ -55,7 +78,7 @@ def stderr() -> Console:
     Returns:
         A rich Console on standard error.
     """
-    return Console(theme=THEME, no_color=_no_color(), highlight=False, stderr=True)
+    return _console(stderr=True)
 
 
 def print_error(error: CliError) -> None:

@@ -279,7 +279,7 @@ def print_summary(report: CoverageReport) -> None:
     from cherrycli.console import escape, stdout
 
     table = Table(title="Coverage", title_justify="left")
-    table.add_column("File", style="path", no_wrap=True)
+    table.add_column("File", style="path", overflow="fold")
     table.add_column("Stmts", justify="right")
     table.add_column("Missed", justify="right")
     if report.branch:
@@ -287,7 +287,7 @@ def print_summary(report: CoverageReport) -> None:
         table.add_column("BrPart", justify="right")
     table.add_column("Cover", justify="right")
     if report.show_missing:
-        table.add_column("Missing")
+        table.add_column("Missing", overflow="fold")
     skipped = 0
     for item in report.files:
         summary = item.summary
@@ -479,9 +479,9 @@ def print_handler_coverage(report: CoverageReport, settings: Settings) -> None:
     counted = [r for r in results if r.status in (Status.REQUESTED, Status.NEVER_REQUESTED)]
     requested = sum(r.status is Status.REQUESTED for r in counted)
     table = Table(title="Handler coverage", title_justify="left")
-    table.add_column("Path", style="path", no_wrap=True)
+    table.add_column("Path", style="path", overflow="fold")
     table.add_column("Methods", style="method")
-    table.add_column("Handler")
+    table.add_column("Handler", overflow="fold")
     table.add_column("Status", no_wrap=True)
     table.add_column("Lines", justify="right")
     for result in results:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import os
 import sys
 from typing import Annotated
 
@@ -26,6 +27,11 @@ from cherrycli.lazyrich import import_rich_utils
 
 # PERF: typer's help formatter without rich.markdown and rich.traceback (see lazyrich).
 import_rich_utils()
+if os.environ.get("NO_COLOR"):
+    # rich alone drops colours but keeps bold and dim; no colour system means no escapes.
+    import typer.rich_utils
+
+    typer.rich_utils.COLOR_SYSTEM = None
 
 __all__ = ["COMMANDS", "app", "main"]
 

@@ -245,9 +245,14 @@ def build_command(
     Returns:
         The argv, starting with the current interpreter.
     """
-    command = [sys.executable, "-m"]
+    command = [sys.executable]
     if cov:
-        command += ["coverage", "run", *(["--source", source] if source else []), "-m"]
+        # With no test collected, coverage would add a warning (with a source line) to
+        # pytest's own "no tests ran"; exit code 5 already says it.
+        command += ["-W", "ignore:No data was collected", "-m", "coverage", "run"]
+        command += [*(["--source", source] if source else []), "-m"]
+    else:
+        command += ["-m"]
     return [*command, "pytest", *plugin, *pytest_args]
 
 
@@ -346,7 +351,10 @@ def run_tests(options: TestOptions, cwd: Path | None = None) -> int:
     source = None if plan.source_configured else _app_package(settings)
     command = build_command(args, cov=options.cov, source=source, plugin=plugin)
     console = stdout()
-    shown = " ".join(["python", *command[1:]])
+    args = command[1:]
+    if args[:1] == ["-W"]:
+        args = args[2:]  # the warning filter is plumbing, not what the user asked for
+    shown = " ".join(["python", *args])
     console.print(f"[muted]$ {escape(shown)}[/muted]", soft_wrap=True)
     sys.stdout.flush()
     started = time.time()

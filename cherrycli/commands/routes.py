@@ -64,10 +64,10 @@ def routes_command(
         console.print(f"{escape(loaded.spec)} publishes no URL (nothing is exposed).")
         return
     table = Table(title=f"{escape(loaded.spec)}: {len(routes)} routes", title_justify="left")
-    table.add_column("Path", style="path", no_wrap=True)
+    table.add_column("Path", style="path", overflow="fold")
     table.add_column("Methods", style="method")
-    table.add_column("Handler")
-    table.add_column("Parameters")
+    table.add_column("Handler", overflow="fold")
+    table.add_column("Parameters", overflow="fold")
     table.add_column("Tools")
     for route in routes:
         methods = "any" if route.methods == (ANY_METHOD,) else ", ".join(route.methods)

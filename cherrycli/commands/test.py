@@ -81,6 +81,15 @@ def test_command(
 
         cherry test --no-cov -- -q
     """
+    if not cov and (html is not None or fail_under is not None):
+        from cherrycli.errors import USAGE_EXIT, CliError
+
+        given = "--html" if html is not None else "--fail-under"
+        raise CliError(
+            f"{given} needs coverage, which --no-cov turns off",
+            hint=f"drop --no-cov or {given}",
+            exit_code=USAGE_EXIT,
+        )
     from cherrycli.testrunner import TestOptions, run_tests
 
     options = TestOptions(

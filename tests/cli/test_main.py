@@ -105,7 +105,30 @@ def test_no_color_keeps_escape_codes_out(tmp_path: Path) -> None:
         cwd=tmp_path,
         env={"NO_COLOR": "1", "FORCE_COLOR": "1"},
     )
-    assert "\x1b[3" not in result.stderr  # no foreground colour sequence
+    assert "\x1b[" not in result.stderr  # no colour, and no bold or dim either
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["routes", "--help"]])
+def test_no_color_help_has_no_escape_codes(argv: list[str]) -> None:
+    result = cherry(*argv, env={"NO_COLOR": "1", "FORCE_COLOR": "1"})
+    assert result.returncode == 0
+    assert "\x1b[" not in result.stdout
+
+
+def test_piped_tables_keep_long_handler_names(tmp_path: Path) -> None:
+    name = "a_rather_long_module_name_for_a_handler"
+    (tmp_path / f"{name}.py").write_text(
+        "import framework\n\n\nclass Root:\n    @framework.expose\n"
+        "    def an_equally_long_handler_method_name(self, first_parameter='x'):\n"
+        "        return 'x'\n"
+    )
+    result = cherry("routes", f"{name}.py:Root", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "…" not in result.stdout
+    assert f"{name}.py:5" in result.stdout
+    # A cell too long for its column is folded onto the next line, never cut.
+    cells = "".join(line.split("│")[3].strip() for line in result.stdout.splitlines()[4:-1])
+    assert f"{name}.Root.an_equally_long_handler_method_name" in cells
 
 
 def test_colour_is_used_when_forced_and_allowed(tmp_path: Path) -> None:

@@ -309,6 +309,18 @@ def test_empty_tests_dir_exits_5(tmp_path: Path) -> None:
     project = make_project(tmp_path / "mini", {})
     result = cherry_test(project)
     assert result.returncode == EXIT_NO_TESTS, result.stdout + result.stderr
+    assert "CoverageWarning" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("option", [["--html", "covhtml"], ["--fail-under", "90"]])
+def test_options_that_need_coverage_are_refused_with_no_cov(
+    tmp_path: Path, option: list[str]
+) -> None:
+    project = make_project(tmp_path / "mini", {})
+    result = cherry_test(project, "--no-cov", *option)
+    assert result.returncode == EXIT_USAGE
+    assert f"{option[0]} needs coverage" in result.stderr
+    assert result.stderr.count("\n") == 1
 
 
 def test_missing_tests_dir_is_one_line(tmp_path: Path) -> None:
