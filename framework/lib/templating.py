@@ -33,6 +33,11 @@ Options (``tools.<name>.<option>``):
 ``filters``             Jinja2 only: a dict of extra filters
 ======================  ================================================================
 
+With ``reload`` on, a template is recompiled whenever its file's modification time (to
+the nanosecond) or size differs from what was compiled, and so is every template it
+extends or includes: two saves within one second are both seen, which Mako's own
+whole-second check misses. With it off, templates are never looked at again.
+
 Relative directories are resolved against the working directory when the request
 plan is built. The engines are imported on first render, so ``import framework``
 never loads them; a missing engine raises :class:`MissingEngineError`, whose message
@@ -94,6 +99,15 @@ class TemplateNotFound(LookupError):
         super().__init__(f"{text} ({detail})" if detail else text)
 
 
+def _stamp(path: str) -> tuple[int, int] | None:
+    """Return what identifies a version of a file: (mtime in ns, size); None if gone."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_mtime_ns, info.st_size
+
+
 class _Engine:
     """What differs between engines: options, import, environment, render."""
 
@@ -147,12 +161,30 @@ class _Jinja(_Engine):
     def _import(self) -> Any:
         import jinja2
 
-        return jinja2
+        class ReloadingLoader(jinja2.FileSystemLoader):
+            """A loader whose templates are stale once their file's stamp changes."""
+
+            def get_source(
+                self, environment: jinja2.Environment, template: str
+            ) -> tuple[str, str, Callable[[], bool]]:
+                source, filename, _ = super().get_source(environment, template)
+                # Jinja's own check compares float mtimes only; the stamp also sees a
+                # change that keeps the mtime (coarse clocks) but not the size.
+                stamp = _stamp(filename)
+
+                def uptodate() -> bool:
+                    return _stamp(filename) == stamp
+
+                return source, filename, uptodate
+
+        return jinja2, ReloadingLoader
 
     def build(self, options: _Options) -> Any:
-        jinja2 = self.module()
+        jinja2, reloading_loader = self.module()
+        # PERF: without reload, Jinja never calls `uptodate`, so the plain loader is used.
+        loader_class = reloading_loader if options.reload else jinja2.FileSystemLoader
         env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(list(options.dirs)),
+            loader=loader_class(list(options.dirs)),
             autoescape=options.autoescape,
             auto_reload=options.reload,
         )
@@ -160,7 +192,7 @@ class _Jinja(_Engine):
         return env
 
     def render(self, loader: Any, options: _Options, name: str, context: dict[str, Any]) -> str:
-        jinja2 = self.module()
+        jinja2 = self.module()[0]
         try:
             return loader.get_template(name).render(context)  # type: ignore[no-any-return]
         except jinja2.TemplateNotFound as exc:
@@ -177,11 +209,44 @@ class _Mako(_Engine):
 
     def _import(self) -> Any:
         from mako import exceptions, lookup
+        from mako.template import Template
 
-        return (lookup.TemplateLookup, exceptions.TemplateLookupException)
+        class ReloadingLookup(lookup.TemplateLookup):  # type: ignore[misc]
+            """A lookup that recompiles a template whenever its file's stamp changes.
+
+            Mako's own check (kept on) reloads a file only when its whole-second mtime
+            is later than the compile time, so a second save within the same second
+            would never show. Every template, including those reached through
+            ``<%inherit>``, ``<%include>`` and ``<%namespace>``, is fetched through
+            :meth:`get_template`, so each file is checked on each render.
+            """
+
+            def __init__(self, **kwargs: Any) -> None:
+                super().__init__(**kwargs)
+                # uri -> (the template last handed out, its file's stamp when compiled)
+                self.stamps: dict[str, tuple[Any, tuple[int, int] | None]] = {}
+
+            def get_template(self, uri: str) -> Any:
+                template = super().get_template(uri)
+                seen = self.stamps.get(uri)
+                stamp = _stamp(template.filename)
+                # A template Mako has just (re)compiled is taken as matching its file;
+                # a vanished file is left for Mako's check to report next time.
+                if seen is not None and seen[0] is template and stamp not in (seen[1], None):
+                    # Stamped before compiling: a save during the compile shows next time.
+                    template = Template(
+                        uri=uri, filename=template.filename, lookup=self, **self.template_args
+                    )
+                    self.put_template(uri, template)
+                self.stamps[uri] = (template, stamp)
+                return template
+
+        return lookup.TemplateLookup, ReloadingLookup, exceptions.TemplateLookupException
 
     def build(self, options: _Options) -> Any:
-        lookup_class = self.module()[0]
+        plain_lookup, reloading_lookup, _ = self.module()
+        # PERF: without reload, the plain lookup serves compiled templates without a stat.
+        lookup_class = reloading_lookup if options.reload else plain_lookup
         return lookup_class(
             directories=list(options.dirs),
             filesystem_checks=options.reload,
@@ -191,7 +256,7 @@ class _Mako(_Engine):
         )
 
     def render(self, loader: Any, options: _Options, name: str, context: dict[str, Any]) -> str:
-        lookup_error = self.module()[1]
+        lookup_error = self.module()[2]
         try:
             return str(loader.get_template(name).render(**context))
         except lookup_error as exc:

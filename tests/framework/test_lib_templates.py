@@ -304,6 +304,98 @@ def test_reload_option_overrides_the_environment(engine: Engine, tmp_path: Path)
     assert client.get("/").text == "version 1"
 
 
+def resave(path: Path, text: str, mtime_ns: int) -> None:
+    """Replace a template and give it exactly ``mtime_ns``, as a quick second save would."""
+    path.write_text(text, encoding="utf-8")
+    os.utime(path, ns=(mtime_ns, mtime_ns))
+
+
+def whole_second(path: Path) -> int:
+    """``path``'s mtime rounded down to its second, in nanoseconds."""
+    return path.stat().st_mtime_ns // 10**9 * 10**9
+
+
+@ENGINES
+def test_edits_within_one_second_are_all_reloaded(engine: Engine, tmp_path: Path) -> None:
+    name = page(engine, tmp_path, "version 1")
+    path = tmp_path / name
+    base = whole_second(path)
+    os.utime(path, ns=(base, base))
+    client = site(engine, dict, template=name, **engine.dirs(tmp_path))
+    assert client.get("/").text == "version 1"
+    for version in (2, 3):
+        resave(path, f"version {version}", base + version * 1_000)
+        assert client.get("/").text == f"version {version}"
+
+
+@ENGINES
+def test_edit_keeping_the_mtime_but_not_the_size_is_reloaded(
+    engine: Engine, tmp_path: Path
+) -> None:
+    name = page(engine, tmp_path, "short")
+    path = tmp_path / name
+    mtime_ns = path.stat().st_mtime_ns
+    client = site(engine, dict, template=name, **engine.dirs(tmp_path))
+    assert client.get("/").text == "short"
+    resave(path, "much longer", mtime_ns)
+    assert client.get("/").text == "much longer"
+
+
+# Per engine: a page using "part" + ext by inheritance or inclusion, and part templates
+# that wrap the page's own text or are included into it.
+USES = {
+    ("jinja", "inherit"): (
+        '{% extends "part.html" %}{% block body %}page{% endblock %}',
+        "<{tag}>{{% block body %}}{{% endblock %}}</{tag}>",
+    ),
+    ("mako", "inherit"): (
+        '<%inherit file="part.mako"/>page',
+        "<{tag}>${{next.body()}}</{tag}>",
+    ),
+    ("jinja", "include"): ('{% include "part.html" %}page', "<{tag}/>"),
+    ("mako", "include"): ('<%include file="part.mako"/>page', "<{tag}/>"),
+}
+
+
+@ENGINES
+@pytest.mark.parametrize("use", ["inherit", "include"])
+def test_edit_of_a_used_template_within_one_second_is_reloaded(
+    engine: Engine, tmp_path: Path, use: str
+) -> None:
+    source, part_source = USES[engine.name, use]
+    name = page(engine, tmp_path, source)
+    part = write(tmp_path, "part" + engine.ext, part_source.format(tag="b"))
+    base = whole_second(part)
+    os.utime(part, ns=(base, base))
+    client = site(engine, dict, template=name, **engine.dirs(tmp_path))
+    first = client.get("/").text
+    assert "<b" in first and "page" in first
+    resave(part, part_source.format(tag="i"), base + 1_000)
+    second = client.get("/").text
+    assert "<i" in second and "<b" not in second and "page" in second
+
+
+@ENGINES
+def test_deleted_template_is_a_500_in_development(engine: Engine, tmp_path: Path) -> None:
+    name = page(engine, tmp_path, "here")
+    client = site(engine, dict, template=name, **engine.dirs(tmp_path))
+    assert client.get("/").text == "here"
+    (tmp_path / name).unlink()
+    assert client.get("/").status_code == 500
+
+
+@ENGINES
+def test_production_renders_from_memory_without_reading_the_file(
+    engine: Engine, tmp_path: Path
+) -> None:
+    framework.config.update({"environment": "production"})
+    name = page(engine, tmp_path, "cached")
+    client = site(engine, dict, template=name, **engine.dirs(tmp_path))
+    assert client.get("/").text == "cached"
+    (tmp_path / name).unlink()
+    assert client.get("/").text == "cached"
+
+
 # -- errors -------------------------------------------------------------------------------
 @ENGINES
 def test_missing_template_is_a_500_with_a_short_message(engine: Engine, tmp_path: Path) -> None:
