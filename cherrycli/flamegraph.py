@@ -31,6 +31,7 @@ from collections import defaultdict
 from typing import Any
 
 from cherrycli.profile_report import (
+    SORT_LABELS,
     category,
     format_ms,
     function_name,
@@ -196,8 +197,9 @@ def _functions_table(run: ProfileRun, sort: str, limit: int) -> str:
         "</tr>"
         for row in functions
     )
+    order = html.escape(SORT_LABELS.get(sort, sort))
     return (
-        f"<section class='card'><h2>Top {len(functions)} functions by {html.escape(sort)}</h2>"
+        f"<section class='card'><h2>Top {len(functions)} functions by {order}</h2>"
         "<p class='help'>From the profiled pass, all paths together; times include "
         "cProfile's overhead.</p>"
         "<table><thead><tr><th>Calls</th><th>Own ms</th><th>Total ms</th>"

@@ -28,6 +28,7 @@ from cherrycli.profiling import DRIVER_FILE, FuncKey, ProfileRun
 
 __all__ = [
     "SORT_KEYS",
+    "SORT_LABELS",
     "FunctionRow",
     "category",
     "format_ms",
@@ -44,6 +45,13 @@ SORT_KEYS: dict[str, Callable[[tuple[Any, ...]], float]] = {
     "tottime": lambda entry: entry[2],
     "calls": lambda entry: entry[1],
     "percall": lambda entry: entry[3] / entry[1] if entry[1] else 0.0,
+}
+# --sort name -> how report titles say it ("Top 20 functions by own time").
+SORT_LABELS: dict[str, str] = {
+    "cumulative": "cumulative time",
+    "tottime": "own time",
+    "calls": "calls",
+    "percall": "time per call",
 }
 _DISABLE = "<method 'disable' of '_lsprof.Profiler' objects>"
 _BUILTIN_RE = re.compile(
@@ -256,8 +264,9 @@ def print_report(run: ProfileRun, console: Any, sort: str = "cumulative", limit:
         return
     rows = top_functions(stats, sort, limit)
     count = len(run.profiled)
+    order = SORT_LABELS.get(sort, sort)
     functions = Table(
-        title=f"Top {len(rows)} functions by {sort} time ({count} path{'s' if count != 1 else ''}"
+        title=f"Top {len(rows)} functions by {order} ({count} path{'s' if count != 1 else ''}"
         f" x {run.requests} profiled requests; cProfile overhead included)",
         title_justify="left",
     )

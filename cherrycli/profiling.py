@@ -47,6 +47,7 @@ from urllib.parse import quote, unquote_to_bytes
 from cherrycli.errors import USAGE_EXIT, CliError
 
 __all__ = [
+    "BODY_METHODS",
     "DEFAULT_REQUESTS",
     "DRIVER_FILE",
     "FuncKey",
@@ -64,6 +65,8 @@ WSGIApp = Callable[..., Iterable[bytes]]
 FuncKey = tuple[str, int, str]
 
 DEFAULT_REQUESTS = 200
+# Methods whose requests carry a body: sent with ``Content-Length: 0`` when there is no data.
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 MAX_WARMUP = 10
 _TOKEN = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 _PATH_SAFE = "/%:@!$&'()*+,;=~"
@@ -249,15 +252,18 @@ def make_specs(paths: Sequence[str], method: str, data: str | None) -> list[Requ
 
 
 def default_paths(app: Any, method: str = "GET") -> list[str]:
-    """Every published path answering ``method`` that needs no argument.
+    """Every published path of ``app`` answering ``method`` that needs no argument.
 
+    ``cherry profile`` passes the TARGET as ``cherry routes TARGET`` reads it, so apps
+    that the target's module mounts elsewhere on ``framework.tree`` are not included.
     A route qualifies when it answers ``method`` (or any method) and needs no argument:
     trailing optional placeholders (``/page/{number?}``, ``/files/{*rest}``) are dropped
     (the route is requested as ``/page``), any other placeholder or a required parameter
     (a keyword-only one without default, say) rules it out.
 
     Args:
-        app: what :func:`cherrycli.routes.collect_routes` accepts (a Tree, usually).
+        app: what :func:`cherrycli.routes.collect_routes` accepts (a mounted
+            Application, a root object or a Tree).
         method: the HTTP method the requests will use.
 
     Returns:
@@ -315,6 +321,10 @@ def _environ_template(spec: RequestSpec) -> dict[str, Any]:
     }
     if spec.body is not None:
         environ["CONTENT_LENGTH"] = str(len(spec.body))
+    elif spec.method in BODY_METHODS:
+        # An HTTP/1.1 client announces an empty body; without the header a strict server
+        # (and the framework, like cheroot) answers 411 Length Required.
+        environ["CONTENT_LENGTH"] = "0"
     if spec.content_type is not None:
         environ["CONTENT_TYPE"] = spec.content_type
     return environ

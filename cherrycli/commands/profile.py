@@ -9,10 +9,13 @@ uses, so TARGET forms, ``--config`` and ``[tool.cherry] config`` / ``compat`` (o
 
 The first positional argument is TARGET unless it starts with ``/`` and does not name a
 ``.py`` file: ``cherry profile / /about`` profiles two paths of the configured app.
-Without PATH, every published route answering the method that needs no argument is
-profiled. Exit status: 0 when at least one path was profiled, 1 when every path answered
-an error (or none qualifies), 2 for bad options. Only typer and the standard library
-are imported at module level so ``cherry --help`` stays quick (cProfile is not loaded).
+Without PATH, every route of TARGET itself (what ``cherry routes TARGET`` lists, not
+other apps its module mounts) answering the method and needing no argument is profiled;
+a plain WSGI callable gets ``/``. ``-d`` without ``-X`` means POST, as in curl, and a
+POST/PUT/PATCH without data is sent with ``Content-Length: 0``. Exit status: 0 when at
+least one path was profiled, 1 when every path answered an error (or none qualifies), 2
+for bad options. Only typer and the standard library are imported at module level so
+``cherry --help`` stays quick (cProfile is not loaded).
 """
 
 from __future__ import annotations
@@ -47,9 +50,10 @@ def profile_command(
     paths: Annotated[
         list[str] | None,
         typer.Argument(
-            metavar="PATH",
-            help="Paths to request, query string allowed (/search?q=x). "
-            "Default: every published route that needs no argument.",
+            metavar="PATH...",
+            help="Paths to request, query string allowed (/search?q=x). Default: every "
+            "route 'cherry routes TARGET' lists that needs no argument (/ for a plain "
+            "WSGI callable).",
             show_default=False,
         ),
     ] = None,
@@ -58,13 +62,22 @@ def profile_command(
         int,
         typer.Option("--requests", "-n", min=1, help="Timed requests per path (as many profiled)."),
     ] = 200,
-    method: Annotated[str, typer.Option("--method", "-X", help="HTTP method.")] = "GET",
+    method: Annotated[
+        str | None,
+        typer.Option(
+            "--method",
+            "-X",
+            help="HTTP method. [default: GET, or POST with --data]",
+            show_default=False,
+        ),
+    ] = None,
     data: Annotated[
         str | None,
         typer.Option(
             "--data",
             "-d",
-            help="Request body: a=1&b=2 (form), {...} or [...] (JSON), @FILE to read it.",
+            help="Request body: a=1&b=2 (form), {...} or [...] (JSON), @FILE to read it. "
+            "Implies -X POST, like curl.",
             show_default=False,
         ),
     ] = None,
@@ -116,11 +129,18 @@ def profile_command(
 
     if target is not None and target.startswith("/") and not _FILE_TARGET.search(target):
         paths, target = [target, *(paths or [])], None
+    # Checked before the run: a bad output path must not cost a full profile first.
     for option, path in (("--output", output), ("--html", html)):
-        if path is not None and not path.resolve().parent.is_dir():
+        if path is None:
+            continue
+        if path.is_dir():
+            raise CliError(f"{option}: {str(path)!r} is a directory", exit_code=USAGE_EXIT)
+        if not path.resolve().parent.is_dir():
             raise CliError(
                 f"{option}: directory {str(path.parent)!r} does not exist", exit_code=USAGE_EXIT
             )
+    # Like curl: a body without an explicit method is a POST.
+    method = method or ("POST" if data is not None else "GET")
 
     from cherrycli import profiling
 
@@ -149,20 +169,28 @@ def _profile(
 ) -> None:
     """Pick the paths, drive and profile them, print the report and write the files."""
     from cherrycli import profiling
+    from cherrycli.console import escape, stderr, stdout
     from cherrycli.errors import CliError
+    from cherrycli.profile_report import print_report
 
     method = method.upper()
     if not paths:
-        paths = profiling.default_paths(app, method)
+        routed = _routed_object(target, app)
+        if routed is None:
+            paths = ["/"]
+            stderr().print(
+                f"[muted]{escape(_title(target, settings))} is a plain WSGI callable with no "
+                "routes to list: profiling / only (name PATHs to profile others)[/muted]",
+                soft_wrap=True,
+            )
+        else:
+            paths = profiling.default_paths(routed, method)
         if not paths:
             raise CliError(
                 f"no route to profile: the app publishes no {method} route without arguments",
                 hint="name the paths, e.g. cherry profile app.py /users/1 /search?q=x",
             )
     specs = profiling.make_specs(paths, method, data)
-
-    from cherrycli.console import escape, stderr, stdout
-    from cherrycli.profile_report import print_report
 
     count = len(specs)
     stderr().print(
@@ -231,6 +259,34 @@ def _load(target: str | None, config: Path | None, compat: bool) -> Any:
     # load_app turns the screen log on for development; N access lines would bury the report.
     framework.config.update({"log.screen": False})
     return app
+
+
+def _routed_object(target: str | None, app: Any) -> Any:
+    """What ``cherry routes TARGET`` reads: the target's routes, not the whole tree's.
+
+    A module may mount more apps on ``framework.tree`` at import; their routes are not
+    TARGET's and must not be profiled by default. TARGET is resolved again (its module
+    is cached in ``sys.modules``, so nothing is imported twice): a root object or class
+    is read from the Application ``load_app`` mounted at ``""`` (with the config file's
+    sections), an Application or Tree as is.
+
+    Returns:
+        The object to list routes of, or None for a plain WSGI callable.
+    """
+    import framework
+    from cherrycli.errors import CliError
+    from cherrycli.importer import load_target
+
+    try:
+        loaded = load_target(target)
+    except CliError:
+        # load_app resolved it a moment ago; if that cannot be repeated, list what it served.
+        return app
+    if loaded.kind == "wsgi":
+        return None
+    if loaded.kind in ("root", "class"):
+        return framework.tree.apps.get("", loaded.obj)
+    return loaded.obj
 
 
 def _title(target: str | None, settings: object) -> str:

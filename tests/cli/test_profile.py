@@ -5,10 +5,8 @@ from __future__ import annotations
 import cProfile
 import io
 import json
-import pstats
 import re
 import sys
-import textwrap
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -30,85 +28,6 @@ from cherrycli.profiling import (
 )
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "assets"))
-from cli_support import cherry
-
-WIDE = {"COLUMNS": "200", "NO_COLOR": "1"}
-
-# An app file for the command tests: every hit of a handler is appended to hits.log so a
-# test can see what reached it.
-APP = textwrap.dedent(
-    """
-    from pathlib import Path
-
-    import framework
-
-    HITS = Path(__file__).with_name("hits.log")
-
-
-    def record(line):
-        with HITS.open("a") as handle:
-            handle.write(line + "\\n")
-
-
-    class Api:
-        @framework.expose
-        def status(self):
-            return "ok"
-
-
-    class Root:
-        api = Api()
-
-        @framework.expose
-        def index(self):
-            return "home"
-
-        @framework.expose
-        def unique_profiled_handler(self):
-            return str(sum(range(500)))
-
-        @framework.expose
-        def item(self, item_id):
-            return item_id
-
-        @framework.expose
-        def search(self, *, q):
-            return q
-
-        @framework.expose
-        def echo(self, **kwargs):
-            record(repr(sorted(kwargs.items())))
-            return "echoed"
-
-        @framework.expose
-        def kind(self):
-            record(framework.request.headers.get("Content-Type", ""))
-            record(str(framework.request.config.get("greeting")))
-            return "kind"
-    """
-)
-DEFAULT_PATHS = ("/", "/api/status", "/echo", "/kind", "/unique_profiled_handler")
-
-
-def write_app(directory: Path, name: str = "prof_app.py") -> Path:
-    path = directory / name
-    path.write_text(APP)
-    return path
-
-
-def hits(directory: Path) -> list[str]:
-    log = directory / "hits.log"
-    return log.read_text().splitlines() if log.exists() else []
-
-
-def row(stdout: str, label: str) -> list[str]:
-    """The cells of the table row for ``label`` (``GET /about``)."""
-    for line in stdout.splitlines():
-        cells = [cell.strip() for cell in re.split(r"[│|]", line) if cell.strip()]
-        if cells and cells[0] == label:
-            return cells
-    raise AssertionError(f"no row for {label!r} in:\n{stdout}")
-
 
 # -- request specs -------------------------------------------------------------------
 
@@ -242,6 +161,18 @@ def test_query_string_and_body_reach_the_app() -> None:
     assert all(entry["body"] == b"a=1&b=2" for entry in seen)
 
 
+@pytest.mark.parametrize(
+    ("method", "content_length"),
+    [("POST", "0"), ("PUT", "0"), ("PATCH", "0"), ("GET", None), ("DELETE", None)],
+)
+def test_body_methods_without_data_announce_an_empty_body(
+    method: str, content_length: str | None
+) -> None:
+    seen: list[dict[str, Any]] = []
+    run_profile(_wsgi_app(seen), make_specs(["/"], method, None), requests=1, warmup=0)
+    assert seen[0].get("CONTENT_LENGTH") == content_length
+
+
 def test_error_paths_are_timed_but_not_profiled() -> None:
     run = run_profile(_wsgi_app(), make_specs(["/missing", "/ok"], "GET", None), requests=3)
     missing, ok = run.results
@@ -300,6 +231,24 @@ def test_mixed_statuses_are_profiled_with_a_warning() -> None:
     output = console.file.getvalue()  # type: ignore[attr-defined]
     assert "warning: GET /flaky: 2 of 4 requests answered an error status" in output
     assert "Top" not in output  # --limit 0 hides the function table
+
+
+@pytest.mark.parametrize(
+    ("sort", "label"),
+    [
+        ("cumulative", "cumulative time"),
+        ("tottime", "own time"),
+        ("calls", "calls"),
+        ("percall", "time per call"),
+    ],
+)
+def test_function_table_titles_name_the_order_readably(sort: str, label: str) -> None:
+    run = run_profile(_wsgi_app(), make_specs(["/a"], "GET", None), requests=2)
+    console = Console(file=io.StringIO(), width=300, no_color=True)
+    print_report(run, console, sort=sort, limit=3)
+    output = console.file.getvalue()  # type: ignore[attr-defined]
+    assert f"Top 3 functions by {label} (1 path" in output
+    assert f"functions by {label}</h2>" in render_html(run, title="t", sort=sort, limit=3)
 
 
 def test_latency_figures() -> None:
@@ -381,191 +330,3 @@ def test_html_is_self_contained() -> None:
     assert "<link" not in page
     assert "app.py &lt;demo&gt;" in page
     assert "unique_wsgi_handler" in page
-
-
-# -- the command ---------------------------------------------------------------------
-
-
-def test_command_profiles_every_default_route(tmp_path: Path) -> None:
-    write_app(tmp_path)
-    result = cherry("profile", "prof_app.py", "-n", "3", cwd=tmp_path, env=WIDE)
-    assert result.returncode == 0, result.stderr
-    for path in DEFAULT_PATHS:
-        assert row(result.stdout, f"GET {path}")[1] == "200"
-    assert "/item" not in result.stdout
-    assert "/search" not in result.stdout
-    assert "unique_profiled_handler" in result.stdout  # in the function table
-
-
-def test_command_honours_the_request_count(tmp_path: Path) -> None:
-    write_app(tmp_path)
-    result = cherry("profile", "prof_app.py", "/echo", "-n", "7", cwd=tmp_path, env=WIDE)
-    assert result.returncode == 0, result.stderr
-    assert row(result.stdout, "GET /echo")[2] == "7"
-    assert len(hits(tmp_path)) == 7 + 7 + 7  # warm-up, timed, profiled
-
-
-def test_command_reports_a_404_and_leaves_it_out(tmp_path: Path) -> None:
-    write_app(tmp_path)
-    result = cherry("profile", "prof_app.py", "/", "/nope", "-n", "2", cwd=tmp_path, env=WIDE)
-    assert result.returncode == 0, result.stderr
-    assert row(result.stdout, "GET /nope")[1] == "404"
-    assert "warning: GET /nope answered 404 Not Found: not profiled" in result.stdout
-    assert "1 path x 2 profiled requests" in result.stdout
-
-
-def test_command_fails_when_every_path_fails(tmp_path: Path) -> None:
-    write_app(tmp_path)
-    result = cherry("profile", "prof_app.py", "/nope", "/item", "-n", "2", cwd=tmp_path, env=WIDE)
-    assert result.returncode == 1
-    assert row(result.stdout, "GET /nope")[1] == "404"
-    assert result.stderr.strip().splitlines()[-1] == (
-        "error: every path answered an error status: nothing was profiled"
-    )
-
-
-def test_command_posts_form_data_to_the_handler(tmp_path: Path) -> None:
-    write_app(tmp_path)
-    result = cherry(
-        "profile", "prof_app.py", "/echo", "-X", "POST", "-d", "a=1&b=2", "-n", "1", cwd=tmp_path
-    )
-    assert result.returncode == 0, result.stderr
-    assert hits(tmp_path) == ["[('a', '1'), ('b', '2')]"] * 3
-
-
-def test_command_sends_json_with_its_content_type(tmp_path: Path) -> None:
-    write_app(tmp_path)
-    (tmp_path / "body.json").write_text('{"a": 1}')
-    result = cherry(
-        "profile", "prof_app.py", "/kind", "-X", "PUT", "-d", "@body.json", "-n", "1", cwd=tmp_path
-    )
-    assert result.returncode == 0, result.stderr
-    assert hits(tmp_path)[0] == "application/json"
-
-
-def test_command_writes_a_pstats_file(tmp_path: Path) -> None:
-    write_app(tmp_path)
-    result = cherry("profile", "prof_app.py", "-n", "2", "-o", "run.prof", cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
-    stats = pstats.Stats(str(tmp_path / "run.prof"))
-    names = {name for _, _, name in stats.stats}  # type: ignore[attr-defined]
-    assert "unique_profiled_handler" in names
-
-
-def test_command_writes_a_self_contained_html_report(tmp_path: Path) -> None:
-    write_app(tmp_path)
-    result = cherry("profile", "prof_app.py", "-n", "2", "--html", "report.html", cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
-    page = (tmp_path / "report.html").read_text()
-    assert "unique_profiled_handler" in page
-    assert "GET /api/status" in page
-    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", page)
-
-
-def test_command_uses_pyproject_app_and_config(tmp_path: Path) -> None:
-    write_app(tmp_path)
-    (tmp_path / "dev.conf").write_text("[/]\ngreeting = 'from the config file'\n")
-    (tmp_path / "pyproject.toml").write_text(
-        '[tool.cherry]\napp = "prof_app:Root"\nconfig = "dev.conf"\n'
-    )
-    result = cherry("profile", "/kind", "-n", "1", cwd=tmp_path, env=WIDE)
-    assert result.returncode == 0, result.stderr
-    assert row(result.stdout, "GET /kind")[1] == "200"
-    assert hits(tmp_path)[1] == "from the config file"
-
-
-def test_command_without_qualifying_routes_is_one_line(tmp_path: Path) -> None:
-    (tmp_path / "args_only.py").write_text(
-        "import framework\n\nclass Root:\n    @framework.expose\n"
-        "    def show(self, key):\n        return key\n"
-    )
-    result = cherry("profile", "args_only.py", cwd=tmp_path)
-    assert result.returncode == 1
-    assert result.stderr.startswith("error: no route to profile")
-    assert result.stderr.strip().count("\n") == 0
-
-
-@pytest.mark.parametrize(
-    "args",
-    [
-        ("-n", "0"),
-        ("--sort", "bogus"),
-        ("--limit", "-1"),
-        ("-X", "G T"),
-        ("-d", "@missing.json"),
-        ("--output", "no/such/dir/run.prof"),
-    ],
-)
-def test_command_bad_option_values_are_usage_errors(tmp_path: Path, args: tuple[str, ...]) -> None:
-    write_app(tmp_path)
-    result = cherry("profile", "prof_app.py", *args, cwd=tmp_path)
-    assert result.returncode == 2, result.stderr
-    assert "Traceback" not in result.stderr
-    assert hits(tmp_path) == []
-
-
-def test_command_reports_an_app_failing_at_mount_in_one_line(tmp_path: Path) -> None:
-    (tmp_path / "bad_init.py").write_text(
-        "import framework\n\nclass Root:\n    def __init__(self):\n"
-        "        raise RuntimeError('no database')\n\n"
-        "    @framework.expose\n    def index(self):\n        return 'x'\n"
-    )
-    result = cherry("profile", "bad_init.py", cwd=tmp_path)
-    assert result.returncode == 1
-    assert result.stderr.startswith("error: the app failed to load: ")
-    assert "RuntimeError: no database" in result.stderr
-    assert result.stderr.strip().count("\n") == 0
-
-
-@pytest.mark.parametrize("target", ["no_such_module_for_cherry:Root", "missing.py"])
-def test_command_bad_target_is_one_line(tmp_path: Path, target: str) -> None:
-    result = cherry("profile", target, cwd=tmp_path)
-    assert result.returncode != 0
-    assert "Traceback" not in result.stderr
-    assert result.stderr.startswith("error: ")
-    assert result.stderr.strip().count("\n") == 0
-
-
-ENGINE_APP = """
-import pathlib
-
-import framework
-
-state = {}
-
-
-def open_pool():
-    state["pool"] = "open"
-
-
-def close_pool():
-    pathlib.Path("stopped.txt").write_text("stopped")
-
-
-framework.engine.subscribe("start", open_pool)
-framework.engine.subscribe("stop", close_pool)
-
-
-class Root:
-    @framework.expose
-    def index(self):
-        return state["pool"]
-"""
-
-
-def test_engine_start_listeners_run_before_profiling_and_stop_after(tmp_path: Path) -> None:
-    (tmp_path / "engine_app.py").write_text(ENGINE_APP)
-    result = cherry("profile", "engine_app.py", "-n", "3", cwd=tmp_path, env=WIDE)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert re.search(r"GET /\s.*200", result.stdout), result.stdout
-    assert (tmp_path / "stopped.txt").read_text() == "stopped"
-
-
-def test_an_engine_that_fails_to_start_is_one_line(tmp_path: Path) -> None:
-    (tmp_path / "broken_engine.py").write_text(
-        ENGINE_APP.replace('state["pool"] = "open"', "raise RuntimeError('db is down')")
-    )
-    result = cherry("profile", "broken_engine.py", "-n", "3", cwd=tmp_path, env=WIDE)
-    assert result.returncode == 1
-    assert "Traceback" not in result.stderr
-    assert "engine failed to start: db is down" in result.stderr
