@@ -3,12 +3,14 @@
 The work is split so that nothing touches the disk before every check has passed:
 
 1. :func:`validate_name` turns NAME into a package name (``-`` becomes ``_``) and refuses
-   non-identifiers, keywords, standard-library names and names already importable;
+   non-identifiers, keywords, the project's own folder names (``tests``, ``static``...),
+   standard-library names and names already importable;
 2. :func:`plan_project` renders every file in memory (``_common/`` then the kind's own
    tree, plus the sample templates for the Jinja/Mako kinds);
 3. :func:`write_project` refuses a non-empty target unless ``force`` and a file where a
    directory must go (or the reverse), then writes. ``force`` overwrites only files the
-   scaffold writes and never deletes anything.
+   scaffold writes and never deletes anything; it reports each file as created,
+   overwritten or unchanged.
 
 Content is looked up in ``cherrycli/_content/`` first (where the wheel ships it, see
 ``[tool.hatch.build.targets.wheel.force-include]``), then in the repository checkout.
@@ -26,18 +28,25 @@ import sys
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from cherrycli import __version__
 from cherrycli.errors import USAGE_EXIT, CliError
 
 __all__ = [
     "KINDS",
+    "CreatedProject",
     "PlannedFile",
     "ProjectPlan",
+    "WriteStatus",
+    "WrittenFile",
     "content_root",
     "create_project",
     "git_init",
+    "next_steps",
     "plan_project",
+    "reserved_names",
+    "suggest_name",
     "validate_name",
     "write_project",
 ]
@@ -76,6 +85,34 @@ class ProjectPlan:
     files: tuple[PlannedFile, ...]
 
 
+WriteStatus = Literal["created", "overwritten", "unchanged"]
+
+
+@dataclass(frozen=True)
+class WrittenFile:
+    """What :func:`write_project` did with one planned file (``path`` is absolute)."""
+
+    path: Path
+    status: WriteStatus
+
+
+@dataclass(frozen=True)
+class CreatedProject:
+    """The outcome of :func:`create_project`.
+
+    Attributes:
+        plan: what was rendered.
+        directory: the absolute project directory.
+        files: what happened to each planned file, in plan order.
+        git: the :func:`git_init` outcome, None when git was not asked for.
+    """
+
+    plan: ProjectPlan
+    directory: Path
+    files: tuple[WrittenFile, ...]
+    git: str | None
+
+
 def content_root(kind_dir: str = "scaffolds") -> Path:
     """Return the directory holding ``scaffolds/`` or ``templates/`` content.
 
@@ -99,6 +136,76 @@ def content_root(kind_dir: str = "scaffolds") -> Path:
     )
 
 
+def reserved_names() -> frozenset[str]:
+    """The package names that would collide with folders the project itself uses.
+
+    These are the scaffold's own top-level folders (``tests``, ``static``, ``config``,
+    ``templates``...) in every kind, and the folders its ``.gitignore`` hides (an app
+    package named ``dist`` would never be committed). Read from the scaffold trees so a
+    folder added there is reserved without another edit here.
+
+    Returns:
+        The names, lower-case (a case-insensitive file system mixes ``Tests`` and
+        ``tests`` too).
+    """
+    scaffolds = content_root("scaffolds")
+    names: set[str] = set()
+    for tree in sorted(p for p in scaffolds.iterdir() if p.is_dir()):
+        for entry in tree.iterdir():
+            if entry.name == MANIFEST or "{{" in entry.name:
+                continue
+            names.add(_target_path(Path(entry.name), {}).name)
+        if (tree / MANIFEST).is_file() and _read_manifest(tree).get("templates"):
+            names.add("templates")
+    ignore = scaffolds / COMMON / "dot-gitignore"
+    if ignore.is_file():
+        names.update(line.strip().rstrip("/") for line in ignore.read_text().splitlines())
+    return frozenset(name.lower() for name in names if name.isidentifier())
+
+
+def suggest_name(package: str) -> str | None:
+    """A valid ASCII package name close to ``package``, for a hint; None if there is none.
+
+    Accents are folded (``Über`` gives ``uber``), other characters become ``_``; when
+    that gives back a refused name (the same one, a keyword, a standard-library module,
+    a reserved folder) ``_app`` is appended.
+
+    Args:
+        package: the refused package name (need not be an identifier).
+
+    Returns:
+        The suggestion, or None when no letter or digit is left to build one from.
+    """
+    import unicodedata
+
+    folded = unicodedata.normalize("NFKD", package).encode("ascii", "ignore").decode("ascii")
+    base = re.sub(r"[^A-Za-z0-9]+", "_", folded).strip("_").lower()
+    if not base:
+        return None
+    if base[0].isdigit():
+        base = f"app_{base}"
+    if (
+        base == package
+        or keyword.iskeyword(base)
+        or base in sys.stdlib_module_names
+        or base in reserved_names()
+    ):
+        base = f"{base}_app"
+    return base
+
+
+_NAME_ADVICE = (
+    "use ASCII letters, digits, '_' or '-', starting with a letter and ending with a "
+    "letter or digit"
+)
+
+
+def _refuse(message: str, package: str, advice: str = "choose another name") -> CliError:
+    example = suggest_name(package)
+    hint = f"{advice}, e.g. {example}" if example else advice
+    return CliError(message, hint=hint, exit_code=USAGE_EXIT)
+
+
 def validate_name(name: str) -> str:
     """Check NAME and return the package name it gives (``-`` becomes ``_``).
 
@@ -109,40 +216,48 @@ def validate_name(name: str) -> str:
         The package name.
 
     Raises:
-        CliError: (exit 2) if the package name is not an identifier, is a keyword,
-            a standard-library module, or already importable here.
+        CliError: (exit 2) if the package name is not an ASCII identifier; if NAME
+            does not start and end with a letter or digit (a distribution name must);
+            if the package name is a keyword (soft keywords such as ``match`` are
+            fine), a folder the project itself uses (:func:`reserved_names`), a
+            standard-library module, or already importable here.
     """
     package = name.replace("-", "_")
-    example = re.sub(r"\W", "_", package).strip("_").lower() or "my_app"
-    if example[0].isdigit():
-        example = f"app_{example}"
     if not package.isidentifier() or not package.isascii():
-        raise CliError(
+        raise _refuse(
             f"{name!r} is not a valid project name: {package!r} is not a Python identifier",
-            hint=f"use ASCII letters, digits, '_' or '-', starting with a letter, e.g. {example}",
-            exit_code=USAGE_EXIT,
+            package,
+            _NAME_ADVICE,
         )
-    if keyword.iskeyword(package) or keyword.issoftkeyword(package):
-        raise CliError(
-            f"{name!r} is a Python keyword",
-            hint=f"choose another name, e.g. {package}_app",
-            exit_code=USAGE_EXIT,
+    # NAME is also the distribution name in pyproject.toml, and packaging refuses one
+    # that starts or ends with '_' or '-': pip could not install the project.
+    if not name[0].isalnum() or not name[-1].isalnum():
+        raise _refuse(
+            f"{name!r} is not a valid project name: it must start and end with a letter "
+            "or digit to be installable",
+            package,
+            _NAME_ADVICE,
         )
+    # Soft keywords (match, case, type, _) are only keywords in some positions; they
+    # are valid module names, so only the hard keyword list counts.
+    if keyword.iskeyword(package):
+        raise _refuse(f"{name!r} is a Python keyword", package)
+    if package.lower() in reserved_names():
+        raise _refuse(f"{name!r} is a folder the project itself uses", package)
     if package in sys.stdlib_module_names:
-        raise CliError(
-            f"{name!r} is the name of a standard-library module",
-            hint=f"choose another name, e.g. {package}_app",
-            exit_code=USAGE_EXIT,
-        )
-    spec = importlib.util.find_spec(package)
+        raise _refuse(f"{name!r} is the name of a standard-library module", package)
+    try:
+        spec = importlib.util.find_spec(package)
+    except Exception as error:
+        # find_spec raises for a loaded module without a spec (``__main__`` under the
+        # console script: ValueError) and meta-path finders may raise anything; either
+        # way the name is taken here.
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise _refuse(f"{name!r} is already importable here ({reason})", package) from None
     # A namespace package is only a directory of that name on sys.path (often the
     # project directory itself): nothing would be shadowed.
     if spec is not None and spec.origin is not None:
-        raise CliError(
-            f"{name!r} is already importable here (from {spec.origin})",
-            hint=f"choose another name, e.g. {package}_app",
-            exit_code=USAGE_EXIT,
-        )
+        raise _refuse(f"{name!r} is already importable here (from {spec.origin})", package)
     return package
 
 
@@ -301,7 +416,7 @@ def _check_target(plan: ProjectPlan, directory: Path, force: bool) -> None:
                 )
 
 
-def write_project(plan: ProjectPlan, directory: Path, *, force: bool = False) -> list[Path]:
+def write_project(plan: ProjectPlan, directory: Path, *, force: bool = False) -> list[WrittenFile]:
     """Write ``plan`` into ``directory`` after checking for conflicts.
 
     Args:
@@ -311,7 +426,8 @@ def write_project(plan: ProjectPlan, directory: Path, *, force: bool = False) ->
             file is modified or deleted.
 
     Returns:
-        The paths written, absolute.
+        One :class:`WrittenFile` per planned file, in plan order, saying whether it was
+        created, overwritten, or already held the same bytes (then left untouched).
 
     Raises:
         CliError: the directory is not empty (without ``force``), or a file and a
@@ -321,10 +437,43 @@ def write_project(plan: ProjectPlan, directory: Path, *, force: bool = False) ->
     written = []
     for planned in plan.files:
         target = directory / planned.path
+        status: WriteStatus = "created"
+        if target.is_file():
+            if target.read_bytes() == planned.content:
+                # Left alone so its modification time still says when the user last
+                # touched it.
+                written.append(WrittenFile(target, "unchanged"))
+                continue
+            status = "overwritten"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(planned.content)
-        written.append(target)
+        written.append(WrittenFile(target, status))
     return written
+
+
+def next_steps(plan: ProjectPlan) -> list[str]:
+    """The shell commands the new project's README gives under "Start", in order.
+
+    Taken from the rendered README itself (the ``$ `` lines of its ``console`` blocks)
+    so what ``cherry new`` prints and what the README says cannot drift apart.
+
+    Args:
+        plan: what :func:`plan_project` rendered.
+
+    Returns:
+        The commands without the ``$ `` prompt; empty if the README has none.
+    """
+    readme = next((f for f in plan.files if f.path == Path("README.md")), None)
+    if readme is None:
+        return []
+    steps = []
+    in_console = False
+    for line in readme.content.decode("utf-8").splitlines():
+        if line.startswith("```"):
+            in_console = not in_console and line[3:].strip() == "console"
+        elif in_console and line.startswith("$ "):
+            steps.append(line[2:])
+    return steps
 
 
 def git_init(directory: Path) -> str:
@@ -363,7 +512,7 @@ def create_project(
     *,
     force: bool = False,
     git: bool = False,
-) -> tuple[ProjectPlan, Path, str | None]:
+) -> CreatedProject:
     """Validate, render and write a new project; optionally ``git init`` it.
 
     Args:
@@ -374,12 +523,12 @@ def create_project(
         git: run :func:`git_init` afterwards.
 
     Returns:
-        The plan, the absolute project directory, and the git outcome (None without git).
+        The :class:`CreatedProject`.
 
     Raises:
         CliError: see :func:`plan_project` and :func:`write_project`.
     """
     plan = plan_project(name, kind)
     target = (directory if directory is not None else Path(name)).resolve()
-    write_project(plan, target, force=force)
-    return plan, target, git_init(target) if git else None
+    written = write_project(plan, target, force=force)
+    return CreatedProject(plan, target, tuple(written), git_init(target) if git else None)

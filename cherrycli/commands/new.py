@@ -6,11 +6,20 @@ the checks and the conflict rules.
 
 from __future__ import annotations
 
+import shlex
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
+
+#: How each file is listed: new files get "+", files ``--force`` replaced "~", files
+#: that already held the scaffold's bytes "=" (they are not rewritten).
+_MARKS = {
+    "created": ("+", ""),
+    "overwritten": ("~", " (overwritten)"),
+    "unchanged": ("=", " (unchanged)"),
+}
 
 
 class Template(StrEnum):
@@ -61,26 +70,26 @@ def new_command(
         cherry new api --template rest --dir services/api --no-git
     """
     from cherrycli.console import escape, stdout
-    from cherrycli.scaffolding import create_project
+    from cherrycli.scaffolding import create_project, next_steps
 
-    plan, target, git_outcome = create_project(
-        name, template.value, directory, force=force, git=git
-    )
+    created = create_project(name, template.value, directory, force=force, git=git)
+    plan, target = created.plan, created.directory
     console = stdout()
     console.print(
         f"[ok]Created[/ok] {escape(plan.project)} ({plan.kind}: {escape(plan.summary)}) "
         f"in [path]{escape(str(target))}[/path]"
     )
-    for planned in plan.files:
-        console.print(f"  [muted]+[/muted] {escape(planned.path.as_posix())}")
-    if git_outcome is not None:
-        console.print(f"git: {escape(git_outcome)}")
+    for written in created.files:
+        mark, note = _MARKS[written.status]
+        shown_path = escape(written.path.relative_to(target).as_posix())
+        console.print(f"  [muted]{mark}[/muted] {shown_path}{note}")
+    if created.git is not None:
+        console.print(f"git: {escape(created.git)}")
     try:
         shown = target.relative_to(Path.cwd())
     except ValueError:
         shown = target
-    console.print("\nNext steps:")
-    console.print(f"  cd {escape(str(shown))}")
-    console.print('  pip install -e ".[dev]"')
-    console.print("  cherry serve      # then open http://127.0.0.1:8080")
-    console.print("  cherry test")
+    console.print("\nNext steps (as in README.md):")
+    # soft_wrap: a long install path must stay one line so it can be pasted.
+    for step in [f"cd {shlex.quote(str(shown))}", *next_steps(plan)]:
+        console.print(f"  {escape(step)}", soft_wrap=True)

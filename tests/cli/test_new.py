@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import importlib.util
+import keyword
 import os
 import shutil
 import sys
 import tomllib
+import types
 from pathlib import Path
 
 import pytest
 
 from cherrycli import scaffolding
 from cherrycli.errors import CliError
-from cherrycli.scaffolding import KINDS, create_project, plan_project, validate_name, write_project
+from cherrycli.scaffolding import (
+    KINDS,
+    create_project,
+    next_steps,
+    plan_project,
+    reserved_names,
+    suggest_name,
+    validate_name,
+    write_project,
+)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "assets"))
 from cli_support import REPO, cherry
@@ -32,7 +44,12 @@ def test_valid_names_give_the_package_name(name: str, package: str) -> None:
         ("my blog", "not a Python identifier"),
         ("", "not a Python identifier"),
         ("café", "not a Python identifier"),
+        ("_", "start and end with a letter or digit"),
+        ("blog-", "start and end with a letter or digit"),
+        ("__main__", "start and end with a letter or digit"),
         ("class", "keyword"),
+        ("None", "keyword"),
+        ("tests", "folder the project itself uses"),
         ("json", "standard-library"),
         ("typer", "already importable"),
     ],
@@ -42,6 +59,84 @@ def test_invalid_names_are_usage_errors_with_a_hint(name: str, reason: str) -> N
         validate_name(name)
     assert info.value.exit_code == 2
     assert info.value.hint
+
+
+@pytest.mark.parametrize("name", ["match", "case", "type", "my-type"])
+def test_soft_keywords_are_valid_names(name: str) -> None:
+    assert validate_name(name) == name.replace("-", "_")
+
+
+@pytest.mark.parametrize(
+    "name", ["tests", "static", "config", "templates", "build", "dist", "htmlcov", "Tests"]
+)
+def test_folders_the_project_uses_are_refused(name: str) -> None:
+    with pytest.raises(CliError, match="folder the project itself uses") as info:
+        validate_name(name)
+    assert info.value.exit_code == 2
+    assert info.value.hint == f"choose another name, e.g. {name.lower()}_app"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_top_level_folder_of_a_scaffold_is_reserved(kind: str) -> None:
+    package = validate_name("my-site")
+    tops = {f.path.parts[0] for f in plan_project("my-site", kind).files if len(f.path.parts) > 1}
+    assert tops - {package} <= reserved_names()
+
+
+@pytest.mark.parametrize("error", [ValueError("no spec"), ImportError("finder broke")])
+def test_a_name_whose_spec_lookup_raises_is_refused(
+    monkeypatch: pytest.MonkeyPatch, error: Exception
+) -> None:
+    def find_spec(name: str) -> None:
+        raise error
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+    with pytest.raises(CliError, match=r"already importable here \(") as info:
+        validate_name("blog")
+    assert info.value.exit_code == 2
+    assert info.value.hint == "choose another name, e.g. blog_app"
+
+
+def test_a_loaded_module_without_a_spec_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The console script's __main__ is such a module: find_spec raises ValueError.
+    module = types.ModuleType("specless_blog")
+    module.__spec__ = None
+    monkeypatch.setitem(sys.modules, "specless_blog", module)
+    with pytest.raises(CliError, match="already importable here") as info:
+        validate_name("specless_blog")
+    assert info.value.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("package", "suggestion"),
+    [
+        ("Über", "uber"),
+        ("café_crème", "cafe_creme"),
+        ("my blog", "my_blog"),
+        ("1blog", "app_1blog"),
+        ("__main__", "main"),
+        ("json", "json_app"),
+        ("class", "class_app"),
+        ("tests", "tests_app"),
+        ("Tests", "tests_app"),
+        ("", None),
+        ("_", None),
+        ("日本", None),
+    ],
+)
+def test_suggestions_are_ascii_identifiers(package: str, suggestion: str | None) -> None:
+    assert suggest_name(package) == suggestion
+    if suggestion is not None:
+        assert suggestion.isidentifier()
+        assert suggestion.isascii()
+        assert not keyword.iskeyword(suggestion)
+
+
+def test_hint_has_no_example_when_none_can_be_derived() -> None:
+    with pytest.raises(CliError) as info:
+        validate_name("日本")
+    assert info.value.hint is not None
+    assert "e.g." not in info.value.hint
 
 
 def test_a_plain_directory_on_sys_path_does_not_block_a_name(
@@ -116,6 +211,19 @@ def test_template_kinds_copy_the_sample_site(kind: str, suffix: str) -> None:
         assert files[f"templates/{name}{suffix}"] == source.read_bytes()
 
 
+@pytest.mark.parametrize("kind", KINDS)
+def test_next_steps_are_the_readme_commands(kind: str) -> None:
+    from cherrycli.scaffolding import cherry_install_command
+
+    steps = next_steps(plan_project("my-site", kind))
+    assert steps[:3] == [
+        "python -m venv .venv && . .venv/bin/activate",
+        cherry_install_command(),
+        'pip install -e ".[dev]"',
+    ]
+    assert [step.split("#")[0].strip() for step in steps[3:]] == ["cherry serve", "cherry test"]
+
+
 def test_unknown_kind_is_a_usage_error() -> None:
     with pytest.raises(CliError, match="unknown template 'nope'") as info:
         plan_project("webshop", "nope")
@@ -136,11 +244,12 @@ def test_unknown_placeholder_is_reported(tmp_path: Path, monkeypatch: pytest.Mon
 
 
 def test_writes_into_a_new_directory(tmp_path: Path) -> None:
-    plan, target, git = create_project("webshop", "basic", tmp_path / "out")
-    assert target == (tmp_path / "out").resolve()
-    assert git is None
-    for planned in plan.files:
-        assert (target / planned.path).read_bytes() == planned.content
+    created = create_project("webshop", "basic", tmp_path / "out")
+    assert created.directory == (tmp_path / "out").resolve()
+    assert created.git is None
+    for planned in created.plan.files:
+        assert (created.directory / planned.path).read_bytes() == planned.content
+    assert {written.status for written in created.files} == {"created"}
 
 
 def test_refuses_a_non_empty_directory_and_writes_nothing(tmp_path: Path) -> None:
@@ -159,6 +268,20 @@ def test_force_overwrites_scaffold_files_and_keeps_the_rest(tmp_path: Path) -> N
     assert (tmp_path / "mine.txt").read_text() == "keep"
     assert (tmp_path / "README.md").read_text() != "old readme"
     assert (tmp_path / "webshop" / "app.py").is_file()
+
+
+def test_force_reports_created_overwritten_and_unchanged_files(tmp_path: Path) -> None:
+    plan = plan_project("webshop")
+    write_project(plan, tmp_path)
+    (tmp_path / "README.md").write_text("old readme")
+    (tmp_path / "static" / "style.css").unlink()
+    os.utime(tmp_path / "pyproject.toml", ns=(10**18, 10**18))
+    written = write_project(plan, tmp_path, force=True)
+    status = {w.path.relative_to(tmp_path).as_posix(): w.status for w in written}
+    assert status.pop("README.md") == "overwritten"
+    assert status.pop("static/style.css") == "created"
+    assert set(status.values()) == {"unchanged"}
+    assert (tmp_path / "pyproject.toml").stat().st_mtime_ns == 10**18
 
 
 def test_force_stops_before_writing_when_a_directory_is_in_the_way(tmp_path: Path) -> None:
@@ -183,23 +306,23 @@ def test_target_that_is_a_file_is_refused(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 def test_git_initialises_a_repository(tmp_path: Path) -> None:
-    _, target, outcome = create_project("webshop", "basic", tmp_path / "webshop", git=True)
-    assert outcome == "initialised"
-    assert (target / ".git").is_dir()
+    created = create_project("webshop", "basic", tmp_path / "webshop", git=True)
+    assert created.git == "initialised"
+    assert (created.directory / ".git").is_dir()
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 def test_git_is_skipped_inside_an_existing_work_tree(tmp_path: Path) -> None:
     create_project("outer", "basic", tmp_path / "outer", git=True)
-    _, target, outcome = create_project("inner", "basic", tmp_path / "outer" / "inner", git=True)
-    assert outcome == "skipped: already inside a git work tree"
-    assert not (target / ".git").exists()
+    created = create_project("inner", "basic", tmp_path / "outer" / "inner", git=True)
+    assert created.git == "skipped: already inside a git work tree"
+    assert not (created.directory / ".git").exists()
 
 
 def test_git_missing_is_reported_not_fatal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(scaffolding.shutil, "which", lambda name: None)
-    _, _, outcome = create_project("webshop", "basic", tmp_path / "webshop", git=True)
-    assert outcome == "skipped: git is not installed"
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    created = create_project("webshop", "basic", tmp_path / "webshop", git=True)
+    assert created.git == "skipped: git is not installed"
 
 
 # -- the command, through the real entry point -------------------------------------------
@@ -214,19 +337,60 @@ def test_command_creates_the_project_and_says_what_next(tmp_path: Path) -> None:
     assert "cd my-blog" in result.stdout
 
 
+def test_command_prints_the_readme_steps_verbatim(tmp_path: Path) -> None:
+    result = cherry("new", "my-blog", "--no-git", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    readme = (tmp_path / "my-blog" / "README.md").read_text()
+    commands = [line[2:] for line in readme.splitlines() if line.startswith("$ ")]
+    printed = result.stdout.split("Next steps", 1)[1].splitlines()[1:]
+    assert [line.strip() for line in printed] == ["cd my-blog", *commands]
+    assert '  pip install -e ".[dev]"' in printed
+
+
+def test_command_marks_overwritten_and_unchanged_files(tmp_path: Path) -> None:
+    assert cherry("new", "shop", "--no-git", cwd=tmp_path).returncode == 0
+    (tmp_path / "shop" / "README.md").write_text("mine")
+    (tmp_path / "shop" / "static" / "style.css").unlink()
+    result = cherry("new", "shop", "--no-git", "--force", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "  ~ README.md (overwritten)" in lines
+    assert "  + static/style.css" in lines
+    assert "  = shop/app.py (unchanged)" in lines
+
+
 def test_command_dir_option(tmp_path: Path) -> None:
     result = cherry("new", "api", "-t", "rest", "--dir", "services/api", "--no-git", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "services" / "api" / "api" / "app.py").is_file()
 
 
-@pytest.mark.parametrize("name", ["json", "1abc"])
+@pytest.mark.parametrize("name", ["json", "1abc", "__main__", "tests", "static", "Über"])
 def test_command_bad_name_exits_2_and_writes_nothing(tmp_path: Path, name: str) -> None:
     result = cherry("new", name, "--no-git", cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.startswith("error: ")
-    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
     assert list(tmp_path.iterdir()) == []
+
+
+def test_console_script_main_module_name_is_one_line_exit_2(tmp_path: Path) -> None:
+    """Under the ``cherry`` script ``__main__`` has no spec (find_spec raises ValueError)."""
+    import subprocess
+
+    code = "import sys; from cherrycli.main import main; main(sys.argv[1:])"
+    result = subprocess.run(
+        [sys.executable, "-c", code, "new", "__main__", "--no-git"],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: ")
+    assert len(result.stderr.strip().splitlines()) == 1
 
 
 def test_command_non_empty_directory_exits_1(tmp_path: Path) -> None:
