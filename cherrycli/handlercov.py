@@ -465,6 +465,10 @@ def print_handler_coverage(report: CoverageReport, settings: Settings) -> None:
     from cherrycli.routes import ANY_METHOD, collect_routes, load_app_config
 
     try:
+        if settings.get_bool("compat"):
+            from framework import compat
+
+            compat.install()  # an unchanged CherryPy app, as `cherry serve --compat` runs it
         loaded = load_target(None, settings)
         config_path = settings.path("config")
         config = load_app_config(config_path) if config_path is not None else None

@@ -11,9 +11,16 @@
 
 What is found is returned as is (a root object, a root class, an ``Application``, a
 ``Tree`` or a plain WSGI callable) in a :class:`LoadedTarget`, with :func:`classify`
-naming which. Every failure is a :class:`~cherrycli.errors.CliError` that tells apart a
-module that does not exist, an attribute that is missing and an exception raised while
-the module was importing (quoting that exception's own last line and location).
+naming which. Anything else (``42``, a list, an instance that exposes nothing, a
+function that cannot take ``(environ, start_response)``) is refused by
+:func:`require_app` rather than served as a site that answers 404 everywhere.
+
+Every failure is a :class:`~cherrycli.errors.CliError` that tells apart a module or file
+that does not exist (a usage error, exit 2), an attribute that is missing or not an app,
+and an exception raised while the module was importing (quoting that exception's own
+last line and location; exit 1). A module written for CherryPy (``import cherrypy``)
+loaded without the compat aliases is refused with a hint to add ``--compat``: on the
+real CherryPy it would mount itself on CherryPy's tree and Cherry would serve nothing.
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ __all__ = [
     "classify",
     "load_target",
     "parse_target",
+    "require_app",
     "resolve_target",
 ]
 
@@ -47,6 +55,10 @@ _FILE_RE = re.compile(r"^(?P<path>.+\.py)(?::(?P<attr>[^:]+))?$")
 _MODULE_RE = re.compile(r"^(?P<module>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)(?::(?P<attr>[^:]+))?$")
 _ATTR_RE = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$")
 _HINT_FORMS = "use pkg.module:attr, path/to/app.py or path/to/app.py:Root"
+_HINT_COMPAT = "this app imports cherrypy: add --compat (or compat = true in [tool.cherry])"
+_NOT_AN_APP = "not a root object, class, Application or WSGI callable"
+# How deep require_app looks for an exposed handler below a root (root.api.v1.users).
+_PUBLISH_DEPTH = 6
 
 
 @dataclass(frozen=True)
@@ -74,7 +86,9 @@ def classify(obj: object) -> str:
     Returns:
         ``"application"`` (a mounted app: has ``root``, ``script_name`` and ``config``),
         ``"tree"`` (a mount table: has ``apps``), ``"class"`` (a root class to
-        instantiate), ``"wsgi"`` (a callable publishing no handlers) or ``"root"``.
+        instantiate), ``"wsgi"`` (a callable publishing no handlers that accepts
+        ``(environ, start_response)``), ``"root"`` (an object publishing a handler,
+        itself or below) or ``"other"`` (none of these: nothing to serve).
     """
     if isinstance(obj, type):
         return "class"
@@ -83,24 +97,115 @@ def classify(obj: object) -> str:
     if isinstance(getattr(obj, "apps", None), dict) and callable(obj):
         return "tree"
     if callable(obj) and not _publishes(obj):
-        return "wsgi"
-    return "root"
+        return "wsgi" if _wsgi_signature(obj) else "other"
+    if type(obj).__module__ == "builtins":
+        return "other"  # a value (``str.index`` is no handler) or None
+    return "root" if _publishes_below(obj, _PUBLISH_DEPTH, set()) else "other"
+
+
+def require_app(obj: object, spec: str) -> str:
+    """Return ``classify(obj)``, refusing what cannot be served.
+
+    A class is refused only when it publishes nothing and has no ``__init__`` of its own
+    (which could attach exposed children); mount its instance through this again.
+
+    Args:
+        obj: the object TARGET names (or a root class's instance).
+        spec: TARGET as resolved, for the message.
+
+    Returns:
+        The kind, never ``"other"``.
+
+    Raises:
+        CliError: (exit 1) ``obj`` is a value, an object exposing nothing, or a function
+            that cannot be called as WSGI.
+    """
+    kind = classify(obj)
+    if kind == "class":
+        own_init = getattr(obj, "__init__", object.__init__) is not object.__init__
+        if own_init or _publishes_below(obj, _PUBLISH_DEPTH, set()):
+            return kind
+    elif kind != "other":
+        return kind
+    if obj is None:
+        raise CliError(f"{spec} is None, {_NOT_AN_APP}")
+    kind_name = type(obj).__name__
+    if type(obj).__module__ == "builtins" and not callable(obj):
+        article = "an" if kind_name[:1].lower() in "aeiou" else "a"
+        raise CliError(f"{spec} is {article} {kind_name}, {_NOT_AN_APP}")
+    if callable(obj) and not isinstance(obj, type):
+        raise CliError(
+            f"{spec} cannot be called as a WSGI app (environ, start_response)",
+            hint="point TARGET at the root object, root class, Application or WSGI callable",
+        )
+    raise CliError(
+        f"{spec} publishes nothing: no exposed method",
+        hint="decorate its handlers with @expose (or set exposed = True)",
+    )
 
 
 def _publishes(obj: object) -> bool:
     """True if ``obj`` or one of its public attributes is exposed."""
     if getattr(obj, "exposed", False) is True:
         return True
-    for name in dir(obj):
-        if name.startswith("_"):
-            continue
-        try:
-            value = inspect.getattr_static(obj, name)
-        except AttributeError:
-            continue
+    for name, value in _public_attrs(obj):
         if getattr(value, "exposed", False) is True or name in ("index", "default"):
             return True
     return False
+
+
+def _public_attrs(obj: object) -> list[tuple[str, Any]]:
+    """Public attributes read without running properties or ``__getattr__``."""
+    found: list[tuple[str, Any]] = []
+    try:
+        names = dir(obj)
+    except Exception:  # a broken __dir__: nothing we can read
+        return found
+    for name in names:
+        if name.startswith("_"):
+            continue
+        try:
+            found.append((name, inspect.getattr_static(obj, name)))
+        except AttributeError:
+            continue
+    return found
+
+
+def _publishes_below(obj: object, depth: int, seen: set[int]) -> bool:
+    """True if ``obj`` publishes a handler itself or through its child objects.
+
+    The dispatcher walks plain attributes (``root.api.users``), so a root whose only
+    handlers live on a child object still publishes; values, modules and classes as
+    attributes do not lead anywhere.
+    """
+    if _publishes(obj) or inspect.getattr_static(obj, "_cp_dispatch", None) is not None:
+        return True
+    if depth == 0 or id(obj) in seen:
+        return False
+    seen.add(id(obj))
+    for _name, value in _public_attrs(obj):
+        if (
+            isinstance(value, type)
+            or inspect.ismodule(value)
+            or type(value).__module__ == "builtins"
+        ):
+            continue
+        if _publishes_below(value, depth - 1, seen):
+            return True
+    return False
+
+
+def _wsgi_signature(obj: object) -> bool:
+    """False only when ``obj``'s signature cannot take ``(environ, start_response)``."""
+    try:
+        signature = inspect.signature(obj)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return True  # a builtin without a signature: give it the benefit of the doubt
+    try:
+        signature.bind({}, None)
+    except TypeError:
+        return False
+    return True
 
 
 def parse_target(target: str) -> tuple[str, str | None, Path | None]:
@@ -178,18 +283,62 @@ def _exception_line(error: BaseException) -> str:
 
 
 def _import(module_name: str) -> ModuleType:
+    """Import ``module_name``; refuse a CherryPy app loaded without the compat aliases."""
+    had_cherrypy = "cherrypy" in sys.modules
+    needs_compat = ""
     try:
-        return importlib.import_module(module_name)
+        module = importlib.import_module(module_name)
     except ModuleNotFoundError as error:
         missing = error.name or ""
         if module_name == missing or module_name.startswith(missing + "."):
             raise CliError(
                 f"module {module_name!r} not found",
                 hint="run cherry from your project directory or check the name",
+                exit_code=USAGE_EXIT,
             ) from None
-        raise CliError(f"error while importing {module_name!r}: {_exception_line(error)}") from None
+        if not _is_cherrypy(missing) or _compat_installed():
+            raise CliError(
+                f"error while importing {module_name!r}: {_exception_line(error)}"
+            ) from None
+        # Raised below, outside this handler: the fix is a flag, not the app's code, so
+        # the reload worker shows this line instead of a traceback page.
+        needs_compat = _exception_line(error)
     except (Exception, SystemExit) as error:
         raise CliError(f"error while importing {module_name!r}: {_exception_line(error)}") from None
+    if needs_compat:
+        raise CliError(f"error while importing {module_name!r}: {needs_compat}", hint=_HINT_COMPAT)
+    if _uses_real_cherrypy(module, had_cherrypy):
+        raise CliError(
+            f"{module_name!r} runs on the real CherryPy, so Cherry would serve nothing",
+            hint=_HINT_COMPAT,
+        )
+    return module
+
+
+def _is_cherrypy(name: object) -> bool:
+    return isinstance(name, str) and (name == "cherrypy" or name.startswith("cherrypy."))
+
+
+def _compat_installed() -> bool:
+    """True while ``framework.compat`` aliases ``cherrypy`` (never imports the framework)."""
+    compat = sys.modules.get("framework.compat")
+    return compat is not None and bool(compat.installed())
+
+
+def _uses_real_cherrypy(module: ModuleType, had_cherrypy: bool) -> bool:
+    """True if importing ``module`` loaded the real CherryPy, or it holds CherryPy names."""
+    if _compat_installed():
+        return False
+    if not had_cherrypy and "cherrypy" in sys.modules:
+        return True
+    for value in list(vars(module).values()):
+        try:
+            owner = value.__name__ if inspect.ismodule(value) else value.__module__
+        except Exception:  # no __module__, or a __getattr__ that raises something else
+            continue
+        if _is_cherrypy(owner):
+            return True
+    return False
 
 
 def _get_attr(module: ModuleType, attr: str) -> Any:
@@ -263,8 +412,10 @@ def load_target(target: str | None = None, settings: Settings | None = None) -> 
         The :class:`LoadedTarget`.
 
     Raises:
-        CliError: when no target is configured, the module or file does not exist, the
-            attribute is missing, or importing the module raised an exception.
+        CliError: exit 2 when no target is configured or the module or file does not
+            exist; exit 1 when the attribute is missing or not an app (see
+            :func:`require_app`), importing the module raised an exception, or the module
+            is a CherryPy app loaded without the compat aliases.
     """
     source = "argument"
     if not target:
@@ -288,8 +439,9 @@ def load_target(target: str | None = None, settings: Settings | None = None) -> 
     module = _import(module_name)
     attr = attr or _default_attr(module)
     obj = _get_attr(module, attr)
+    spec = f"{module_name}:{attr}"
     return LoadedTarget(
-        obj=obj, spec=f"{module_name}:{attr}", module=module, kind=classify(obj), source=source
+        obj=obj, spec=spec, module=module, kind=require_app(obj, spec), source=source
     )
 
 

@@ -2,22 +2,43 @@
 
 :func:`run_supervisor` binds the listening socket once and never closes it until it
 exits, so a restart never refuses a connection: connections wait in the listen backlog
-until the next worker accepts them. The app runs in a worker process
-(``python -m cherrycli.serving``, see :mod:`cherrycli.serving`) that inherits the socket
-and lives in its own session and process group, so Ctrl-C in the terminal reaches only
-the supervisor, which then stops the whole group.
+until the next worker accepts them. The app runs in a worker process that inherits the
+socket and lives in its own session and process group, so Ctrl-C in the terminal
+reaches only the supervisor, which then stops the whole group.
 
 A thread watches the project with watchfiles (the app's ``.py``, config and template
 files; never virtualenvs, caches, ``.git``, editor swap files or logs) and queues changes.
 The main thread turns a change into a restart: SIGTERM to the worker's group, SIGKILL
 after :data:`KILL_AFTER` seconds, then a go to the warm spare worker, which already has
 Python, cheroot and the framework loaded. It prints which file changed and how long the
-new worker took to answer. This module imports neither the framework nor the app.
+new worker took to answer. The supervisor imports neither the framework nor the app.
+
+A worker is this module run as a script (:func:`worker_main`)::
+
+    python -m cherrycli.reloader --fd 5 --control-fd 6 --ready-fd 7 [--config F] TARGET
+
+It first preloads the heavy modules every app needs (cheroot, the framework), then waits
+on its control pipe: the supervisor keeps one such warm spare, so a reload costs only
+importing the app, not starting Python. On ``G`` the worker loads the app
+(:func:`cherrycli.serving.load_app`), serves it on the inherited socket and writes
+``R`` and the app's mount point (``R/sub/``) on its ready pipe. If the app cannot be
+loaded (syntax error, import error, exception at mount) it prints the traceback, serves
+:func:`cherrycli.serving.error_page_app` on the same socket and writes ``E``: the
+supervisor lives on and the next good save recovers. The first worker runs ``--strict``:
+when TARGET itself is wrong (no such module, not an app) it exits with the error's exit
+status, which the supervisor returns. End of file on the control pipe means the
+supervisor is gone, so the worker stops instead of becoming an orphan.
+
+The address is fixed before any worker imports the app, so with ``--reload`` an app's
+own ``server.socket_host`` / ``server.socket_port`` set at import are not honoured
+(a ``--config`` file's are: ``cherry serve`` reads them before starting).
 """
 
 from __future__ import annotations
 
+import argparse
 import fnmatch
+import importlib
 import importlib.util
 import os
 import queue
@@ -35,13 +56,19 @@ from pathlib import Path
 from types import FrameType
 
 from cherrycli import serving
+from cherrycli.errors import CliError
 
-__all__ = ["KILL_AFTER", "ReloadOptions", "WatchFilter", "run_supervisor"]
+__all__ = ["KILL_AFTER", "ReloadOptions", "WatchFilter", "run_supervisor", "worker_main"]
 
 # Seconds a worker gets to finish in-flight requests before SIGKILL.
 KILL_AFTER = 5.0
 # Seconds to wait for a worker to load the app and start accepting.
 READY_TIMEOUT = 60.0
+# Readiness bytes a worker writes on its ready pipe.
+READY_OK = b"R"
+READY_ERROR = b"E"
+# Modules every worker needs whatever the app; imported while the spare waits.
+PRELOAD = ("cheroot.wsgi", "framework", "framework.process", "framework.process.server")
 
 WATCHED_PATTERNS = (
     "*.py",
@@ -210,7 +237,7 @@ class _Worker:
         command = [
             sys.executable,
             "-m",
-            "cherrycli.serving",
+            "cherrycli.reloader",
             "--fd",
             str(sock.fileno()),
             "--control-fd",
@@ -236,22 +263,24 @@ class _Worker:
         os.close(control_read)
         os.close(ready_write)
 
-    def go(self, deadline: float, stop: threading.Event) -> bytes:
+    def go(self, deadline: float, stop: threading.Event) -> tuple[bytes, str]:
         """Tell the worker to load the app; wait until it serves.
 
         Returns:
-            ``serving.READY_OK``, ``serving.READY_ERROR``, or ``b""`` if the worker
-            exited (or the supervisor is stopping) first.
+            :data:`READY_OK` with the app's mount point, :data:`READY_ERROR` with ``""``,
+            or ``(b"", "")`` if the worker exited (or the supervisor is stopping) first.
         """
         try:
             os.write(self.control, b"G")
         except BrokenPipeError:
-            return b""
+            return b"", ""
         while not stop.is_set() and time.monotonic() < deadline:
             readable, _, _ = select.select([self.ready], [], [], 0.1)
             if readable:
-                return os.read(self.ready, 1)
-        return b""
+                # The worker writes its status and mount point in one write (< PIPE_BUF).
+                answer = os.read(self.ready, 4096)
+                return answer[:1], answer[1:].decode("utf-8", "replace")
+        return b"", ""
 
     def stop(self) -> None:
         """SIGTERM the worker's process group, SIGKILL it after :data:`KILL_AFTER`."""
@@ -317,16 +346,16 @@ class _Supervisor:
         worker = spare = None
         try:
             worker = _Worker(self.options, sock, strict=True)
-            status = worker.go(time.monotonic() + READY_TIMEOUT, self.stopping)
+            status, path = worker.go(time.monotonic() + READY_TIMEOUT, self.stopping)
             if not status and not self.stopping.is_set():
                 try:
                     code = worker.process.wait(KILL_AFTER)
                 except subprocess.TimeoutExpired:
                     code = None
                 if code is not None:
-                    # The worker already printed why (TARGET not found, ...).
-                    return 1 if code == serving.TARGET_ERROR_EXIT else max(code, 1)
-            url = serving.server_url(sock)
+                    # The worker already printed why; its status says what kind of error.
+                    return max(code, 1)
+            url = serving.server_url(sock) + ("" if path in ("", "/") else path)
             _say(f"Serving on {url} with reload (press Ctrl+C to stop)", "ok")
             self._report_start(status, None)
             spare = _Worker(self.options, sock, strict=False)
@@ -351,7 +380,7 @@ class _Supervisor:
                 if worker.process.poll() is not None:
                     worker.stop()  # the spare died while waiting: start afresh
                     worker = _Worker(self.options, sock, strict=False)
-                status = worker.go(started + READY_TIMEOUT, self.stopping)
+                status, _path = worker.go(started + READY_TIMEOUT, self.stopping)
                 self._report_start(status, started)
                 spare = _Worker(self.options, sock, strict=False)
             return 0
@@ -369,10 +398,10 @@ class _Supervisor:
         self.stopping.set()
 
     def _report_start(self, status: bytes, started: float | None) -> None:
-        if status == serving.READY_OK:
+        if status == READY_OK:
             if started is not None:
                 _say(f"Reloaded in {(time.monotonic() - started) * 1000:.0f} ms", "ok")
-        elif status == serving.READY_ERROR:
+        elif status == READY_ERROR:
             _say("The app failed to load; serving the error page until the next save", "error")
         elif not self.stopping.is_set():
             _say("The worker exited before serving; waiting for the next save")
@@ -455,9 +484,115 @@ def run_supervisor(options: ReloadOptions) -> int:
         options: what to serve and watch.
 
     Returns:
-        The exit status: 0 after a clean stop, 1 when TARGET cannot be found.
+        The exit status: 0 after a clean stop; when the first worker cannot resolve
+        TARGET, that worker's status (2 for a usage error, 1 otherwise).
 
     Raises:
-        CliError: the port is taken.
+        CliError: the port is taken (1) or the address is invalid (2).
     """
     return _Supervisor(options).run()
+
+
+# -- the worker process ------------------------------------------------------------
+
+
+def _preload() -> None:
+    """Import the modules every app needs while the spare waits for work."""
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except Exception:
+            # A broken framework shows its real error later, when the app loads.
+            pass
+
+
+def _stale_modules(since: float) -> bool:
+    """True when a module imported during preload changed on disk after ``since``."""
+    for module in list(sys.modules.values()):
+        path = getattr(module, "__file__", None)
+        if path:
+            try:
+                if os.stat(path).st_mtime > since:
+                    return True
+            except OSError:
+                continue
+    return False
+
+
+def _watch_control(control_fd: int) -> None:
+    """Stop this worker when the supervisor's end of the control pipe closes."""
+    while os.read(control_fd, 64):
+        pass
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def worker_main(argv: list[str] | None = None) -> int:
+    """Entry point of a reload worker (see the module docstring for the protocol).
+
+    Args:
+        argv: command-line arguments; ``sys.argv[1:]`` when None.
+
+    Returns:
+        The process exit status.
+    """
+    parser = argparse.ArgumentParser(prog="python -m cherrycli.reloader")
+    parser.add_argument("--fd", type=int, required=True, help="listening socket")
+    parser.add_argument("--control-fd", type=int, required=True)
+    parser.add_argument("--ready-fd", type=int, required=True)
+    parser.add_argument("--config", type=Path)
+    parser.add_argument("--compat", action="store_true")
+    parser.add_argument("--strict", action="store_true", help="exit if TARGET is wrong")
+    parser.add_argument("--go", action="store_true", help="start at once, without waiting")
+    parser.add_argument("target", nargs="?")
+    args = parser.parse_args(argv)
+
+    started = time.time()
+    _preload()
+    if not args.go:
+        if os.read(args.control_fd, 1) != b"G":
+            return 0  # the supervisor went away before using this spare
+        if _stale_modules(started):
+            # A preloaded module was edited while the spare waited: start afresh.
+            argv = [sys.executable, "-m", "cherrycli.reloader", "--go", *sys.argv[1:]]
+            os.execv(sys.executable, argv)
+    threading.Thread(target=_watch_control, args=(args.control_fd,), daemon=True).start()
+
+    sock = socket.socket(fileno=args.fd)
+    status = READY_OK
+    try:
+        app = serving.load_app(args.target, args.config, compat=args.compat)
+    except CliError as exc:
+        cause = serving.user_code_error(exc)
+        if cause is None:
+            from cherrycli.console import print_error
+
+            print_error(exc)
+            if args.strict:
+                return exc.exit_code  # the supervisor exits with it: 2 usage, 1 failure
+        else:
+            sys.stderr.write(serving.format_load_error(cause))
+        app, status = serving.error_page_app(cause or exc), READY_ERROR
+    except (Exception, SystemExit) as exc:
+        app, status = serving.error_page_app(exc), READY_ERROR
+        sys.stderr.write(serving.format_load_error(exc))
+        sys.stderr.flush()
+
+    def ready() -> None:
+        # One write below PIPE_BUF: the supervisor reads status and path in one go.
+        path = serving.mount_path(app) if status == READY_OK else ""
+        os.write(args.ready_fd, status + path.encode())
+        os.close(args.ready_fd)
+
+    if status == READY_OK:
+        try:
+            serving.serve_app(app, sock, ready)
+            return 0
+        except Exception as exc:  # a start listener failed; the engine logged why
+            failures: list[BaseException] = getattr(exc, "get_instances", list)() or [exc]
+            app, status = serving.error_page_app(failures[0]), READY_ERROR
+    serving.serve_socket(app, sock, ready)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(worker_main())

@@ -1,43 +1,32 @@
-"""Serving an app on cheroot: the plain ``cherry serve`` path and the reload worker.
+"""Serving an app on cheroot: loading it, the plain ``cherry serve`` path, the error page.
 
-``cherry serve`` without ``--reload`` calls :func:`serve`: bind the port, load the
-TARGET (import, mount on ``framework.tree``, apply ``--config``), print the URL and serve
-until Ctrl-C or SIGTERM. Serving goes through the engine and ``framework.server`` handed
-the bound socket (:func:`serve_app`), so engine plugins and ``server.*`` settings work as
-in any deployment; only the error page uses a bare cheroot server (:func:`serve_socket`),
-so it still shows when the framework itself is what fails to import.
+``cherry serve`` without ``--reload`` calls :func:`serve`: load the TARGET (import,
+mount on ``framework.tree``, apply ``--config``), bind, print the URL (with the app's
+mount point) and serve until Ctrl-C or SIGTERM. Loading comes first so that an address
+the command line left open can come from the app: a CherryPy app run with ``--compat``
+often sets ``server.socket_port`` at import. Serving goes through the engine and
+``framework.server`` handed the bound socket (:func:`serve_app`), so engine plugins and
+``server.*`` settings work as in any deployment, and a plain WSGI callable is wrapped
+so it writes the access log too. Only the error page uses a bare cheroot server
+(:func:`serve_socket`), so it still shows when the framework itself fails to import.
 
-With ``--reload`` the supervisor in :mod:`cherrycli.reloader` owns the listening socket
-and starts this module as a worker process::
-
-    python -m cherrycli.serving --fd 5 --control-fd 6 --ready-fd 7 [--config F] TARGET
-
-A worker first preloads the heavy modules every app needs (cheroot, the framework), then
-waits on its control pipe. The supervisor keeps one such warm spare, so a reload costs
-only importing the app, not starting Python. On ``G`` from the control pipe the worker
-loads the app, serves it on the inherited socket and reports ``R`` on its ready pipe.
-If the app cannot be loaded (syntax error, import error, exception at mount) it prints the
-traceback, serves :func:`error_page_app` on the same socket and reports ``E``: the
-supervisor lives on and the next good save recovers. End of file on the control pipe
-means the supervisor is gone, so the worker stops instead of becoming an orphan.
+With ``--reload``, :mod:`cherrycli.reloader` runs :func:`load_app`, :func:`serve_app`
+and, when the app fails to load, :func:`error_page_app` in its worker processes.
 """
 
 from __future__ import annotations
 
-import argparse
 import html
 import importlib
 import os
 import signal
 import socket
-import sys
-import threading
-import time
 import traceback
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from types import FrameType
+from types import FrameType, SimpleNamespace
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from cherrycli.errors import CliError
 
@@ -48,12 +37,12 @@ __all__ = [
     "bind_listener",
     "error_page_app",
     "load_app",
+    "mount_path",
     "read_config",
     "serve",
     "serve_app",
     "serve_socket",
     "server_url",
-    "worker_main",
 ]
 
 WSGIApp = Callable[..., Iterable[bytes]]
@@ -62,11 +51,6 @@ WSGIApp = Callable[..., Iterable[bytes]]
 BACKLOG = socket.SOMAXCONN
 # How long a stopping worker lets in-flight requests finish before closing them.
 SHUTDOWN_TIMEOUT = 2
-# Readiness bytes a worker writes on its ready pipe.
-READY_OK = b"R"
-READY_ERROR = b"E"
-# Modules every worker needs whatever the app; imported while the spare waits.
-PRELOAD = ("cheroot.wsgi", "framework", "framework.process", "framework.process.server")
 # Frames from these files are loading machinery, not the app: hidden from tracebacks.
 _MACHINERY = (
     os.path.dirname(__file__),
@@ -74,8 +58,6 @@ _MACHINERY = (
     "<frozen importlib",
     "<frozen runpy",
 )
-# Exit status of a worker whose TARGET cannot be resolved at all (first start only).
-TARGET_ERROR_EXIT = 3
 
 
 def bind_listener(host: str, port: int) -> socket.socket:
@@ -89,7 +71,8 @@ def bind_listener(host: str, port: int) -> socket.socket:
         A listening, inheritable-on-request socket.
 
     Raises:
-        CliError: the host is unknown or the port is taken or not allowed.
+        CliError: exit 2 when the host is unknown or the port out of range (bad input);
+            exit 1 when the port is taken or not allowed.
     """
     if not 0 <= port <= 65535:
         raise CliError(f"port {port} is out of range (0-65535)", exit_code=2)
@@ -98,7 +81,7 @@ def bind_listener(host: str, port: int) -> socket.socket:
             host, port, socket.AF_UNSPEC, socket.SOCK_STREAM, 0, socket.AI_PASSIVE
         )
     except socket.gaierror as exc:
-        raise CliError(f"cannot resolve host {host!r}: {exc.strerror}") from None
+        raise CliError(f"cannot resolve host {host!r}: {exc.strerror}", exit_code=2) from None
     family, kind, proto, _, address = infos[0]
     sock = socket.socket(family, kind, proto)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -146,12 +129,12 @@ def read_config(config: Path | None) -> dict[str, Any]:
         The sections (empty without a file).
 
     Raises:
-        CliError: the file is missing or malformed.
+        CliError: the file is missing (exit 2) or malformed (exit 1).
     """
     if config is None:
         return {}
     if not config.is_file():
-        raise CliError(f"config file not found: {config}")
+        raise CliError(f"config file not found: {config}", exit_code=2)
     from framework.configfile import ConfigError, load
 
     try:
@@ -164,9 +147,10 @@ def load_app(target: str | None, config: Path | None, *, compat: bool = False) -
     """Import TARGET, mount it on ``framework.tree`` and apply the config file.
 
     A root object or class is mounted with the file's path sections as app config, an
-    ``Application`` is mounted as is, any other WSGI callable is grafted. The file's
-    ``[global]`` section updates ``framework.config``. The screen log is on by default
-    (development), so the access log shows in the terminal.
+    ``Application`` is mounted as is (at its own script name), any other WSGI callable is
+    grafted behind :func:`access_logged`. The file's ``[global]`` section updates
+    ``framework.config``. The screen log is on by default (development), so the access
+    log shows in the terminal.
 
     Args:
         target: ``pkg.mod:attr``, ``app.py[:attr]`` or None for the project default.
@@ -177,7 +161,8 @@ def load_app(target: str | None, config: Path | None, *, compat: bool = False) -
         The WSGI callable to serve (``framework.tree``).
 
     Raises:
-        CliError: TARGET or the config file cannot be found or read.
+        CliError: TARGET or the config file cannot be found or read, TARGET is not an
+            app, or a root class's instance publishes nothing.
     """
     if compat:
         from framework import compat as compat_layer
@@ -185,7 +170,7 @@ def load_app(target: str | None, config: Path | None, *, compat: bool = False) -
         compat_layer.install()
     import framework
     import framework.process.server  # the config's server.* keys are applied to it
-    from cherrycli.importer import load_target
+    from cherrycli.importer import load_target, require_app
 
     sections = read_config(config)
     # Development default first, so the file can override it.
@@ -200,11 +185,82 @@ def load_app(target: str | None, config: Path | None, *, compat: bool = False) -
         app: WSGIApp = loaded.obj
         return app
     if loaded.kind == "wsgi":
-        framework.tree.graft(loaded.obj, "")
+        framework.tree.graft(access_logged(loaded.obj), "")
+    elif loaded.kind == "application":
+        framework.tree.mount(loaded.obj, "", app_config or None)
     else:
-        root = loaded.obj() if loaded.kind == "class" else loaded.obj
+        root = loaded.obj
+        if loaded.kind == "class":
+            root = loaded.obj()
+            require_app(root, f"{loaded.spec}()")
         framework.tree.mount(root, "", app_config or None)
     return framework.tree
+
+
+def mount_path(app: WSGIApp) -> str:
+    """The path to open first: ``/``, or the mount point when nothing is at the root.
+
+    Args:
+        app: what :func:`load_app` returned.
+
+    Returns:
+        ``"/"`` or, say, ``"/sub/"`` for an ``Application`` mounted at ``/sub``.
+    """
+    apps = getattr(app, "apps", None)
+    if not isinstance(apps, dict) or not apps or "" in apps:
+        return "/"
+    first: str = min(apps, key=lambda name: (len(name), name))
+    return first + "/"
+
+
+def access_logged(app: WSGIApp) -> WSGIApp:
+    """Wrap a plain WSGI callable so each response writes ``framework.log``'s access line.
+
+    A grafted callable bypasses the framework's request pipeline, which is what writes
+    the access log for mounted roots; without this, development serving prints nothing
+    per request. The line has the framework's format (bytes from ``Content-Length``, as
+    for mounted roots) and obeys ``log.screen`` and ``log.access_file``.
+
+    Args:
+        app: the WSGI callable.
+
+    Returns:
+        The wrapping WSGI callable.
+    """
+    import framework
+
+    def logged(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        def start(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
+            framework.log.access(*_exchange(environ, status, headers))
+            return start_response(status, headers, *exc_info)
+
+        return app(environ, start)
+
+    return logged
+
+
+def _exchange(
+    env: dict[str, Any], status: str, headers: list[tuple[str, str]]
+) -> tuple[SimpleNamespace, SimpleNamespace]:
+    """Request and response stand-ins holding what ``LogManager.access`` reads."""
+    uri = env.get("REQUEST_URI") or quote(env.get("SCRIPT_NAME", "") + env.get("PATH_INFO", ""))
+    if "REQUEST_URI" not in env and env.get("QUERY_STRING"):
+        uri += "?" + env["QUERY_STRING"]
+    method, protocol = env.get("REQUEST_METHOD", "-"), env.get("SERVER_PROTOCOL", "-")
+    request = SimpleNamespace(
+        remote=SimpleNamespace(ip=env.get("REMOTE_ADDR", "-"), name=""),
+        request_line=f"{method} {uri} {protocol}",
+        headers={
+            name: env[key]
+            for name, key in (("Referer", "HTTP_REFERER"), ("User-Agent", "HTTP_USER_AGENT"))
+            if key in env
+        },
+    )
+    length = [value for name, value in headers if name.lower() == "content-length"]
+    response = SimpleNamespace(
+        status=status, headers={"Content-Length": length[-1] if length else None}
+    )
+    return request, response
 
 
 def user_code_error(exc: CliError) -> BaseException | None:
@@ -386,13 +442,16 @@ def _make_server(app: WSGIApp, sock: socket.socket) -> CherootServer:
     return server
 
 
-def serve(target: str | None, host: str, port: int, config: Path | None, compat: bool) -> int:
-    """Run ``cherry serve`` without reloading: bind, load, print the URL, serve.
+def serve(
+    target: str | None, host: str | None, port: int | None, config: Path | None, compat: bool
+) -> int:
+    """Run ``cherry serve`` without reloading: load, bind, print the URL, serve.
 
     Args:
         target: TARGET as given on the command line (None: project default).
-        host: interface to bind.
-        port: TCP port (0 picks a free one).
+        host: interface to bind; None takes the app's own ``server.socket_host``
+            (set at import or by the config file), else ``framework.server``'s default.
+        port: TCP port (0 picks a free one); None works as ``host`` does.
         config: config file or None.
         compat: install the ``cherrypy`` aliases first.
 
@@ -403,18 +462,29 @@ def serve(target: str | None, host: str, port: int, config: Path | None, compat:
         CliError: the port is taken, TARGET or the config file is bad, or the app fails
             to load (the message names the file and line).
     """
+    try:
+        app = load_app(target, config, compat=compat)
+    except CliError:
+        raise
+    except (Exception, SystemExit) as exc:
+        raise CliError(
+            f"the app failed to load: {summarize_load_error(exc)}",
+            hint="run with --reload to see the full traceback in the browser",
+        ) from None
+    import framework
+
+    # COMPAT: a CherryPy app picks its own address with server.socket_host/port.
+    host = host or framework.server.socket_host
+    if port is None:
+        try:
+            port = int(framework.server.socket_port)
+        except (TypeError, ValueError):
+            wrong = framework.server.socket_port
+            raise CliError(f"server.socket_port must be an integer, got {wrong!r}") from None
     sock = bind_listener(host, port)
     try:
-        try:
-            app = load_app(target, config, compat=compat)
-        except CliError:
-            raise
-        except (Exception, SystemExit) as exc:
-            raise CliError(
-                f"the app failed to load: {summarize_load_error(exc)}",
-                hint="run with --reload to see the full traceback in the browser",
-            ) from None
-        url = server_url(sock)
+        path = mount_path(app)
+        url = server_url(sock) + ("" if path == "/" else path)
         try:
             serve_app(app, sock, lambda: _announce(url))
         except Exception as exc:  # ChannelFailures: the engine already logged it
@@ -428,103 +498,3 @@ def _announce(url: str) -> None:
     from cherrycli.console import stdout
 
     stdout().print(f"[ok]Serving on {url}[/ok] (press Ctrl+C to stop)", soft_wrap=True)
-
-
-def _preload() -> None:
-    """Import the modules every app needs while the spare waits for work."""
-    for name in PRELOAD:
-        try:
-            importlib.import_module(name)
-        except Exception:
-            # A broken framework shows its real error later, when the app loads.
-            pass
-
-
-def _stale_modules(since: float) -> bool:
-    """True when a module imported during preload changed on disk after ``since``."""
-    for module in list(sys.modules.values()):
-        path = getattr(module, "__file__", None)
-        if path:
-            try:
-                if os.stat(path).st_mtime > since:
-                    return True
-            except OSError:
-                continue
-    return False
-
-
-def _watch_control(control_fd: int) -> None:
-    """Stop this worker when the supervisor's end of the control pipe closes."""
-    while os.read(control_fd, 64):
-        pass
-    os.kill(os.getpid(), signal.SIGTERM)
-
-
-def worker_main(argv: list[str] | None = None) -> int:
-    """Entry point of a reload worker (see the module docstring for the protocol).
-
-    Args:
-        argv: command-line arguments; ``sys.argv[1:]`` when None.
-
-    Returns:
-        The process exit status.
-    """
-    parser = argparse.ArgumentParser(prog="python -m cherrycli.serving")
-    parser.add_argument("--fd", type=int, required=True, help="listening socket")
-    parser.add_argument("--control-fd", type=int, required=True)
-    parser.add_argument("--ready-fd", type=int, required=True)
-    parser.add_argument("--config", type=Path)
-    parser.add_argument("--compat", action="store_true")
-    parser.add_argument("--strict", action="store_true", help="exit if TARGET is not found")
-    parser.add_argument("--go", action="store_true", help="start at once, without waiting")
-    parser.add_argument("target", nargs="?")
-    args = parser.parse_args(argv)
-
-    started = time.time()
-    _preload()
-    if not args.go:
-        if os.read(args.control_fd, 1) != b"G":
-            return 0  # the supervisor went away before using this spare
-        if _stale_modules(started):
-            # A preloaded module was edited while the spare waited: start afresh.
-            argv = [sys.executable, "-m", "cherrycli.serving", "--go", *sys.argv[1:]]
-            os.execv(sys.executable, argv)
-    threading.Thread(target=_watch_control, args=(args.control_fd,), daemon=True).start()
-
-    sock = socket.socket(fileno=args.fd)
-    status = READY_OK
-    try:
-        app = load_app(args.target, args.config, compat=args.compat)
-    except CliError as exc:
-        cause = user_code_error(exc)
-        if cause is None:
-            from cherrycli.console import print_error
-
-            print_error(exc)
-            if args.strict:
-                return TARGET_ERROR_EXIT
-        else:
-            sys.stderr.write(format_load_error(cause))
-        app, status = error_page_app(cause or exc), READY_ERROR
-    except (Exception, SystemExit) as exc:
-        app, status = error_page_app(exc), READY_ERROR
-        sys.stderr.write(format_load_error(exc))
-        sys.stderr.flush()
-
-    def ready() -> None:
-        os.write(args.ready_fd, status)
-        os.close(args.ready_fd)
-
-    if status == READY_OK:
-        try:
-            serve_app(app, sock, ready)
-            return 0
-        except Exception as exc:  # a start listener failed; the engine logged why
-            failures: list[BaseException] = getattr(exc, "get_instances", list)() or [exc]
-            app, status = error_page_app(failures[0]), READY_ERROR
-    serve_socket(app, sock, ready)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(worker_main())

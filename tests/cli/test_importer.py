@@ -7,13 +7,14 @@ import re
 import sys
 import tempfile
 import textwrap
+import types
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from cherrycli.errors import CliError
-from cherrycli.importer import classify, load_target, parse_target, resolve_target
+from cherrycli.importer import classify, load_target, parse_target, require_app, resolve_target
 from cherrycli.settings import load_settings
 
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -104,16 +105,23 @@ def test_file_without_app_says_so(tmp_path: Path) -> None:
         load_target(str(tmp_path / "empty_mod.py"))
 
 
-def test_missing_module() -> None:
+def test_missing_module_is_a_usage_error() -> None:
     with pytest.raises(CliError, match=re.escape("module 'no_such_pkg_xyz.app' not found")) as info:
         load_target("no_such_pkg_xyz.app:Root")
-    assert info.value.exit_code == 1
+    assert info.value.exit_code == 2
 
 
 def test_missing_file_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(CliError, match="not found") as info:
         load_target(str(tmp_path / "nope.py"))
     assert info.value.exit_code == 2
+
+
+def test_missing_attribute_is_a_failure_not_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ASSETS)
+    with pytest.raises(CliError) as info:
+        load_target("importer_pkg.app:Nope")
+    assert info.value.exit_code == 1
 
 
 def test_missing_attribute_lists_candidates(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -210,7 +218,7 @@ def test_classify_kinds(monkeypatch: pytest.MonkeyPatch) -> None:
     import framework
 
     monkeypatch.syspath_prepend(str(ASSETS))
-    from importer_pkg import app
+    from importer_pkg import app  # type: ignore[import-not-found]
 
     assert classify(app.Root) == "class"
     assert classify(app.root) == "root"
@@ -275,3 +283,166 @@ def test_settings_without_pyproject_are_empty(tmp_path: Path) -> None:
     if settings.pyproject is None:  # tmp_path may sit below a pyproject.toml elsewhere
         assert settings.values == {}
     assert settings.get_str("app") is None
+
+
+# -- TARGET must name something servable -------------------------------------------------
+
+NOT_APPS = """
+import types
+
+notcallable = 42
+name = "index"
+items = [1, 2]
+nothing = None
+submodule = types
+
+
+class Plain:
+    colour = "red"
+
+
+plain = Plain()
+
+
+def helper():
+    return 1
+"""
+
+
+@pytest.mark.parametrize(
+    ("attr", "message"),
+    [
+        ("notcallable", "not_apps:notcallable is an int, not a root object, class, Application"),
+        ("name", "not_apps:name is a str, not a root object"),
+        ("items", "not_apps:items is a list, not a root object"),
+        ("nothing", "not_apps:nothing is None, not a root object"),
+        ("submodule", "not_apps:submodule is a module, not a root object"),
+        ("plain", "not_apps:plain publishes nothing: no exposed method"),
+        ("Plain", "not_apps:Plain publishes nothing: no exposed method"),
+        ("helper", "not_apps:helper cannot be called as a WSGI app (environ, start_response)"),
+    ],
+)
+def test_a_target_that_is_not_an_app_is_refused(tmp_path: Path, attr: str, message: str) -> None:
+    path = write(tmp_path / "not_apps.py", NOT_APPS)
+    with pytest.raises(CliError) as info:
+        load_target(f"{path}:{attr}")
+    assert info.value.message.startswith(message)
+    assert info.value.exit_code == 1
+
+
+ROOTS = """
+import framework
+
+
+class Api:
+    @framework.expose
+    def users(self):
+        return "users"
+
+
+class Site:
+    api = Api()
+
+
+class Built:
+    def __init__(self):
+        self.api = Api()
+
+
+class Dispatching:
+    def _cp_dispatch(self, vpath):
+        return Api()
+
+
+site = Site()
+built = Built()
+dispatching = Dispatching()
+"""
+
+
+@pytest.mark.parametrize(
+    ("attr", "kind"),
+    [
+        ("site", "root"),  # only a child object publishes
+        ("built", "root"),  # the child is attached in __init__
+        ("Built", "class"),  # may attach children in __init__: checked once instantiated
+        ("dispatching", "root"),
+    ],
+)
+def test_roots_publishing_below_are_accepted(tmp_path: Path, attr: str, kind: str) -> None:
+    path = write(tmp_path / "deep_roots.py", ROOTS)
+    assert load_target(f"{path}:{attr}").kind == kind
+
+
+def test_require_app_refuses_an_instance_that_publishes_nothing() -> None:
+    class Empty:
+        def __init__(self) -> None:
+            self.count = 0
+
+    with pytest.raises(CliError, match=re.escape("app:Empty() publishes nothing")):
+        require_app(Empty(), "app:Empty()")
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [(42, "other"), ("index", "other"), (None, "other"), (abs, "other"), (len, "other")],
+)
+def test_classify_values_are_other(value: object, kind: str) -> None:
+    assert classify(value) == kind
+
+
+# -- CherryPy apps loaded without --compat ------------------------------------------------
+
+CHERRYPY_APP = """
+import cherrypy
+
+
+class Root:
+    @cherrypy.expose
+    def index(self):
+        return "legacy"
+"""
+
+COMPAT_HINT = "this app imports cherrypy: add --compat (or compat = true in [tool.cherry])"
+
+
+def test_cherrypy_app_on_the_real_cherrypy_is_refused_with_the_compat_hint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A stand-in for the installed CherryPy: the app module ends up holding it.
+    monkeypatch.setitem(sys.modules, "cherrypy", types.ModuleType("cherrypy"))
+    monkeypatch.setattr(sys.modules["cherrypy"], "expose", lambda f: f, raising=False)
+    path = write(tmp_path / "legacy_real.py", CHERRYPY_APP)
+    with pytest.raises(CliError) as info:
+        load_target(str(path))
+    assert (
+        info.value.message
+        == "'legacy_real' runs on the real CherryPy, so Cherry would serve nothing"
+    )
+    assert info.value.hint == COMPAT_HINT
+    assert info.value.exit_code == 1
+
+
+def test_cherrypy_app_without_cherrypy_installed_gets_the_compat_hint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "cherrypy", None)  # import cherrypy -> ModuleNotFoundError
+    path = write(tmp_path / "legacy_missing.py", CHERRYPY_APP)
+    with pytest.raises(CliError) as info:
+        load_target(str(path))
+    assert "ModuleNotFoundError" in info.value.message
+    assert info.value.hint == COMPAT_HINT
+    assert info.value.__context__ is None  # not the app's own error: no traceback page
+    assert info.value.exit_code == 1
+
+
+def test_cherrypy_app_with_the_compat_aliases_loads(tmp_path: Path) -> None:
+    from framework import compat
+
+    path = write(tmp_path / "legacy_compat.py", CHERRYPY_APP)
+    compat.install()
+    try:
+        loaded = load_target(str(path))
+    finally:
+        compat.uninstall()
+    assert loaded.spec == "legacy_compat:Root"

@@ -92,7 +92,7 @@ def test_unknown_command_is_a_usage_error() -> None:
 
 def test_cli_error_is_one_line_without_traceback(tmp_path: Path) -> None:
     result = cherry("routes", "no_such_module_for_cherry:Root", cwd=tmp_path)
-    assert result.returncode == 1
+    assert result.returncode == 2  # a TARGET that names nothing is a usage error
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().count("\n") == 0
     assert result.stderr.startswith("error: module 'no_such_module_for_cherry' not found")

@@ -7,9 +7,10 @@ import signal
 import socket
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from importlib import import_module
 from pathlib import Path
+from types import SimpleNamespace
 from wsgiref.util import setup_testing_defaults
 from wsgiref.validate import validator
 
@@ -20,12 +21,20 @@ from cherrycli.serving import (
     bind_listener,
     error_page_app,
     format_load_error,
+    mount_path,
     server_url,
     user_code_error,
 )
 
 sys.path.insert(0, str(Path(__file__).parent / "assets" / "serve_support"))
-from harness import cherry, copy_asset, get, poll, port_is_free, try_get
+from harness import (  # type: ignore[import-not-found]
+    cherry,
+    copy_asset,
+    get,
+    poll,
+    port_is_free,
+    try_get,
+)
 
 
 @pytest.fixture
@@ -92,7 +101,7 @@ def test_error_page_is_a_500_with_the_escaped_traceback() -> None:
     environ: dict[str, object] = {"QUERY_STRING": ""}
     setup_testing_defaults(environ)
     seen: list[tuple[str, list[tuple[str, str]]]] = []
-    result = app(environ, lambda status, headers: seen.append((status, headers)))
+    result = app(environ, lambda status, headers: seen.append((status, headers)))  # type: ignore[arg-type]
     body = b"".join(result)
     result.close()  # type: ignore[attr-defined]
     status, headers = seen[0]
@@ -199,8 +208,8 @@ def test_port_in_use_is_one_line_and_exit_1(
     [
         (["missing.py"], 2, "missing.py"),
         (["app.py:Nope"], 1, "Nope"),
-        (["app.py", "--config", "absent.conf"], 1, "config file not found: absent.conf"),
-        (["app.py", "--config", "absent.conf", "--reload"], 1, "config file not found"),
+        (["app.py", "--config", "absent.conf"], 2, "config file not found: absent.conf"),
+        (["app.py", "--config", "absent.conf", "--reload"], 2, "config file not found"),
     ],
 )
 def test_user_mistakes_are_one_line(
@@ -299,7 +308,7 @@ def test_engine_messages_below_warning_are_dropped() -> None:
 
 
 def test_stale_modules_notices_an_edited_loaded_module(tmp_path: Path) -> None:
-    from cherrycli.serving import _stale_modules
+    from cherrycli.reloader import _stale_modules
 
     (tmp_path / "edited_after_preload.py").write_text("X = 1\n")
     sys.path.insert(0, str(tmp_path))
@@ -312,3 +321,129 @@ def test_stale_modules_notices_an_edited_loaded_module(tmp_path: Path) -> None:
     finally:
         sys.path.remove(str(tmp_path))
         sys.modules.pop("edited_after_preload", None)
+
+
+# -- what serve prints: access lines for plain WSGI, the mount point in the URL -------
+
+
+def test_access_logged_writes_one_framework_access_line() -> None:
+    import logging
+
+    from cherrycli.serving import access_logged
+
+    def wsgi(environ: dict[str, object], start_response: Callable[..., object]) -> list[bytes]:
+        start_response("201 Created", [("Content-Type", "text/plain"), ("Content-Length", "2")])
+        return [b"ok"]
+
+    lines: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: lines.append(record.getMessage())  # type: ignore[method-assign]
+    access = logging.getLogger("cherry.access")
+    access.addHandler(handler)
+    try:
+        environ: dict[str, object] = {"QUERY_STRING": "q=1", "PATH_INFO": "/items"}
+        environ["SCRIPT_NAME"] = ""
+        setup_testing_defaults(environ)
+        result = validator(access_logged(wsgi))(environ, lambda status, headers: None)  # type: ignore[arg-type]
+        assert b"".join(result) == b"ok"
+        result.close()  # type: ignore[attr-defined]
+    finally:
+        access.removeHandler(handler)
+    assert len(lines) == 1
+    assert '"GET /items?q=1 HTTP/1.0" 201 2' in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("apps", "path"),
+    [({"": 1}, "/"), ({"/sub": 1}, "/sub/"), ({"/a/b": 1, "/z": 1}, "/z/"), ({}, "/")],
+)
+def test_mount_path_is_where_the_app_answers(apps: dict[str, int], path: str) -> None:
+    assert mount_path(SimpleNamespace(apps=apps)) == path  # type: ignore[arg-type]
+
+
+def test_mount_path_of_a_plain_callable_is_the_root() -> None:
+    assert mount_path(error_page_app(ValueError("x"))) == "/"
+
+
+@pytest.mark.live
+def test_serve_prints_access_lines_for_a_plain_wsgi_callable(tmp_path: Path) -> None:
+    app_dir = copy_asset("serve_wsgi", tmp_path)
+    with cherry(["serve", "app.py", "--port", "0"], app_dir) as proc:
+        url = proc.url()
+        assert poll(lambda: try_get(url + "/hello")) == (200, "v1")
+        proc.wait_for(r'"GET /hello HTTP/1\.1" 200 2 ')
+
+
+SUB_APP = """
+import framework
+
+
+class Root:
+    @framework.expose
+    def index(self):
+        return "under /sub"
+
+
+application = framework.Application(Root(), "/sub")
+"""
+
+
+@pytest.mark.live
+@pytest.mark.parametrize("reload", [[], ["--reload"]])
+def test_serve_prints_the_url_of_an_application_with_its_script_name(
+    tmp_path: Path, reload: list[str]
+) -> None:
+    (tmp_path / "sub_app.py").write_text(SUB_APP)
+    with cherry(["serve", "sub_app.py", "--port", "0", *reload], tmp_path) as proc:
+        url = proc.url()
+        assert url.endswith("/sub/")
+        assert poll(lambda: try_get(url)) == (200, "under /sub")
+
+
+# -- the address an unchanged CherryPy app sets itself (--compat, without --reload) ----
+
+
+def _free_port() -> int:
+    probe = bind_listener("127.0.0.1", 0)
+    try:
+        port: int = probe.getsockname()[1]
+        return port
+    finally:
+        probe.close()
+
+
+OWN_PORT_APP = """
+import cherrypy
+
+cherrypy.config.update({{"server.socket_port": {port}}})
+
+
+class Root:
+    @cherrypy.expose
+    def index(self):
+        return "legacy2"
+"""
+
+
+@pytest.mark.live
+@pytest.mark.parametrize("override", ["none", "option", "env", "pyproject", "config"])
+def test_compat_app_port_ranks_below_options_settings_and_config(
+    tmp_path: Path, override: str
+) -> None:
+    pytest.importorskip("framework.compat")
+    own, chosen = _free_port(), _free_port()
+    (tmp_path / "legacy2.py").write_text(OWN_PORT_APP.format(port=own))
+    args, env = ["serve", "legacy2.py", "--compat"], {}
+    if override == "option":
+        args += ["--port", str(chosen)]
+    elif override == "env":
+        env["CHERRY_PORT"] = str(chosen)
+    elif override == "pyproject":
+        (tmp_path / "pyproject.toml").write_text(f"[tool.cherry]\nport = {chosen}\n")
+    elif override == "config":
+        (tmp_path / "site.conf").write_text(f"[global]\nserver.socket_port = {chosen}\n")
+        args += ["--config", "site.conf"]
+    expected = own if override == "none" else chosen
+    with cherry(args, tmp_path, env) as proc:
+        assert proc.url() == f"http://127.0.0.1:{expected}"
+        assert poll(lambda: try_get(proc.url())) == (200, "legacy2")

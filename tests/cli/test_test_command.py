@@ -551,3 +551,45 @@ def test_handler_in_an_unmeasured_file_is_not_counted(tmp_path: Path) -> None:
     route = Route("/x", "elsewhere.f", "elsewhere.py:1", ("*",), (), ())
     (result,) = handler_coverage([route], report, tmp_path)
     assert result.status is Status.NOT_MEASURED
+
+
+LEGACY_APP = """\
+import cherrypy
+
+
+class Root:
+    @cherrypy.expose
+    def index(self):
+        return "legacy"
+"""
+
+LEGACY_CONFTEST = """\
+import pytest
+
+from framework import compat
+
+compat.install()
+
+
+@pytest.fixture
+def app():
+    from mini.app import Root
+
+    return Root()
+"""
+
+
+def test_handler_coverage_of_a_compat_project(tmp_path: Path) -> None:
+    project = make_project(
+        tmp_path / "mini", {"test_legacy.py": "def test_index(client):\n    client.get('/')\n"}
+    )
+    (project / "mini" / "app.py").write_text(LEGACY_APP)
+    (project / "tests" / "conftest.py").write_text(LEGACY_CONFTEST)
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace("[tool.cherry]\n", "[tool.cherry]\ncompat = true\n")
+    )
+    result = cherry_test(project, "--fail-under", "0")
+    assert result.returncode == EXIT_OK, result.stdout + result.stderr
+    assert "handler coverage skipped" not in result.stderr
+    assert row_of(result.stdout, "handlers requested").split()[:3] == ["1", "of", "1"]
