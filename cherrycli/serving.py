@@ -183,6 +183,7 @@ def load_app(target: str | None, config: Path | None, *, compat: bool = False) -
     loaded = load_target(target)
     if loaded.kind == "tree":
         app: WSGIApp = loaded.obj
+        warn_unknown_tools(app)
         return app
     if loaded.kind == "wsgi":
         framework.tree.graft(access_logged(loaded.obj), "")
@@ -194,7 +195,45 @@ def load_app(target: str | None, config: Path | None, *, compat: bool = False) -
             root = loaded.obj()
             require_app(root, f"{loaded.spec}()")
         framework.tree.mount(root, "", app_config or None)
+    warn_unknown_tools(framework.tree)
     return framework.tree
+
+
+def unknown_tools(tree: Any) -> dict[str, list[str]]:
+    """Tools switched on by the config of ``tree``'s apps that the toolbox lacks.
+
+    Args:
+        tree: a ``framework.Tree`` (anything with ``apps``).
+
+    Returns:
+        ``{tool name: [paths where it is on]}``, empty when every tool exists.
+    """
+    import framework
+    from cherrycli.routes import routes_of_app
+
+    known = set(framework.tools.names())
+    missing: dict[str, list[str]] = {}
+    for application in getattr(tree, "apps", {}).values():
+        if not isinstance(application, framework.Application):
+            continue
+        for route in routes_of_app(application.root, application.script_name, application.config):
+            for name in route.tools:
+                if name not in known and route.path not in missing.setdefault(name, []):
+                    missing[name].append(route.path)
+    return missing
+
+
+def warn_unknown_tools(tree: Any) -> None:
+    """Print one warning line per unknown tool, before any request fails on it."""
+    from cherrycli.console import escape, stderr
+
+    for name, paths in sorted(unknown_tools(tree).items()):
+        shown = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+        stderr().print(
+            f"[hint]warning:[/hint] tools.{escape(name)} is switched on for {escape(shown)} "
+            f"but no such tool exists: those requests will answer 500",
+            soft_wrap=True,
+        )
 
 
 def mount_path(app: WSGIApp) -> str:

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "assets" / "serve_support"))
+sys.path.insert(0, str(Path(__file__).parent / "assets"))
 from harness import cherry, copy_asset  # type: ignore[import-not-found]
 
 RELOAD = pytest.mark.parametrize("reload", [[], ["--reload"]], ids=["plain", "reload"])
@@ -113,3 +114,46 @@ def test_routes_refuses_a_target_that_is_not_an_app(tmp_path: Path) -> None:
     assert proc.lines == [
         "error: app:VERSION is a str, not a root object, class, Application or WSGI callable"
     ]
+
+
+UNKNOWN_TOOL_APP = """\
+import framework
+
+
+class Shop:
+    @framework.expose
+    def cart(self):
+        return "cart"
+
+
+class Root:
+    _cp_config = {"tools.sessions.on": True}
+    shop = Shop()
+
+    @framework.expose
+    def index(self):
+        return "x"
+"""
+
+
+def test_unknown_tools_are_listed_with_their_paths(tmp_path: Path) -> None:
+    from cherrycli.serving import unknown_tools
+    from framework.core.tree import Tree
+
+    (tmp_path / "sess_tree_app.py").write_text(UNKNOWN_TOOL_APP)
+    spec = importlib.util.spec_from_file_location("sess_tree_app", tmp_path / "sess_tree_app.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    tree = Tree()
+    tree.mount(module.Root(), "")
+    assert unknown_tools(tree) == {"sessions": ["/", "/shop/cart"]}
+
+
+def test_loading_an_app_warns_about_an_unknown_tool_before_any_request(tmp_path: Path) -> None:
+    (tmp_path / "sess_app.py").write_text(UNKNOWN_TOOL_APP)
+    from cli_support import cherry as run_cherry  # type: ignore[import-not-found]
+
+    result = run_cherry("profile", "sess_app.py", "-n", "1", cwd=tmp_path)
+    assert "warning: tools.sessions is switched on for /, /shop/cart" in result.stderr
+    assert "no such tool exists" in result.stderr
