@@ -2,9 +2,10 @@
 
 Each tool serves an equivalent one-page app from its own temporary directory on
 127.0.0.1; "cherry scaffold" serves a project made by ``cherry new -t jinja`` (config
-file, templates, static files), whose page title is the version string. A round rewrites the page's version string in each app in turn (the tools
-alternate, so drift on the machine hits all of them alike) and measures the time from
-the write until the server answers with the new string, polling on fresh connections.
+file, templates, static files), whose page title is the version string. A round
+rewrites the version string in each app in turn (the tools alternate, so drift on the
+machine hits all of them alike) and measures the time from the write until the server
+answers with the new string, polling on fresh connections.
 The table shows the median over the rounds and its ratio to cherry's. It also times
 ``cherry --help`` and ``cherry serve --help`` against ``flask --help``,
 ``uvicorn --help`` and bare ``python -c pass`` (medians of 10 interleaved runs).
