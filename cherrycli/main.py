@@ -17,21 +17,37 @@ import importlib
 import inspect
 import os
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from cherrycli import __version__
-from cherrycli.errors import CliError
+from cherrycli.errors import USAGE_EXIT, CliError
 from cherrycli.lazyrich import import_rich_utils
 
 # PERF: typer's help formatter without rich.markdown and rich.traceback (see lazyrich).
 import_rich_utils()
+_rich_utils: Any = importlib.import_module("typer.rich_utils")
+
+
+def _usage_error_line(error: Exception) -> None:
+    """Print a parser error (bad option, bad value) as one line, like a CliError."""
+    if type(error).__name__ == "NoArgsIsHelpError":
+        return  # bare `cherry`: the help is shown instead
+    from cherrycli.console import print_error
+
+    ctx = getattr(error, "ctx", None)
+    path = getattr(ctx, "command_path", None) or "cherry"
+    message = error.format_message()  # type: ignore[attr-defined]
+    print_error(CliError(message, hint=f"see '{path} --help'", exit_code=USAGE_EXIT))
+
+
+# typer draws usage errors in a multi-line panel; every other mistake is one line.
+_rich_utils.rich_format_error = _usage_error_line
+
 if os.environ.get("NO_COLOR"):
     # rich alone drops colours but keeps bold and dim; no colour system means no escapes.
-    import typer.rich_utils
-
-    typer.rich_utils.COLOR_SYSTEM = None
+    _rich_utils.COLOR_SYSTEM = None
 
 __all__ = ["COMMANDS", "app", "main"]
 
@@ -57,6 +73,7 @@ def _show_version(value: bool) -> None:
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     version: Annotated[
         bool,
         typer.Option(
@@ -69,6 +86,19 @@ def _root(
     ] = False,
 ) -> None:
     """Cherry's developer toolchain: create, serve, inspect, profile and test apps."""
+    command = ctx.command.get_command(ctx, ctx.invoked_subcommand or "")  # type: ignore[attr-defined]
+    if command is None:
+        return
+    from cherrycli.settings import command_defaults, load_settings
+
+    options = {
+        param.name: bool(getattr(param, "multiple", False))
+        for param in command.params
+        if param.name and param.param_type_name == "option"
+    }
+    defaults = command_defaults(load_settings(), command.name or "", options)
+    if defaults:
+        ctx.default_map = {command.name: defaults}
 
 
 def reflow(doc: str) -> str:

@@ -8,6 +8,10 @@ always wins over both. Precedence, lowest to highest:
 2. environment variables ``CHERRY_<KEY>``, e.g. ``CHERRY_APP=shop.app:Root`` or
    ``CHERRY_PORT=9000``.
 
+Beyond the keys commands read themselves (:data:`SELF_READ`), every option of every
+command takes its default from :func:`command_defaults`, which also reads the
+per-command table ``[tool.cherry.<command>]`` and ``CHERRY_<COMMAND>_<OPTION>``.
+
 Keys are normalised to lower case with ``_`` (``reload-include`` and ``RELOAD_INCLUDE``
 are the same key). Relative paths found in pyproject.toml are relative to that file's
 directory, which :meth:`Settings.path` resolves; relative paths from the environment are
@@ -24,9 +28,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cherrycli.errors import CliError
+from cherrycli.errors import USAGE_EXIT, CliError
 
-__all__ = ["ENV_PREFIX", "Settings", "find_pyproject", "load_settings"]
+__all__ = [
+    "ENV_PREFIX",
+    "SELF_READ",
+    "Settings",
+    "command_defaults",
+    "find_pyproject",
+    "load_settings",
+]
+
+#: Keys the commands resolve themselves (paths relative to pyproject.toml, the TARGET);
+#: every other option of a command takes its default from :func:`command_defaults`.
+SELF_READ = frozenset(
+    {"app", "config", "host", "port", "compat", "reload_include", "reload_exclude"}
+)
 
 ENV_PREFIX = "CHERRY_"
 _TRUE = {"1", "true", "yes", "on"}
@@ -144,7 +161,8 @@ class Settings:
     def _type_error(self, key: str, expected: str) -> CliError:
         source = self.sources.get(_key(key), "settings")
         return CliError(
-            f"option {_key(key)!r} from {source} must be {expected}, got {self.get(key)!r}"
+            f"option {_key(key)!r} from {source} must be {expected}, got {self.get(key)!r}",
+            exit_code=USAGE_EXIT,
         )
 
 
@@ -207,3 +225,51 @@ def load_settings(start: Path | None = None, environ: Mapping[str, str] | None =
             sources[key] = name
     root = pyproject.parent if pyproject is not None else (start or Path.cwd()).resolve()
     return Settings(values=values, sources=sources, pyproject=pyproject, root=root)
+
+
+def command_defaults(
+    settings: Settings, command: str, options: Mapping[str, bool]
+) -> dict[str, Any]:
+    """Defaults for one command's options from ``[tool.cherry]`` and ``CHERRY_*``.
+
+    For an option ``fail_under`` of ``cherry test``, lowest to highest: ``fail_under``
+    in ``[tool.cherry]``, ``fail_under`` in ``[tool.cherry.test]``, ``CHERRY_FAIL_UNDER``,
+    ``CHERRY_TEST_FAIL_UNDER``. The command line beats them all; the parser converts and
+    checks the values (a bad one is a usage error naming the option).
+
+    Args:
+        settings: the merged settings.
+        command: the command name (``test``, ``profile``...).
+        options: option name -> whether it takes several values (split env values on ``,``).
+
+    Returns:
+        ``{option name: value}`` for the options that are set somewhere.
+    """
+    values, sources = settings.values, settings.sources
+    raw_table = values.get(command)
+    table = (
+        {_key(str(name)): value for name, value in raw_table.items()}
+        if isinstance(raw_table, dict)
+        else None
+    )
+    defaults: dict[str, Any] = {}
+    for option, multiple in options.items():
+        if option in SELF_READ:
+            continue
+        found: list[tuple[str, Any]] = []
+        if option in values and not sources[option].startswith(ENV_PREFIX):
+            found.append((option, values[option]))
+        if table is not None and option in table:
+            found.append((option, table[option]))
+        if option in values and sources[option].startswith(ENV_PREFIX):
+            found.append((option, values[option]))
+        scoped = f"{command}_{option}"
+        if scoped in values:
+            found.append((scoped, values[scoped]))
+        if not found:
+            continue
+        value = found[-1][1]
+        if multiple and isinstance(value, str):
+            value = [item.strip() for item in value.split(",") if item.strip()]
+        defaults[option] = value
+    return defaults

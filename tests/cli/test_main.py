@@ -78,16 +78,68 @@ def test_help_imports_nothing_heavy(argv: list[str]) -> None:
     assert result.stderr.strip() == ""
 
 
-def test_unknown_option_is_a_usage_error() -> None:
-    result = cherry("new", "--no-such-option")
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["new", "--no-such-option"], "error: No such option: --no-such-option"),
+        (["frobnicate"], "error: No such command 'frobnicate'."),
+        (["profile", "-n", "abc"], "error: Invalid value for '--requests' / '-n'"),
+        (["new"], "error: Missing argument 'name'."),
+    ],
+)
+def test_parser_errors_are_one_line_usage_errors(argv: list[str], message: str) -> None:
+    result = cherry(*argv)
     assert result.returncode == 2
-    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith(message)
+    assert result.stderr.strip().count("\n") == 0
+    assert f"(hint: see 'cherry {argv[0]} --help')" in result.stderr or argv == ["frobnicate"]
 
 
-def test_unknown_command_is_a_usage_error() -> None:
-    result = cherry("frobnicate")
+def test_bare_cherry_shows_the_help() -> None:
+    result = cherry()
+    assert "Usage: cherry [OPTIONS] COMMAND [ARGS]..." in result.stdout
+    assert "error" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "shown"),
+    [
+        ({"CHERRY_REQUESTS": "3"}, "3 requests per path"),
+        ({"CHERRY_PROFILE_REQUESTS": "4", "CHERRY_REQUESTS": "3"}, "4 requests per path"),
+    ],
+)
+def test_any_option_can_come_from_the_environment(
+    tmp_path: Path, env: dict[str, str], shown: str
+) -> None:
+    (tmp_path / "env_app.py").write_text(
+        "import framework\n\n\nclass Root:\n    @framework.expose\n"
+        "    def index(self):\n        return 'x'\n"
+    )
+    result = cherry("profile", "env_app.py", "--limit", "0", cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    assert shown in result.stdout
+
+
+def test_options_come_from_pyproject_tables_and_the_command_line_wins(tmp_path: Path) -> None:
+    (tmp_path / "pp_app.py").write_text(
+        "import framework\n\n\nclass Root:\n    @framework.expose\n"
+        "    def index(self):\n        return 'x'\n"
+    )
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.cherry]\napp = "pp_app:Root"\nrequests = 2\n\n[tool.cherry.profile]\nlimit = 0\n'
+    )
+    from_file = cherry("profile", cwd=tmp_path)
+    assert from_file.returncode == 0, from_file.stderr
+    assert "2 requests per path" in from_file.stdout
+    assert "Top" not in from_file.stdout  # limit = 0 hides the function table
+    from_cli = cherry("profile", "-n", "5", cwd=tmp_path)
+    assert "5 requests per path" in from_cli.stdout
+
+
+def test_a_bad_value_from_the_environment_is_a_usage_error(tmp_path: Path) -> None:
+    result = cherry("profile", "x.py", cwd=tmp_path, env={"CHERRY_REQUESTS": "many"})
     assert result.returncode == 2
-    assert "Traceback" not in result.stderr
+    assert "'many' is not a valid" in result.stderr
 
 
 def test_cli_error_is_one_line_without_traceback(tmp_path: Path) -> None:
