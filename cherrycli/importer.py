@@ -282,8 +282,29 @@ def _exception_line(error: BaseException) -> str:
     return f"{detail} ({where})" if where else detail
 
 
-def _import(module_name: str) -> ModuleType:
-    """Import ``module_name``; refuse a CherryPy app loaded without the compat aliases."""
+def _not_found_hint(target: str | None) -> str:
+    """Advice for a TARGET naming no module, from what the user most likely meant.
+
+    ``cherry profile health`` (a URL path without its ``/``) and ``cherry routes
+    README.md`` (some other file) both parse as module names; saying only that the
+    module is missing would not tell what a TARGET is.
+    """
+    plain = target.strip() if target else ""
+    if not plain or ":" in plain:
+        return "run cherry from your project directory or check the name"
+    path = Path(plain)
+    if path.suffix and path.is_file():
+        return f"{plain} is not a Python file: TARGET is pkg.module:attr, app.py or app.py:Root"
+    if not path.exists():
+        return "a TARGET is pkg.module:attr or app.py; URL paths start with /"
+    return "run cherry from your project directory or check the name"
+
+
+def _import(module_name: str, target: str | None = None) -> ModuleType:
+    """Import ``module_name``; refuse a CherryPy app loaded without the compat aliases.
+
+    ``target`` is TARGET as typed, used only to word the hint when nothing is found.
+    """
     had_cherrypy = "cherrypy" in sys.modules
     needs_compat = ""
     try:
@@ -293,7 +314,7 @@ def _import(module_name: str) -> ModuleType:
         if module_name == missing or module_name.startswith(missing + "."):
             raise CliError(
                 f"module {module_name!r} not found",
-                hint="run cherry from your project directory or check the name",
+                hint=_not_found_hint(target),
                 exit_code=USAGE_EXIT,
             ) from None
         if not _is_cherrypy(missing) or _compat_installed():
@@ -436,7 +457,7 @@ def load_target(target: str | None = None, settings: Settings | None = None) -> 
     _prepend_sys_path(_import_root_for(path) if path is not None else Path.cwd())
     if path is not None:
         _forget_if_other_file(module_name, path)
-    module = _import(module_name)
+    module = _import(module_name, target)
     attr = attr or _default_attr(module)
     obj = _get_attr(module, attr)
     spec = f"{module_name}:{attr}"

@@ -216,14 +216,23 @@ def validate_name(name: str) -> str:
         The package name.
 
     Raises:
-        CliError: (exit 2) if the package name is not an ASCII identifier; if NAME
+        CliError: (exit 2) if the package name is not ASCII or not an identifier; if NAME
             does not start and end with a letter or digit (a distribution name must);
             if the package name is a keyword (soft keywords such as ``match`` are
             fine), a folder the project itself uses (:func:`reserved_names`), a
             standard-library module, or already importable here.
     """
     package = name.replace("-", "_")
-    if not package.isidentifier() or not package.isascii():
+    # Checked first: 'café' is a Python identifier, so the identifier message would
+    # be wrong; ASCII is what pip and every file system accept for a package name.
+    if not package.isascii():
+        raise _refuse(
+            f"{name!r} is not a valid project name: it must be ASCII letters, digits and _ "
+            "(after - becomes _)",
+            package,
+            "use an ASCII name",
+        )
+    if not package.isidentifier():
         raise _refuse(
             f"{name!r} is not a valid project name: {package!r} is not a Python identifier",
             package,
@@ -396,10 +405,24 @@ def install_command_from(direct_url: str | None) -> str:
     return f"pip install -e {where}" if editable else f"pip install {where}"
 
 
+def _cannot_create(directory: Path, error: OSError, done: int = 0, total: int = 0) -> CliError:
+    reason = error.strerror or type(error).__name__
+    if done == 0:
+        return CliError(f"cannot create {directory}: {reason}")
+    return CliError(
+        f"cannot create {directory}: {reason} ({done} of {total} files were written)",
+        hint="fix the cause, then run again with --force to finish the project",
+    )
+
+
 def _check_target(plan: ProjectPlan, directory: Path, force: bool) -> None:
     if directory.exists() and not directory.is_dir():
         raise CliError(f"{directory} exists and is not a directory")
-    if directory.is_dir() and any(directory.iterdir()) and not force:
+    try:
+        occupied = directory.is_dir() and any(directory.iterdir())
+    except OSError as error:  # an unreadable directory
+        raise _cannot_create(directory, error) from None
+    if occupied and not force:
         raise CliError(
             f"directory {directory} is not empty",
             hint="pick another --dir, or pass --force to overwrite the scaffold's files "
@@ -431,24 +454,37 @@ def write_project(plan: ProjectPlan, directory: Path, *, force: bool = False) ->
 
     Raises:
         CliError: the directory is not empty (without ``force``), or a file and a
-            directory collide; nothing has been written in that case.
+            directory collide: nothing has been written. The directory or a file
+            cannot be created (a file on the way, no permission, a full disk): the
+            message gives the OS reason and, if some files were written, how many.
     """
     _check_target(plan, directory, force)
-    written = []
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise _cannot_create(directory, error) from None
+    written: list[WrittenFile] = []
     for planned in plan.files:
         target = directory / planned.path
-        status: WriteStatus = "created"
-        if target.is_file():
-            if target.read_bytes() == planned.content:
-                # Left alone so its modification time still says when the user last
-                # touched it.
-                written.append(WrittenFile(target, "unchanged"))
-                continue
-            status = "overwritten"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(planned.content)
-        written.append(WrittenFile(target, status))
+        try:
+            written.append(WrittenFile(target, _write_file(target, planned.content)))
+        except OSError as error:
+            done = sum(1 for item in written if item.status != "unchanged")
+            raise _cannot_create(directory, error, done, len(plan.files)) from None
     return written
+
+
+def _write_file(target: Path, content: bytes) -> WriteStatus:
+    status: WriteStatus = "created"
+    if target.is_file():
+        if target.read_bytes() == content:
+            # Left alone so its modification time still says when the user last
+            # touched it.
+            return "unchanged"
+        status = "overwritten"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(content)
+    return status
 
 
 def next_steps(plan: ProjectPlan) -> list[str]:

@@ -63,7 +63,8 @@ def routes_command(
     if not routes:
         console.print(f"{escape(loaded.spec)} publishes no URL (nothing is exposed).")
         return
-    table = Table(title=f"{escape(loaded.spec)}: {len(routes)} routes", title_justify="left")
+    count = f"{len(routes)} route" if len(routes) == 1 else f"{len(routes)} routes"
+    table = Table(title=f"{escape(loaded.spec)}: {count}", title_justify="left")
     table.add_column("Path", style="path", overflow="fold")
     table.add_column("Methods", style="method")
     table.add_column("Handler", overflow="fold")

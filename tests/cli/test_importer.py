@@ -111,6 +111,34 @@ def test_missing_module_is_a_usage_error() -> None:
     assert info.value.exit_code == 2
 
 
+_GENERAL_HINT = "a TARGET is pkg.module:attr or app.py; URL paths start with /"
+_PROJECT_HINT = "run cherry from your project directory or check the name"
+
+
+@pytest.mark.parametrize(
+    ("target", "hint"),
+    [
+        ("health", _GENERAL_HINT),
+        ("no_such_pkg_xyz.app", _GENERAL_HINT),
+        ("notes.txt", _GENERAL_HINT),
+        ("no_such_pkg_xyz.app:Root", _PROJECT_HINT),
+        (
+            "README.md",
+            "README.md is not a Python file: TARGET is pkg.module:attr, app.py or app.py:Root",
+        ),
+    ],
+)
+def test_missing_module_hint_says_what_a_target_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, target: str, hint: str
+) -> None:
+    (tmp_path / "README.md").write_text("# a project\n")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(CliError, match="not found") as info:
+        load_target(target)
+    assert info.value.hint == hint
+    assert info.value.exit_code == 2
+
+
 def test_missing_file_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(CliError, match="not found") as info:
         load_target(str(tmp_path / "nope.py"))

@@ -43,7 +43,8 @@ def test_valid_names_give_the_package_name(name: str, package: str) -> None:
         ("1blog", "not a Python identifier"),
         ("my blog", "not a Python identifier"),
         ("", "not a Python identifier"),
-        ("café", "not a Python identifier"),
+        ("café", "must be ASCII letters, digits and _"),
+        ("my-Über", "must be ASCII letters, digits and _"),
         ("_", "start and end with a letter or digit"),
         ("blog-", "start and end with a letter or digit"),
         ("__main__", "start and end with a letter or digit"),
@@ -132,6 +133,17 @@ def test_suggestions_are_ascii_identifiers(package: str, suggestion: str | None)
         assert not keyword.iskeyword(suggestion)
 
 
+@pytest.mark.parametrize(("name", "ascii_name"), [("café", "cafe"), ("Über", "uber")])
+def test_a_non_ascii_identifier_is_refused_for_being_non_ascii(name: str, ascii_name: str) -> None:
+    with pytest.raises(CliError) as info:
+        validate_name(name)
+    assert info.value.message == (
+        f"{name!r} is not a valid project name: it must be ASCII letters, digits and _ "
+        "(after - becomes _)"
+    )
+    assert info.value.hint == f"use an ASCII name, e.g. {ascii_name}"
+
+
 def test_hint_has_no_example_when_none_can_be_derived() -> None:
     with pytest.raises(CliError) as info:
         validate_name("日本")
@@ -217,7 +229,7 @@ def test_next_steps_are_the_readme_commands(kind: str) -> None:
 
     steps = next_steps(plan_project("my-site", kind))
     assert steps[:3] == [
-        "python -m venv .venv && . .venv/bin/activate",
+        "python3 -m venv .venv && . .venv/bin/activate",
         cherry_install_command(),
         'pip install -e ".[dev]"',
     ]
@@ -302,6 +314,29 @@ def test_target_that_is_a_file_is_refused(tmp_path: Path) -> None:
     (tmp_path / "taken").write_text("")
     with pytest.raises(CliError, match="not a directory"):
         write_project(plan_project("webshop"), tmp_path / "taken", force=True)
+
+
+def test_a_directory_that_cannot_be_created_is_one_error(tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("")
+    with pytest.raises(CliError) as info:
+        write_project(plan_project("webshop"), tmp_path / "afile" / "sub")
+    assert info.value.message == f"cannot create {tmp_path / 'afile' / 'sub'}: Not a directory"
+    assert info.value.exit_code == 1
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_failed_write_says_how_many_files_were_written(tmp_path: Path) -> None:
+    # README.md is a link to /dev/full: writing it fails with ENOSPC, a real disk error.
+    (tmp_path / "README.md").symlink_to("/dev/full")
+    plan = plan_project("webshop")
+    before = [f.path for f in plan.files].index(Path("README.md"))
+    with pytest.raises(CliError) as info:
+        write_project(plan, tmp_path, force=True)
+    assert info.value.message == (
+        f"cannot create {tmp_path}: No space left on device "
+        f"({before} of {len(plan.files)} files were written)"
+    )
+    assert info.value.hint is not None and "--force" in info.value.hint
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
@@ -391,6 +426,40 @@ def test_console_script_main_module_name_is_one_line_exit_2(tmp_path: Path) -> N
     assert result.returncode == 2
     assert result.stderr.startswith("error: ")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("where", "reason"),
+    [("afile/sub", "Not a directory"), ("/proc/nope", "No such file or directory")],
+)
+def test_command_directory_that_cannot_be_created_is_one_line_exit_1(
+    tmp_path: Path, where: str, reason: str
+) -> None:
+    if where.startswith("/proc") and not Path("/proc/self").is_dir():
+        pytest.skip("needs a /proc file system")
+    (tmp_path / "afile").write_text("")
+    result = cherry("new", "q5", "--dir", where, "--no-git", cwd=tmp_path)
+    assert result.returncode == 1
+    shown = (tmp_path / where).resolve()
+    assert result.stderr == f"error: cannot create {shown}: {reason}\n"
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize(("name", "ascii_name"), [("café", "cafe"), ("Über", "uber")])
+def test_command_non_ascii_name_gives_an_ascii_suggestion(
+    tmp_path: Path, name: str, ascii_name: str
+) -> None:
+    result = cherry("new", name, "--no-git", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "must be ASCII letters, digits and _" in result.stderr
+    assert "Python identifier" not in result.stderr
+    assert f"e.g. {ascii_name})" in result.stderr
+
+
+def test_command_next_steps_use_python3(tmp_path: Path) -> None:
+    result = cherry("new", "shop", "--no-git", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "  python3 -m venv .venv && . .venv/bin/activate" in result.stdout.splitlines()
 
 
 def test_command_non_empty_directory_exits_1(tmp_path: Path) -> None:

@@ -199,6 +199,28 @@ def test_command_table_output(tmp_path: Path) -> None:
     assert "routes_app.Users.show" in result.stdout
 
 
+@pytest.mark.parametrize(("handlers", "title"), [(1, "1 route"), (2, "2 routes")])
+def test_command_table_title_counts_routes(tmp_path: Path, handlers: int, title: str) -> None:
+    methods = "".join(
+        f"    def page{n}(self):\n        return 'x'\n    page{n}.exposed = True\n"
+        for n in range(handlers)
+    )
+    (tmp_path / "counted.py").write_text(f"class Root:\n{methods}")
+    result = cherry("routes", "counted.py:Root", cwd=tmp_path, env={"COLUMNS": "200"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0].strip() == f"counted:Root: {title}"
+
+
+def test_command_readme_target_says_it_is_not_python(tmp_path: Path) -> None:
+    (tmp_path / "README.md").write_text("# a project\n")
+    result = cherry("routes", "README.md", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == (
+        "error: module 'README.md' not found (hint: README.md is not a Python file: "
+        "TARGET is pkg.module:attr, app.py or app.py:Root)\n"
+    )
+
+
 def test_command_uses_pyproject_app_and_config(tmp_path: Path) -> None:
     (tmp_path / "conf").mkdir()
     (tmp_path / "conf" / "dev.conf").write_text("[/]\ntools.gzip.on = True\n")
