@@ -15,17 +15,26 @@ prints it as a table (file, statements, missed, branches, cover, missing lines).
 **Handler coverage.** Line coverage says which lines ran; it does not say "nobody ever
 requested ``/admin``". :func:`handler_coverage` lines up every route that
 :func:`cherrycli.routes.collect_routes` finds (the list ``cherry routes`` prints)
-with the report:
+with two records of the run:
 
-- the route's location (``file:line``, which for a decorated function is its first
-  decorator) is matched to the ``def`` in the file's syntax tree;
-- the handler's **body** is the lines from its first statement after the docstring to
-  its last line, so the ``def`` and decorator lines, which run at import, do not count;
-- the handler was **requested** when at least one statement in its body was executed,
-  and **never requested** when none was;
-- a handler in a file coverage did not measure (outside the app package, e.g. a
-  framework built-in) is **not measured**, and one whose body has no statement is
-  **no code**; neither counts in the "N of M handlers requested" summary.
+- the **dispatch log** (:func:`read_dispatches`): the framework's pytest plugin, told
+  by ``CHERRY_HANDLER_LOG``, notes every handler the framework dispatched a request to
+  (``framework.testing_plugin``). A route whose function (matched by its ``def``
+  location) is in it was **requested**. Aliases (one function at several URLs)
+  share the function, so a request to any of them marks them all;
+- **coverage** of the handler's body: the lines from its first statement after the
+  docstring to its last line, found by matching the route's location (``file:line``,
+  for a decorated function its first decorator) to the ``def`` in the file's syntax
+  tree; the ``def`` and decorator lines run at import and do not count.
+
+A handler never dispatched is **called directly** when its body ran anyway (a unit
+test calling the method), and **never requested** when it did not. When the body ran
+but the dispatch could not have been seen, because the project measures subprocesses
+(a server the tests start in another process, whose requests the plugin cannot record)
+or because no dispatch log was written, it is **executed, not seen dispatched**. A
+handler in a file coverage did not measure (outside the app package, e.g. a framework
+built-in) is **not measured**, and one whose body has no statement is **no code**;
+neither counts in the "N of M handlers requested" summary.
 
 :func:`print_handler_coverage` loads the app the way ``cherry routes`` does
 (``[tool.cherry] app`` / ``CHERRY_APP`` with ``[tool.cherry] config``) and prints the
@@ -53,8 +62,10 @@ if TYPE_CHECKING:
     from cherrycli.settings import Settings
 
 __all__ = [
+    "HANDLER_LOG_ENV",
     "PLAN_OPTIONS",
     "CoverageReport",
+    "Dispatches",
     "FileCoverage",
     "HandlerCoverage",
     "Status",
@@ -64,7 +75,13 @@ __all__ = [
     "print_handler_coverage",
     "print_summary",
     "read_coverage",
+    "read_dispatches",
+    "summary_line",
 ]
+
+# Read by framework.testing_plugin in the pytest child (which keeps its own copy of
+# the name: cherry must not import pytest to learn it).
+HANDLER_LOG_ENV = "CHERRY_HANDLER_LOG"
 
 
 @dataclass(frozen=True)
@@ -330,6 +347,8 @@ class Status(Enum):
     """How a handler fared in the test run."""
 
     REQUESTED = "requested"
+    CALLED_DIRECTLY = "called directly"
+    EXECUTED = "executed, not seen dispatched"
     NEVER_REQUESTED = "never requested"
     NOT_MEASURED = "not measured"
     NO_CODE = "no code"
@@ -350,6 +369,36 @@ class HandlerCoverage:
     status: Status
     covered: int = 0
     statements: int = 0
+
+
+# The dispatch log, read back: ``(resolved file, first line)`` of each function the
+# framework dispatched to, the key routes' ``file:line`` locations are matched on
+# (names could differ: a route names the instance's class, the code its own).
+Dispatches = frozenset[tuple[Path, int]]
+
+
+def read_dispatches(path: Path) -> Dispatches | None:
+    """Read the dispatch log the framework's pytest plugin appended to.
+
+    Args:
+        path: the file ``CHERRY_HANDLER_LOG`` named for the run.
+
+    Returns:
+        The dispatched handlers, or None when the plugin wrote no log (it was not
+        loaded, or pytest stopped before the session ended).
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    locations: set[tuple[Path, int]] = set()
+    for line in text.splitlines():
+        try:
+            entry = json.loads(line)
+            locations.add((Path(entry["file"]).resolve(), int(entry["line"])))
+        except (ValueError, KeyError, TypeError):
+            continue  # a torn line from a killed worker costs only that entry
+    return frozenset(locations)
 
 
 def _split_location(location: str, cwd: Path) -> tuple[Path, int] | None:
@@ -411,19 +460,28 @@ class _Trees:
 
 
 def handler_coverage(
-    routes: Iterable[Route], report: CoverageReport, cwd: Path
+    routes: Iterable[Route],
+    report: CoverageReport,
+    cwd: Path,
+    dispatches: Dispatches | None,
+    *,
+    other_processes: bool = False,
 ) -> list[HandlerCoverage]:
-    """Judge every route's handler against a coverage report.
+    """Judge every route's handler against the dispatch log and the coverage report.
 
     Args:
         routes: routes from :func:`cherrycli.routes.collect_routes`.
         report: the run's coverage (files keyed by resolved path).
         cwd: the directory the routes' relative locations are relative to.
+        dispatches: what the plugin saw dispatched, or None when it wrote no log.
+        other_processes: coverage includes other processes (parallel or subprocess
+            measurement), whose requests the dispatch log cannot hold.
 
     Returns:
         One :class:`HandlerCoverage` per route, in the routes' order.
     """
     trees = _Trees()
+    unseen = Status.EXECUTED if dispatches is None or other_processes else Status.CALLED_DIRECTLY
     results = []
     for route in routes:
         where = _split_location(route.location, cwd)
@@ -438,25 +496,59 @@ def handler_coverage(
             results.append(HandlerCoverage(route, Status.NO_CODE))
             continue
         covered = len(measured.executed.intersection(statements))
-        status = Status.REQUESTED if covered else Status.NEVER_REQUESTED
+        if dispatches is not None and where in dispatches:
+            status = Status.REQUESTED
+        else:
+            status = unseen if covered else Status.NEVER_REQUESTED
         results.append(HandlerCoverage(route, status, covered, len(statements)))
     return results
 
 
 _MARKS = {
     Status.REQUESTED: "[ok]✓ requested[/ok]",
+    Status.CALLED_DIRECTLY: "[hint]◐ called directly[/hint]",
+    Status.EXECUTED: "[hint]◐ executed, not seen dispatched[/hint]",
     Status.NEVER_REQUESTED: "[error]✗ never requested[/error]",
     Status.NOT_MEASURED: "[muted]- not measured[/muted]",
     Status.NO_CODE: "[muted]- no code[/muted]",
 }
 
 
-def print_handler_coverage(report: CoverageReport, settings: Settings) -> None:
+def summary_line(results: list[HandlerCoverage]) -> str:
+    """The line under the table: ``N of M handlers requested``, then the partial cases.
+
+    Args:
+        results: what :func:`handler_coverage` returned.
+
+    Returns:
+        Rich markup, green when every counted handler was requested.
+    """
+    counted = [r for r in results if r.status not in (Status.NOT_MEASURED, Status.NO_CODE)]
+    counts = {status: sum(r.status is status for r in counted) for status in Status}
+    requested = counts[Status.REQUESTED]
+    text = f"{requested} of {len(counted)} handlers requested"
+    if counts[Status.CALLED_DIRECTLY]:
+        text += f", {counts[Status.CALLED_DIRECTLY]} only called directly"
+    if counts[Status.EXECUTED]:
+        text += f", {counts[Status.EXECUTED]} executed but not seen dispatched"
+    style = "ok" if requested == len(counted) else "error"
+    return f"[{style}]{text}[/{style}]"
+
+
+def print_handler_coverage(
+    report: CoverageReport,
+    settings: Settings,
+    dispatches: Dispatches | None,
+    *,
+    other_processes: bool = False,
+) -> None:
     """Load the app, judge its handlers and print the handler coverage table.
 
     Args:
         report: the run's coverage.
         settings: toolchain settings (``app`` and ``config`` are read).
+        dispatches: the run's dispatch log, see :func:`handler_coverage`.
+        other_processes: see :func:`handler_coverage`.
     """
     from rich.table import Table
 
@@ -479,9 +571,9 @@ def print_handler_coverage(report: CoverageReport, settings: Settings) -> None:
             soft_wrap=True,
         )
         return
-    results = handler_coverage(routes, report, Path.cwd())
-    counted = [r for r in results if r.status in (Status.REQUESTED, Status.NEVER_REQUESTED)]
-    requested = sum(r.status is Status.REQUESTED for r in counted)
+    results = handler_coverage(
+        routes, report, Path.cwd(), dispatches, other_processes=other_processes
+    )
     table = Table(title="Handler coverage", title_justify="left")
     table.add_column("Path", style="path", overflow="fold")
     table.add_column("Methods", style="method")
@@ -498,7 +590,4 @@ def print_handler_coverage(report: CoverageReport, settings: Settings) -> None:
         table.add_row(escape(route.path), methods, handler, _MARKS[result.status], lines)
     console = stdout()
     console.print(table)
-    style = "ok" if requested == len(counted) else "error"
-    console.print(
-        f"[{style}]{requested} of {len(counted)} handlers requested[/{style}]", soft_wrap=True
-    )
+    console.print(summary_line(results), soft_wrap=True)

@@ -28,7 +28,14 @@ file. This run's parallel data files are combined before reporting.
 ``COVERAGE_PROCESS_START``/``_CONFIG``, ``COVERAGE_RUN``, ``COVERAGE_FILE`` and
 ``COVERAGE_RCFILE`` from the environment (as an outer ``coverage run`` measuring cherry
 itself sets them) are removed for the children: cherry test measures exactly as the
-project configures.
+project configures. One exception: coverage keeps its data in SQLite, which cannot
+open a file whose path is longer than 512 bytes, so in a deeply nested project (a
+data file path over :data:`LONG_DATA_PATH` characters) this run's data goes to a
+short temporary directory through ``COVERAGE_FILE`` and is deleted after the report.
+
+Handler coverage needs to know which handlers were dispatched: the child gets
+``CHERRY_HANDLER_LOG`` naming a file in a temporary directory, where the framework's
+pytest plugin writes them (see :mod:`cherrycli.handlercov`).
 """
 
 from __future__ import annotations
@@ -37,8 +44,10 @@ import contextlib
 import importlib.metadata
 import importlib.util
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import tomllib
 from dataclasses import dataclass
@@ -53,6 +62,7 @@ __all__ = [
     "EXIT_OK",
     "EXIT_UNDER_THRESHOLD",
     "EXIT_USAGE",
+    "LONG_DATA_PATH",
     "TestOptions",
     "build_command",
     "child_env",
@@ -86,6 +96,9 @@ _FOREIGN_COVERAGE_VARS = (
     "COVERAGE_RCFILE",
 )
 _TEST_FILE_GLOBS = ("test_*.py", "*_test.py")
+# SQLite refuses paths over 512 bytes; leave room for parallel suffixes
+# (".host.pid.Xrandom") and "-journal", and for multi-byte characters.
+LONG_DATA_PATH = 400
 
 
 @dataclass(frozen=True)
@@ -269,17 +282,35 @@ class _Plan:
     parallel: bool
     process_start: Path | None
     data_file: Path | None
+    moved: bool = False  # data_file is in the scratch directory (a long project path)
+
+    def env_data_file(self) -> Path | None:
+        """The ``COVERAGE_FILE`` the children and the helper need, if any."""
+        return self.data_file if self.moved else None
 
 
-def _helper_env() -> dict[str, str]:
-    return child_env(dict(os.environ), None, None)
+def _helper_env(data_file: Path | None = None) -> dict[str, str]:
+    """The coverage helper's environment; ``data_file`` overrides the data file's path."""
+    env = child_env(dict(os.environ), None, None)
+    if data_file is not None:
+        env["COVERAGE_FILE"] = str(data_file)
+    return env
 
 
-def _prepare_coverage(root: Path) -> _Plan:
-    """Read the project's coverage settings and erase old data before a run."""
+def _prepare_coverage(root: Path, scratch: Path) -> _Plan:
+    """Read the project's coverage settings and erase old data before a run.
+
+    Args:
+        root: the project directory.
+        scratch: this run's temporary directory, home of the data file when the
+            configured one's path is too long for SQLite.
+    """
     from cherrycli.handlercov import PLAN_OPTIONS, ask_coverage
 
     answer = ask_coverage(root, {"options": PLAN_OPTIONS, "erase": True}, _helper_env())
+    data_file = Path(root, answer["data_file"])
+    if len(os.fsencode(data_file)) > LONG_DATA_PATH:
+        data_file = scratch / data_file.name
     configured = any(answer[f"run:{key}"] for key in ("source", "include", "source_pkgs"))
     patch = answer["run:patch"] or []
     parallel = bool(answer["run:parallel"])
@@ -291,7 +322,8 @@ def _prepare_coverage(root: Path) -> _Plan:
         source_configured=configured,
         parallel=parallel or "subprocess" in patch,
         process_start=Path(root, config_file) if wants_start else None,
-        data_file=Path(root, answer["data_file"]),
+        data_file=data_file,
+        moved=data_file.parent == scratch,
     )
 
 
@@ -333,8 +365,6 @@ def run_tests(options: TestOptions, cwd: Path | None = None) -> int:
     Raises:
         CliError: no project, no tests, or coverage/pytest not installed.
     """
-    from cherrycli.console import escape, stdout
-
     cwd = cwd or Path.cwd()
     settings = load_settings(cwd)
     pyproject = _pyproject(settings)
@@ -343,22 +373,43 @@ def run_tests(options: TestOptions, cwd: Path | None = None) -> int:
     if not names_path:
         _check_tests_exist(root, pyproject)
     _require("pytest", "pip install pytest")
+    if options.cov:
+        _require("coverage", "pip install coverage, or run cherry test --no-cov")
+    scratch = Path(tempfile.mkdtemp(prefix="cherry-test-"))
+    try:
+        return _run_in(options, settings, root, args, scratch)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _run_in(
+    options: TestOptions, settings: Settings, root: Path, args: list[str], scratch: Path
+) -> int:
+    """The body of :func:`run_tests`, with ``scratch`` as this run's temporary directory."""
+    from cherrycli.console import escape, stdout
+    from cherrycli.handlercov import HANDLER_LOG_ENV
+
     plugin, extra_path = _plugin_args()
     plan = _Plan(source_configured=True, parallel=False, process_start=None, data_file=None)
     if options.cov:
-        _require("coverage", "pip install coverage, or run cherry test --no-cov")
-        plan = _prepare_coverage(root)
+        plan = _prepare_coverage(root, scratch)
     source = None if plan.source_configured else _app_package(settings)
     command = build_command(args, cov=options.cov, source=source, plugin=plugin)
     console = stdout()
-    args = command[1:]
-    if args[:1] == ["-W"]:
-        args = args[2:]  # the warning filter is plumbing, not what the user asked for
-    shown = " ".join(["python", *args])
+    shown_args = command[1:]
+    if shown_args[:1] == ["-W"]:
+        shown_args = shown_args[2:]  # the warning filter is plumbing, not what was asked
+    shown = " ".join(["python", *shown_args])
     console.print(f"[muted]$ {escape(shown)}[/muted]", soft_wrap=True)
     sys.stdout.flush()
     started = time.time()
     env = child_env(dict(os.environ), extra_path, plan.process_start)
+    moved = plan.env_data_file()
+    if moved is not None:
+        env["COVERAGE_FILE"] = str(moved)
+    dispatch_log = scratch / "dispatched.jsonl"
+    if options.cov:  # the handler table, its only reader, needs coverage too
+        env[HANDLER_LOG_ENV] = str(dispatch_log)
     status = _run_child(command, root, env)
     code = exit_code_for(status)
     # Report only on a finished run: 0 passed, 1 some failed (not interrupted, not 2).
@@ -367,23 +418,36 @@ def run_tests(options: TestOptions, cwd: Path | None = None) -> int:
     fresh = None
     if plan.parallel and plan.data_file is not None:
         fresh = _fresh_parallel_files(plan.data_file, started)
-    return _report(options, settings, root, code, fresh)
+    return _report(options, settings, root, code, fresh, plan, dispatch_log)
 
 
 def _report(
-    options: TestOptions, settings: Settings, root: Path, code: int, combine: list[str] | None
+    options: TestOptions,
+    settings: Settings,
+    root: Path,
+    code: int,
+    combine: list[str] | None,
+    plan: _Plan,
+    dispatch_log: Path,
 ) -> int:
     """Print the coverage and handler tables; turn a low total into exit 3."""
     from cherrycli.console import escape, stderr, stdout
-    from cherrycli.handlercov import print_handler_coverage, print_summary, read_coverage
+    from cherrycli.handlercov import (
+        print_handler_coverage,
+        print_summary,
+        read_coverage,
+        read_dispatches,
+    )
 
     html = options.html.resolve() if options.html is not None else None
-    report = read_coverage(root, _helper_env(), options.fail_under, combine=combine, html=html)
+    env = _helper_env(plan.env_data_file())
+    report = read_coverage(root, env, options.fail_under, combine=combine, html=html)
     if report is None:
         stderr().print("[hint]warning:[/hint] no coverage data was collected", soft_wrap=True)
         return code
     print_summary(report)
-    print_handler_coverage(report, settings)
+    dispatches = read_dispatches(dispatch_log)
+    print_handler_coverage(report, settings, dispatches, other_processes=plan.parallel)
     if html is not None:
         index = html / "index.html"
         stdout().print(f"HTML report: [path]{escape(str(index))}[/path]", soft_wrap=True)

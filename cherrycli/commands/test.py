@@ -68,6 +68,14 @@ def test_command(
     every published URL of \[tool.cherry] app (or CHERRY_APP, with \[tool.cherry]
     config) and whether any test requested it.
 
+    A handler is "requested" when the framework dispatched a request to it in the
+    test process (the client fixture, live_server, any in-process server); a request
+    to one alias of a function counts for all its URLs. "called directly" means its
+    body ran but no request reached it (a unit test calling the method). Requests
+    served by a server in a subprocess count through coverage only: when coverage
+    measures subprocesses (parallel = true), a handler whose body ran without a seen
+    dispatch shows "executed, not seen dispatched".
+
     Exit codes: 0 all good; 1 tests failed; 2 usage error; 3 coverage under the
     threshold; 5 no tests collected.
 

@@ -4,4 +4,7 @@
 % if message:
 <p class="message">${message}</p>
 % endif
+% if traceback:
+<pre class="traceback">${traceback}</pre>
+% endif
 <p><a href="/">Back to the home page</a></p>

@@ -415,7 +415,9 @@ def test_parallel_project_measures_subprocesses(
     parallel_run: subprocess.CompletedProcess[str],
 ) -> None:
     assert parallel_run.returncode == EXIT_OK, parallel_run.stdout + parallel_run.stderr
-    assert "✓ requested" in row_of(parallel_run.stdout, "│ /admin ")
+    # The subprocess ran the body; no dispatch of it could be seen from the test process.
+    assert "◐ executed, not seen dispatched" in row_of(parallel_run.stdout, "│ /admin ")
+    assert "✓ requested" in row_of(parallel_run.stdout, "│ / ")
 
 
 def test_skip_covered_hides_complete_files(parallel_run: subprocess.CompletedProcess[str]) -> None:
@@ -542,14 +544,15 @@ def test_handler_status_comes_from_body_lines(
         by_path={measured.path: measured},
     )
     route = Route("/x", "handlers.f", f"handlers.py:{line}", ("*",), (), ())
-    (result,) = handler_coverage([route], report, tmp_path)
+    dispatched = frozenset({(source.resolve(), 1)})
+    (result,) = handler_coverage([route], report, tmp_path, dispatched)
     assert (result.status, result.covered, result.statements) == (status, *lines)
 
 
 def test_handler_in_an_unmeasured_file_is_not_counted(tmp_path: Path) -> None:
     report = CoverageReport(files=(), totals={}, fail_under=0, precision=0, branch=False)
     route = Route("/x", "elsewhere.f", "elsewhere.py:1", ("*",), (), ())
-    (result,) = handler_coverage([route], report, tmp_path)
+    (result,) = handler_coverage([route], report, tmp_path, frozenset())
     assert result.status is Status.NOT_MEASURED
 
 

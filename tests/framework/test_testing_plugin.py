@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -163,3 +165,143 @@ def test_plugin_live_server_accepts_a_root_object_and_stops_after_the_test(
         """
     )
     run_project(project).assert_outcomes(passed=2)
+
+
+# -- the dispatch log (CHERRY_HANDLER_LOG) --------------------------------------------------
+
+DISPATCH_CONFTEST = """
+    import pytest
+    import framework
+
+    class Root:
+        @framework.expose
+        def index(self):
+            return "home"
+
+        @framework.expose
+        def hidden(self, word):
+            return "hidden " + word
+
+    @pytest.fixture
+    def app():
+        return Root()
+"""
+
+
+def read_log(path: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+@pytest.fixture
+def dispatch_log(project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """The log file the plugin is told to write, for a project with two handlers."""
+    log = tmp_path / "dispatched.jsonl"
+    monkeypatch.setenv("CHERRY_HANDLER_LOG", str(log))
+    project.makeconftest(DISPATCH_CONFTEST)
+    return log
+
+
+def test_plugin_logs_each_dispatched_handler_once(
+    project: pytest.Pytester, dispatch_log: Path
+) -> None:
+    project.makepyfile(
+        """
+        def test_pages(client):
+            assert client.get("/").text == "home"
+            assert client.get("/").text == "home"
+            assert client.get("/missing").status_code == 404
+        """
+    )
+    run_project(project).assert_outcomes(passed=1)
+    (entry,) = read_log(dispatch_log)
+    assert entry["handler"] == "conftest.Root.index"
+    conftest = Path(str(entry["file"]))
+    assert conftest.name == "conftest.py"
+    # The first decorator's line, as `cherry routes` shows the location.
+    assert entry["line"] == conftest.read_text().splitlines().index("    @framework.expose") + 1
+
+
+def test_plugin_does_not_log_a_direct_call(project: pytest.Pytester, dispatch_log: Path) -> None:
+    project.makepyfile(
+        """
+        from conftest import Root
+
+        def test_direct(client):
+            assert Root().hidden("z") == "hidden z"
+        """
+    )
+    run_project(project).assert_outcomes(passed=1)
+    assert dispatch_log.read_text() == ""  # written (the plugin ran), but empty
+
+
+def test_plugin_logs_requests_to_the_live_server(
+    project: pytest.Pytester, dispatch_log: Path
+) -> None:
+    project.makepyfile(
+        """
+        import urllib.request
+
+        def test_hidden(live_server):
+            with urllib.request.urlopen(live_server + "/hidden/z", timeout=10) as reply:
+                assert reply.read() == b"hidden z"
+        """
+    )
+    run_project(project).assert_outcomes(passed=1)
+    assert [entry["handler"] for entry in read_log(dispatch_log)] == ["conftest.Root.hidden"]
+
+
+def test_plugin_names_the_handler_behind_a_cherrypy_style_dispatcher(
+    project: pytest.Pytester, dispatch_log: Path
+) -> None:
+    project.makepyfile(
+        """
+        import framework
+        from framework.dispatch import Dispatcher
+        from conftest import Root
+
+        def legacy_dispatch(path_info):
+            Dispatcher()(path_info)  # sets request.handler, as CherryPy dispatchers do
+
+        def test_legacy(client):
+            app = framework.Application(Root(), "", {"/": {"request.dispatch": legacy_dispatch}})
+            from framework.testing import Client
+
+            assert Client(app).get("/").text == "home"
+        """
+    )
+    run_project(project).assert_outcomes(passed=1)
+    assert [entry["handler"] for entry in read_log(dispatch_log)] == ["conftest.Root.index"]
+
+
+def test_plugin_restores_plan_for_after_the_session(
+    project: pytest.Pytester, dispatch_log: Path
+) -> None:
+    from framework.core.tree import Application
+
+    original = Application.plan_for
+    project.makepyfile(
+        """
+        from framework.core.tree import Application
+
+        def test_patched():
+            assert Application.plan_for.__qualname__.endswith("install.<locals>.plan_for")
+        """
+    )
+    run_project(project).assert_outcomes(passed=1)
+    assert Application.plan_for is original
+
+
+def test_plugin_leaves_plan_for_alone_without_the_variable(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CHERRY_HANDLER_LOG", raising=False)
+    project.makepyfile(
+        """
+        from framework.core.tree import Application
+
+        def test_unpatched():
+            assert Application.plan_for.__module__ == "framework.core.tree"
+            assert Application.plan_for.__qualname__ == "Application.plan_for"
+        """
+    )
+    run_project(project).assert_outcomes(passed=1)
