@@ -31,7 +31,10 @@ supervisor is gone, so the worker stops instead of becoming an orphan.
 
 The address is fixed before any worker imports the app, so with ``--reload`` an app's
 own ``server.socket_host`` / ``server.socket_port`` set at import are not honoured
-(a ``--config`` file's are: ``cherry serve`` reads them before starting).
+(a ``--config`` file's are: ``cherry serve`` reads them before starting). When the
+address came from the config file or the defaults, the supervisor hands it to each
+worker (``--expect-host`` / ``--expect-port``), which prints a one-line note when the
+loaded app (or the edited config file) asks for another one.
 """
 
 from __future__ import annotations
@@ -70,47 +73,19 @@ READY_ERROR = b"E"
 # Modules every worker needs whatever the app; imported while the spare waits.
 PRELOAD = ("cheroot.wsgi", "framework", "framework.process", "framework.process.server")
 
+# fmt: off
+# What a save can change: code, config and templates.
 WATCHED_PATTERNS = (
-    "*.py",
-    "*.ini",
-    "*.conf",
-    "*.cfg",
-    "*.toml",
-    "*.html",
-    "*.htm",
-    "*.jinja",
-    "*.jinja2",
-    "*.j2",
-    "*.mako",
-    "*.tmpl",
-    "*.tpl",
+    "*.py", "*.ini", "*.conf", "*.cfg", "*.toml", "*.html", "*.htm",
+    "*.jinja", "*.jinja2", "*.j2", "*.mako", "*.tmpl", "*.tpl",
 )
-IGNORED_DIRS = frozenset(
-    {
-        "__pycache__",
-        ".git",
-        ".hg",
-        ".svn",
-        ".tox",
-        ".nox",
-        ".venv",
-        "venv",
-        "node_modules",
-        ".mypy_cache",
-        ".pytest_cache",
-        ".ruff_cache",
-        ".hypothesis",
-        ".idea",
-        ".vscode",
-        ".cache",
-        "htmlcov",
-        "build",
-        "dist",
-        "log",
-        "logs",
-        "site-packages",
-    }
-)
+# Tool, cache, dependency and build folders: never the app's own files.
+IGNORED_DIRS = frozenset({
+    "__pycache__", ".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", "node_modules",
+    ".mypy_cache", ".pytest_cache", ".ruff_cache", ".hypothesis", ".idea", ".vscode",
+    ".cache", "htmlcov", "build", "dist", "log", "logs", "site-packages",
+})
+# fmt: on
 IGNORED_FILES = (
     "*.sw?",  # vim swap files
     "*~",  # backups (vim, emacs)
@@ -205,6 +180,9 @@ class ReloadOptions:
         include: ``--reload-include`` globs.
         exclude: ``--reload-exclude`` globs.
         roots: directories to watch (default: the current directory).
+        follow_host: ``host`` came from the config file or the default, so a worker
+            notes when the config file or the app asks for another one.
+        follow_port: the same for ``port``.
     """
 
     target: str | None
@@ -215,6 +193,8 @@ class ReloadOptions:
     include: Sequence[str] = ()
     exclude: Sequence[str] = ()
     roots: Sequence[Path] = field(default_factory=lambda: [Path.cwd()])
+    follow_host: bool = False
+    follow_port: bool = False
 
     def watch_filter(self) -> WatchFilter:
         """The :class:`WatchFilter` for these options (the app file's folder included)."""
@@ -251,6 +231,10 @@ class _Worker:
             command.append("--compat")
         if strict:
             command.append("--strict")
+        if options.follow_host:
+            command += ["--expect-host", options.host]
+        if options.follow_port:
+            command += ["--expect-port", str(options.port)]
         if options.target is not None:
             command += ["--", options.target]
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
@@ -355,7 +339,7 @@ class _Supervisor:
                 if code is not None:
                     # The worker already printed why; its status says what kind of error.
                     return max(code, 1)
-            url = serving.server_url(sock) + ("" if path in ("", "/") else path)
+            url = serving.announced_url(sock, path or "/")
             _say(f"Serving on {url} with reload (press Ctrl+C to stop)", "ok")
             self._report_start(status, None)
             spare = _Worker(self.options, sock, strict=False)
@@ -543,6 +527,8 @@ def worker_main(argv: list[str] | None = None) -> int:
     parser.add_argument("--compat", action="store_true")
     parser.add_argument("--strict", action="store_true", help="exit if TARGET is wrong")
     parser.add_argument("--go", action="store_true", help="start at once, without waiting")
+    parser.add_argument("--expect-host", help="the bound host, if the config may change it")
+    parser.add_argument("--expect-port", help="the bound port, if the config may change it")
     parser.add_argument("target", nargs="?")
     args = parser.parse_args(argv)
 
@@ -559,8 +545,11 @@ def worker_main(argv: list[str] | None = None) -> int:
 
     sock = socket.socket(fileno=args.fd)
     status = READY_OK
+    expected = {"socket_host": args.expect_host, "socket_port": args.expect_port}
     try:
         app = serving.load_app(args.target, args.config, compat=args.compat)
+        for note in serving.address_notes(expected, args.config):
+            _say(note, "hint")
     except CliError as exc:
         cause = serving.user_code_error(exc)
         if cause is None:

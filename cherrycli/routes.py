@@ -89,17 +89,16 @@ class Route:
 def load_app_config(path: Path) -> dict[str, dict[str, Any]]:
     """Read an app config file (INI with Python literals) into ``{section: {key: value}}``.
 
-    Raises:
-        CliError: if the file is missing or malformed.
-    """
-    from framework.configfile import ConfigError, load
+    The same reader as ``cherry serve --config``, so every command words a missing or
+    malformed file the same way.
 
-    if not path.is_file():
-        raise CliError(f"config file {str(path)!r} not found")
-    try:
-        return {str(section): dict(values) for section, values in load(str(path)).items()}
-    except ConfigError as error:
-        raise CliError(str(error)) from None
+    Raises:
+        CliError: the file is missing (exit 2) or malformed (exit 1).
+    """
+    # Imported here: serving is light, but ``cherry --help`` needs neither module.
+    from cherrycli.serving import read_config
+
+    return read_config(path)
 
 
 def collect_routes(

@@ -6,8 +6,8 @@ mount point) and serve until Ctrl-C or SIGTERM. Loading comes first so that an a
 the command line left open can come from the app: a CherryPy app run with ``--compat``
 often sets ``server.socket_port`` at import. Serving goes through the engine and
 ``framework.server`` handed the bound socket (:func:`serve_app`), so engine plugins and
-``server.*`` settings work as in any deployment, and a plain WSGI callable is wrapped
-so it writes the access log too. Only the error page uses a bare cheroot server
+``server.*`` settings work as in any deployment; a plain WSGI callable, and a request
+no mounted app matches, write the access log too. Only the error page uses a bare cheroot server
 (:func:`serve_socket`), so it still shows when the framework itself fails to import.
 
 With ``--reload``, :mod:`cherrycli.reloader` runs :func:`load_app`, :func:`serve_app`
@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from cheroot.wsgi import Server as CherootServer
 
 __all__ = [
+    "address_notes",
+    "announced_url",
     "bind_listener",
     "error_page_app",
     "load_app",
@@ -90,13 +92,12 @@ def bind_listener(host: str, port: int) -> socket.socket:
         sock.listen(BACKLOG)
     except OSError as exc:
         sock.close()
-        where = f"{host}:{port}"
         if exc.errno == 98 or "in use" in str(exc).lower():
             raise CliError(
                 f"port {port} on {host} is already in use",
                 hint="stop the other server or pick another port with --port",
             ) from None
-        raise CliError(f"cannot listen on {where}: {exc.strerror or exc}") from None
+        raise CliError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     return sock
 
 
@@ -119,8 +120,27 @@ def server_url(sock: socket.socket) -> str:
     return f"http://{host}:{port}"
 
 
-def read_config(config: Path | None) -> dict[str, Any]:
-    """Parse the ``--config`` file into ``{section: {key: value}}``.
+def announced_url(sock: socket.socket, path: str = "/") -> str:
+    """What ``Serving on`` shows: the URL to open, or the wildcard address and that URL.
+
+    Args:
+        sock: a bound socket.
+        path: the mount point (:func:`mount_path`).
+
+    Returns:
+        ``http://127.0.0.1:8080/sub/``, or ``http://0.0.0.0:8080/sub/ (all interfaces;
+        open http://127.0.0.1:8080/sub/)`` for a socket on every interface.
+    """
+    shown = "" if path == "/" else path
+    host, port = sock.getsockname()[:2]
+    if host not in ("0.0.0.0", "::"):
+        return server_url(sock) + shown
+    bound = f"[{host}]" if ":" in host else host
+    return f"http://{bound}:{port}{shown} (all interfaces; open {server_url(sock)}{path})"
+
+
+def read_config(config: Path | None) -> dict[str, dict[str, Any]]:
+    """Parse a ``--config`` file into ``{section: {key: value}}``: the one reader of it.
 
     Args:
         config: the file, or None.
@@ -129,7 +149,7 @@ def read_config(config: Path | None) -> dict[str, Any]:
         The sections (empty without a file).
 
     Raises:
-        CliError: the file is missing (exit 2) or malformed (exit 1).
+        CliError: the file is missing (exit 2, a usage error) or malformed (exit 1).
     """
     if config is None:
         return {}
@@ -138,9 +158,43 @@ def read_config(config: Path | None) -> dict[str, Any]:
     from framework.configfile import ConfigError, load
 
     try:
-        return load(str(config))
+        return {str(section): dict(values) for section, values in load(str(config)).items()}
     except ConfigError as exc:
         raise CliError(str(exc)) from None
+
+
+def address_notes(expected: dict[str, str | None], config: Path | None) -> list[str]:
+    """Lines for a reload worker whose loaded app wants another address than the bound one.
+
+    Args:
+        expected: ``{"socket_host": ..., "socket_port": ...}`` as bound; None where an
+            option or a setting chose it (they outrank the config file and the app).
+        config: the ``--config`` file (it outranks the app), or None.
+
+    Returns:
+        One line per value that differs now, empty when none does.
+    """
+    import framework
+
+    try:
+        sections = read_config(config).get("global", {})
+    except CliError:
+        return []  # it loaded a moment ago; an edit since then gets its own reload
+    notes = []
+    for key, bound in expected.items():
+        name = f"server.{key}"
+        value = sections.get(name, getattr(framework.server, key))
+        if bound is None or str(value) == bound:
+            continue
+        option = "--host" if key == "socket_host" else "--port"
+        notes.append(
+            f"note: {name} changed to {value} in {config}; the address is fixed while "
+            "cherry serve runs: restart it to move"
+            if name in sections
+            else f"note: {name} is {value} once the app is loaded, but --reload keeps the "
+            f"address it bound first: pass {option} {value} to use it"
+        )
+    return notes
 
 
 def load_app(target: str | None, config: Path | None, *, compat: bool = False) -> WSGIApp:
@@ -278,6 +332,21 @@ def access_logged(app: WSGIApp) -> WSGIApp:
     return logged
 
 
+def _unmounted_logged(tree: Any) -> WSGIApp:
+    """Wrap a ``framework.Tree`` so a request no mounted app matches writes an access line
+    too: the tree answers those 404 itself, outside every app's pipeline (which logs)."""
+    logged = access_logged(tree)
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+        if tree.script_name(path or "/") is None:
+            return logged(environ, start_response)
+        result: Iterable[bytes] = tree(environ, start_response)
+        return result
+
+    return app
+
+
 def _exchange(
     env: dict[str, Any], status: str, headers: list[tuple[str, str]]
 ) -> tuple[SimpleNamespace, SimpleNamespace]:
@@ -346,15 +415,10 @@ def error_page_app(exc: BaseException) -> WSGIApp:
         f"<pre>{html.escape(text)}</pre></body></html>\n"
     ).encode()
 
+    headers = [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", f"{len(page)}")]
+
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        start_response(
-            "500 Internal Server Error",
-            [
-                ("Content-Type", "text/html; charset=utf-8"),
-                ("Content-Length", str(len(page))),
-                ("Cache-Control", "no-store"),
-            ],
-        )
+        start_response("500 Internal Server Error", [*headers, ("Cache-Control", "no-store")])
         return [page]
 
     return app
@@ -419,7 +483,8 @@ def serve_app(app: WSGIApp, sock: socket.socket, on_ready: Callable[[], None]) -
         engine.unsubscribe("log", listener)
         engine.subscribe("log", _warnings_only(listener))
     server = framework.server
-    server.wsgi_app = app
+    # Development serving: a 404 outside every mount point of a Tree is logged too.
+    server.wsgi_app = _unmounted_logged(app) if hasattr(app, "script_name") else app
     server.socket_fd = sock.fileno()
     server.socket_queue_size = BACKLOG
     server.shutdown_timeout = SHUTDOWN_TIMEOUT
@@ -503,9 +568,9 @@ def serve(
     """
     try:
         app = load_app(target, config, compat=compat)
-    except CliError:
-        raise
     except (Exception, SystemExit) as exc:
+        if isinstance(exc, CliError):
+            raise
         raise CliError(
             f"the app failed to load: {summarize_load_error(exc)}",
             hint="run with --reload to see the full traceback in the browser",
@@ -522,18 +587,14 @@ def serve(
             raise CliError(f"server.socket_port must be an integer, got {wrong!r}") from None
     sock = bind_listener(host, port)
     try:
-        path = mount_path(app)
-        url = server_url(sock) + ("" if path == "/" else path)
+        url = announced_url(sock, mount_path(app))
+        from cherrycli.console import stdout
+
+        announce = f"[ok]Serving on {url}[/ok] (press Ctrl+C to stop)"
         try:
-            serve_app(app, sock, lambda: _announce(url))
+            serve_app(app, sock, lambda: stdout().print(announce, soft_wrap=True))
         except Exception as exc:  # ChannelFailures: the engine already logged it
             raise CliError(f"the app failed to start: {exc}") from None
     finally:
         sock.close()
     return 0
-
-
-def _announce(url: str) -> None:
-    from cherrycli.console import stdout
-
-    stdout().print(f"[ok]Serving on {url}[/ok] (press Ctrl+C to stop)", soft_wrap=True)

@@ -9,12 +9,14 @@ a restartable worker). The address comes from, highest first:
 3. the ``--config`` file's ``[global]`` ``server.socket_host`` / ``server.socket_port``;
 4. without ``--reload`` only: what the app sets itself at import (a CherryPy app's
    ``cherrypy.config.update({"server.socket_port": ...})``); with ``--reload`` the
-   supervisor binds before any worker imports the app, so this level is skipped;
+   supervisor binds before any worker imports the app, so this level is skipped (and
+   a worker prints a note when the app, or an edited config file, wants another one);
 5. the defaults below (``framework.server``'s own).
 
 Other options left unset also come from settings (``config``, ``compat``,
 ``reload_include``, ``reload_exclude``). A bad value there is a usage error (exit 2), as
-a bad option is; a failure of the app itself exits 1. Only typer and the standard
+a bad option is; a failure of the app itself exits 1. ``--reload-include`` /
+``--reload-exclude`` without ``--reload`` only print a warning. Only typer and the standard
 library are imported at module level so ``cherry --help`` stays quick.
 """
 
@@ -104,13 +106,25 @@ def serve_command(
     config = config or _setting(settings.path, "config")
     # COMPAT: a CherryPy config file's server.socket_host/port still choose the address.
     server = read_config(config).get("global", {})
-    host = host or _setting(settings.get_str, "host") or server.get("server.socket_host")
+    # Options and settings pin the address; the config file and the defaults may be
+    # overridden by the app (only without --reload: with it, a worker notes the change).
+    host = host or _setting(settings.get_str, "host")
+    follow_host = not host
+    host = host or server.get("server.socket_host")
     if port is None:
         port = _setting(settings.get_int, "port")
+    follow_port = port is None
     if port is None and "server.socket_port" in server:
         port = _config_port(server["server.socket_port"], config)
     compat = compat or bool(_setting(settings.get_bool, "compat"))
 
+    if not reload:
+        for flag, given in (
+            ("--reload-include", reload_include),
+            ("--reload-exclude", reload_exclude),
+        ):
+            if given:
+                _warn(f"{flag} has no effect without --reload")
     if reload:
         from cherrycli.importer import parse_target
         from cherrycli.reloader import ReloadOptions, run_supervisor
@@ -127,6 +141,8 @@ def serve_command(
             include=[*_setting(settings.get_list, "reload_include"), *(reload_include or [])],
             exclude=[*_setting(settings.get_list, "reload_exclude"), *(reload_exclude or [])],
             roots=[settings.root],
+            follow_host=follow_host,
+            follow_port=follow_port,
         )
         code = run_supervisor(options)
     else:
@@ -144,6 +160,12 @@ def _setting(read: Callable[[str], T], key: str) -> T:
         return read(key)
     except CliError as error:
         raise CliError(error.message, hint=error.hint, exit_code=USAGE_EXIT) from None
+
+
+def _warn(message: str) -> None:
+    from cherrycli.console import escape, stderr
+
+    stderr().print(f"[hint]warning:[/hint] {escape(message)}", soft_wrap=True)
 
 
 def _config_port(value: Any, config: Path | None) -> int:

@@ -1,0 +1,263 @@
+"""``cherry serve`` messages: config errors, the announced address, unmatched paths, notes."""
+
+from __future__ import annotations
+
+import socket
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cherrycli.errors import CliError
+from cherrycli.routes import load_app_config
+from cherrycli.serving import address_notes, announced_url, bind_listener, read_config
+
+sys.path.insert(0, str(Path(__file__).parent / "assets" / "serve_support"))
+from harness import cherry, copy_asset, poll, try_get  # type: ignore[import-not-found]
+
+SUB_APP = """
+import framework
+
+
+class Root:
+    @framework.expose
+    def index(self):
+        return "under /sub"
+
+
+application = framework.Application(Root(), "/sub")
+"""
+
+
+def _free_port() -> int:
+    probe = bind_listener("127.0.0.1", 0)
+    try:
+        port: int = probe.getsockname()[1]
+        return port
+    finally:
+        probe.close()
+
+
+# -- 1. one reader for config files: same message and exit status everywhere ----------
+
+
+def test_routes_and_serve_read_config_files_the_same_way(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.conf"
+    with pytest.raises(CliError) as by_routes:
+        load_app_config(missing)
+    with pytest.raises(CliError) as by_serve:
+        read_config(missing)
+    assert (by_routes.value.message, by_routes.value.exit_code) == (
+        by_serve.value.message,
+        by_serve.value.exit_code,
+    )
+    assert by_routes.value.exit_code == 2
+
+
+@pytest.mark.live
+@pytest.mark.parametrize(
+    "command",
+    [["routes"], ["serve"], ["serve", "--reload"], ["profile"]],
+    ids=["routes", "serve", "serve-reload", "profile"],
+)
+def test_missing_config_file_is_one_usage_error_line(tmp_path: Path, command: list[str]) -> None:
+    (tmp_path / "sub.py").write_text(SUB_APP)
+    with cherry([*command, "sub.py", "--config", "nope.conf"], tmp_path) as proc:
+        status = proc.finish()
+    assert status == 2
+    assert proc.lines == ["error: config file not found: nope.conf"]
+
+
+@pytest.mark.live
+def test_malformed_config_file_stays_a_failure_for_routes(tmp_path: Path) -> None:
+    (tmp_path / "sub.py").write_text(SUB_APP)
+    (tmp_path / "bad.conf").write_text("[/]\ntools.x.on = not_a_literal(\n")
+    with cherry(["routes", "sub.py", "--config", "bad.conf"], tmp_path) as proc:
+        status = proc.finish()
+    assert status == 1
+    assert len(proc.lines) == 1
+    assert proc.lines[0].startswith("error: ") and "bad.conf" in proc.lines[0]
+
+
+# -- 2. the announced address on a wildcard host --------------------------------------
+
+
+@pytest.fixture
+def wildcard() -> Iterator[socket.socket]:
+    sock = bind_listener("0.0.0.0", 0)
+    yield sock
+    sock.close()
+
+
+@pytest.mark.parametrize(("path", "shown"), [("/", ""), ("/sub/", "/sub/")])
+def test_announced_url_names_the_wildcard_and_the_url_to_open(
+    wildcard: socket.socket, path: str, shown: str
+) -> None:
+    port = wildcard.getsockname()[1]
+    assert announced_url(wildcard, path) == (
+        f"http://0.0.0.0:{port}{shown} (all interfaces; open http://127.0.0.1:{port}{path})"
+    )
+
+
+def test_announced_url_names_the_ipv6_wildcard() -> None:
+    try:
+        sock = bind_listener("::", 0)
+    except CliError:
+        pytest.skip("no IPv6 on this machine")
+    try:
+        port = sock.getsockname()[1]
+        expected = f"http://[::]:{port} (all interfaces; open http://[::1]:{port}/)"
+        assert announced_url(sock) == expected
+    finally:
+        sock.close()
+
+
+@pytest.mark.parametrize(("path", "shown"), [("/", ""), ("/sub/", "/sub/")])
+def test_announced_url_of_one_interface_is_just_the_url(path: str, shown: str) -> None:
+    sock = bind_listener("127.0.0.1", 0)
+    try:
+        assert announced_url(sock, path) == f"http://127.0.0.1:{sock.getsockname()[1]}{shown}"
+    finally:
+        sock.close()
+
+
+@pytest.mark.live
+@pytest.mark.parametrize("reload", [[], ["--reload"]])
+def test_serve_on_all_interfaces_says_so(tmp_path: Path, reload: list[str]) -> None:
+    app_dir = copy_asset("serve_wsgi", tmp_path)
+    port = _free_port()
+    conf = f'[global]\nserver.socket_host = "0.0.0.0"\nserver.socket_port = {port}\n'
+    (app_dir / "prod.conf").write_text(conf)
+    with cherry(["serve", "app.py", "--config", "prod.conf", *reload], app_dir) as proc:
+        line = proc.wait_for(r"^Serving on .*").group(0)
+        assert line.startswith(
+            f"Serving on http://0.0.0.0:{port} (all interfaces; open http://127.0.0.1:{port}/)"
+        )
+        assert poll(lambda: try_get(f"http://127.0.0.1:{port}/")) == (200, "v1")
+
+
+# -- 3. a request outside every mount point is logged ---------------------------------
+
+
+@pytest.mark.live
+@pytest.mark.parametrize("reload", [[], ["--reload"]])
+def test_unmounted_paths_are_logged_once_and_mounted_ones_too(
+    tmp_path: Path, reload: list[str]
+) -> None:
+    (tmp_path / "sub.py").write_text(SUB_APP)
+    with cherry(["serve", "sub.py", "--port", "0", *reload], tmp_path) as proc:
+        url = proc.url()
+        root = url.removesuffix("/sub/")
+        assert poll(lambda: try_get(url)) == (200, "under /sub")
+        proc.wait_for(r'"GET /sub/ HTTP/1\.1" 200')
+        assert try_get(root + "/x")[0] == 404
+        proc.wait_for(r'"GET /x HTTP/1\.1" 404 \d+')
+        # Both requests are done and logged: a second line for either would show by now.
+        assert sum('"GET /sub/ ' in line for line in proc.lines) == 1
+        assert sum('"GET /x ' in line for line in proc.lines) == 1
+
+
+# -- 4. --reload cannot move the address: say so ---------------------------------------
+
+
+@pytest.fixture
+def app_port() -> Iterator[None]:
+    """Restore ``framework.server``'s port after a test plays the app setting it."""
+    import framework
+    import framework.process.server  # registers framework.server
+
+    saved = framework.server.socket_port
+    yield
+    framework.server.socket_port = saved
+
+
+@pytest.mark.usefixtures("app_port")
+def test_address_note_for_a_port_the_app_sets() -> None:
+    import framework
+
+    framework.server.socket_port = 9123
+    assert address_notes({"socket_port": "8080"}, None) == [
+        "note: server.socket_port is 9123 once the app is loaded, but --reload keeps the "
+        "address it bound first: pass --port 9123 to use it"
+    ]
+
+
+@pytest.mark.usefixtures("app_port")
+@pytest.mark.parametrize(
+    ("expected", "conf_port", "set_by_app", "noted"),
+    [
+        ({"socket_port": "8080"}, 8080, 9123, False),  # the file outranks the app
+        ({"socket_port": None}, 9000, 9123, False),  # --port / settings pinned it
+        ({"socket_port": "8080"}, 9000, 8080, True),  # the file changed
+        ({"socket_port": "0"}, 0, 0, False),  # port 0: the bound port is random
+    ],
+)
+def test_address_note_follows_the_config_file(
+    tmp_path: Path, expected: dict[str, str | None], conf_port: int, set_by_app: int, noted: bool
+) -> None:
+    import framework
+
+    conf = tmp_path / "dev.conf"
+    conf.write_text(f"[global]\nserver.socket_port = {conf_port}\n")
+    framework.server.socket_port = set_by_app
+    notes = address_notes(expected, conf)
+    assert notes == (
+        [
+            f"note: server.socket_port changed to {conf_port} in {conf}; the address is "
+            "fixed while cherry serve runs: restart it to move"
+        ]
+        if noted
+        else []
+    )
+
+
+@pytest.mark.live
+def test_reload_notes_a_port_changed_in_the_config_file(tmp_path: Path) -> None:
+    app_dir = copy_asset("serve_wsgi", tmp_path)
+    first, second = _free_port(), _free_port()
+    (app_dir / "dev.conf").write_text(f"[global]\nserver.socket_port = {first}\n")
+    with cherry(["serve", "app.py", "--config", "dev.conf", "--reload"], app_dir) as proc:
+        url = proc.url()
+        assert url == f"http://127.0.0.1:{first}"
+        proc.wait_watching()
+        assert not any(line.startswith("note:") for line in proc.lines)
+        mark = len(proc.lines)
+        (app_dir / "dev.conf").write_text(f"[global]\nserver.socket_port = {second}\n")
+        proc.wait_for(
+            rf"^note: server\.socket_port changed to {second} in dev\.conf; the address is "
+            r"fixed while cherry serve runs: restart it to move$",
+            after=mark,
+        )
+        assert poll(lambda: try_get(url)) == (200, "v1")
+
+
+@pytest.mark.live
+def test_reload_with_a_port_option_notes_nothing(tmp_path: Path) -> None:
+    app_dir = copy_asset("serve_wsgi", tmp_path)
+    (app_dir / "dev.conf").write_text(f"[global]\nserver.socket_port = {_free_port()}\n")
+    args = ["serve", "app.py", "--config", "dev.conf", "--port", "0", "--reload"]
+    with cherry(args, app_dir) as proc:
+        proc.url()  # the worker writes any note before it reports ready
+        assert not any(line.startswith("note:") for line in proc.lines)
+
+
+# -- 5. reload-only options without --reload -------------------------------------------
+
+
+@pytest.mark.live
+@pytest.mark.parametrize("option", ["--reload-include", "--reload-exclude"])
+def test_reload_options_without_reload_warn(tmp_path: Path, option: str) -> None:
+    app_dir = copy_asset("serve_wsgi", tmp_path)
+    with cherry(["serve", "app.py", "--port", "0", option, "*.md"], app_dir) as proc:
+        proc.url()
+        assert f"warning: {option} has no effect without --reload" in proc.lines
+
+
+@pytest.mark.live
+def test_reload_options_with_reload_do_not_warn(tmp_path: Path) -> None:
+    app_dir = copy_asset("serve_wsgi", tmp_path)
+    args = ["serve", "app.py", "--port", "0", "--reload", "--reload-include", "*.md"]
+    with cherry(args, app_dir) as proc:
+        proc.url()
+        assert not any(line.startswith("warning:") for line in proc.lines)
