@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ from cherrycli.reloader import ReloadOptions, WatchFilter
 
 sys.path.insert(0, str(Path(__file__).parent / "assets" / "serve_support"))
 from harness import (
+    Cherry,
     cherry,
     children,
     copy_asset,
@@ -132,13 +135,21 @@ def _answers(url: str, body: str) -> bool:
     return result == (200, body)
 
 
-@pytest.mark.live
-def test_reload_serves_new_code_after_a_save(tmp_path: Path) -> None:
+@contextlib.contextmanager
+def _reloading(tmp_path: Path, *, watching: bool = True) -> Iterator[tuple[Cherry, str, Path]]:
+    """``cherry serve --reload`` on the serve_wsgi asset, answering "v1" (and watching)."""
     app_dir = copy_asset("serve_wsgi", tmp_path)
     with cherry(["serve", "app.py", "--port", "0", "--reload"], app_dir) as proc:
         url = proc.url()
         poll(lambda: _answers(url, "v1"), message="first answer")
-        proc.wait_watching()
+        if watching:
+            proc.wait_watching()
+        yield proc, url, app_dir
+
+
+@pytest.mark.live
+def test_reload_serves_new_code_after_a_save(tmp_path: Path) -> None:
+    with _reloading(tmp_path) as (proc, url, app_dir):
         mark = len(proc.lines)
         _rewrite(app_dir / "app.py", '"v1"', '"v2"')
         poll(lambda: _answers(url, "v2"), message="new code")
@@ -148,11 +159,7 @@ def test_reload_serves_new_code_after_a_save(tmp_path: Path) -> None:
 
 @pytest.mark.live
 def test_two_quick_same_size_saves_serve_the_last_one(tmp_path: Path) -> None:
-    app_dir = copy_asset("serve_wsgi", tmp_path)
-    with cherry(["serve", "app.py", "--port", "0", "--reload"], app_dir) as proc:
-        url = proc.url()
-        poll(lambda: _answers(url, "v1"), message="first answer")
-        proc.wait_watching()
+    with _reloading(tmp_path) as (_proc, url, app_dir):
         for version in ("v2", "v3", "v4"):
             _rewrite(app_dir / "app.py", f'"v{int(version[1]) - 1}"', f'"{version}"')
             poll(lambda v=version: _answers(url, v), message=version)
@@ -160,11 +167,7 @@ def test_two_quick_same_size_saves_serve_the_last_one(tmp_path: Path) -> None:
 
 @pytest.mark.live
 def test_ignored_files_do_not_restart_the_worker(tmp_path: Path) -> None:
-    app_dir = copy_asset("serve_wsgi", tmp_path)
-    with cherry(["serve", "app.py", "--port", "0", "--reload"], app_dir) as proc:
-        url = proc.url()
-        poll(lambda: _answers(url, "v1"), message="first answer")
-        proc.wait_watching()
+    with _reloading(tmp_path) as (proc, _url, app_dir):
         mark = len(proc.lines)
         (app_dir / ".app.py.swp").write_text("swap")
         (app_dir / "server.log").write_text("log line")
@@ -175,11 +178,7 @@ def test_ignored_files_do_not_restart_the_worker(tmp_path: Path) -> None:
 
 @pytest.mark.live
 def test_broken_save_serves_the_traceback_then_recovers(tmp_path: Path) -> None:
-    app_dir = copy_asset("serve_wsgi", tmp_path)
-    with cherry(["serve", "app.py", "--port", "0", "--reload"], app_dir) as proc:
-        url = proc.url()
-        poll(lambda: _answers(url, "v1"), message="first answer")
-        proc.wait_watching()
+    with _reloading(tmp_path) as (proc, url, app_dir):
         good = (app_dir / "app.py").read_text()
         (app_dir / "app.py").write_text(good + "\nbroken = ('<unclosed>'\n")
         _, page = poll(lambda: (r := try_get(url)) and r[0] == 500 and r, message="500")
@@ -194,11 +193,7 @@ def test_broken_save_serves_the_traceback_then_recovers(tmp_path: Path) -> None:
 
 @pytest.mark.live
 def test_exception_at_import_shows_the_app_frame(tmp_path: Path) -> None:
-    app_dir = copy_asset("serve_wsgi", tmp_path)
-    with cherry(["serve", "app.py", "--port", "0", "--reload"], app_dir) as proc:
-        url = proc.url()
-        poll(lambda: _answers(url, "v1"), message="first answer")
-        proc.wait_watching()
+    with _reloading(tmp_path) as (_proc, url, app_dir):
         source = (app_dir / "app.py").read_text()
         (app_dir / "app.py").write_text(source + "\nimport no_such_module_here\n")
         status, page = poll(lambda: (r := try_get(url)) and r[0] == 500 and r, message="500")
@@ -223,11 +218,7 @@ def test_first_start_with_broken_code_keeps_the_supervisor(tmp_path: Path) -> No
 
 @pytest.mark.live
 def test_no_connection_is_refused_during_a_restart(tmp_path: Path) -> None:
-    app_dir = copy_asset("serve_wsgi", tmp_path)
-    with cherry(["serve", "app.py", "--port", "0", "--reload"], app_dir) as proc:
-        url = proc.url()
-        poll(lambda: _answers(url, "v1"), message="first answer")
-        proc.wait_watching()
+    with _reloading(tmp_path) as (_proc, url, app_dir):
         results: list[object] = []
         done = threading.Event()
 
@@ -259,10 +250,7 @@ def test_no_connection_is_refused_during_a_restart(tmp_path: Path) -> None:
 @pytest.mark.live
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_stop_signal_frees_the_port_and_leaves_no_worker(tmp_path: Path, signum: int) -> None:
-    app_dir = copy_asset("serve_wsgi", tmp_path)
-    with cherry(["serve", "app.py", "--port", "0", "--reload"], app_dir) as proc:
-        url = proc.url()
-        poll(lambda: _answers(url, "v1"), message="first answer")
+    with _reloading(tmp_path, watching=False) as (proc, url, _app_dir):
         workers = poll(lambda: len(children(proc.process.pid)) >= 2 and children(proc.process.pid))
         # Each worker leads its own process group, away from the terminal's Ctrl-C.
         assert all(os.getpgid(pid) == pid != os.getpgid(proc.process.pid) for pid in workers)
@@ -277,10 +265,7 @@ def test_stop_signal_frees_the_port_and_leaves_no_worker(tmp_path: Path, signum:
 
 @pytest.mark.live
 def test_killed_supervisor_leaves_no_orphan_worker(tmp_path: Path) -> None:
-    app_dir = copy_asset("serve_wsgi", tmp_path)
-    with cherry(["serve", "app.py", "--port", "0", "--reload"], app_dir) as proc:
-        url = proc.url()
-        poll(lambda: _answers(url, "v1"), message="first answer")
+    with _reloading(tmp_path, watching=False) as (proc, _url, _app_dir):
         workers = poll(lambda: len(children(proc.process.pid)) >= 2 and children(proc.process.pid))
         proc.process.kill()
         proc.finish()
@@ -301,10 +286,7 @@ def test_reload_with_unknown_target_prints_one_line(tmp_path: Path) -> None:
 
 @pytest.mark.live
 def test_worker_exiting_on_its_own_is_reported(tmp_path: Path) -> None:
-    app_dir = copy_asset("serve_wsgi", tmp_path)
-    with cherry(["serve", "app.py", "--port", "0", "--reload"], app_dir) as proc:
-        url = proc.url()
-        poll(lambda: _answers(url, "v1"), message="first answer")
+    with _reloading(tmp_path, watching=False) as (proc, url, app_dir):
         # The serving worker runs a thread pool; the warm spare is single-threaded.
         worker = max(children(proc.process.pid), key=_threads)
         os.kill(worker, signal.SIGKILL)
@@ -329,11 +311,7 @@ def test_reload_include_watches_extra_files(tmp_path: Path) -> None:
 
 @pytest.mark.live
 def test_a_new_package_directory_is_watched(tmp_path: Path) -> None:
-    app_dir = copy_asset("serve_wsgi", tmp_path)
-    with cherry(["serve", "app.py", "--port", "0", "--reload"], app_dir) as proc:
-        url = proc.url()
-        poll(lambda: _answers(url, "v1"), message="first answer")
-        proc.wait_watching()
+    with _reloading(tmp_path) as (proc, _url, app_dir):
         (app_dir / "pkg").mkdir()
         mark = len(proc.lines)
 
@@ -380,10 +358,7 @@ def test_exception_at_mount_serves_the_error_page(tmp_path: Path) -> None:
 
 @pytest.mark.live
 def test_recovers_after_every_worker_was_killed(tmp_path: Path) -> None:
-    app_dir = copy_asset("serve_wsgi", tmp_path)
-    with cherry(["serve", "app.py", "--port", "0", "--reload"], app_dir) as proc:
-        url = proc.url()
-        poll(lambda: _answers(url, "v1"), message="first answer")
+    with _reloading(tmp_path, watching=False) as (proc, url, app_dir):
         workers = poll(lambda: len(children(proc.process.pid)) >= 2 and children(proc.process.pid))
         for pid in workers:
             os.kill(pid, signal.SIGKILL)

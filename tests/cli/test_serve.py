@@ -28,6 +28,7 @@ from cherrycli.serving import (
 
 sys.path.insert(0, str(Path(__file__).parent / "assets" / "serve_support"))
 from harness import (  # type: ignore[import-not-found]
+    SUB_APP,
     cherry,
     copy_asset,
     get,
@@ -372,20 +373,6 @@ def test_serve_prints_access_lines_for_a_plain_wsgi_callable(tmp_path: Path) -> 
         url = proc.url()
         assert poll(lambda: try_get(url + "/hello")) == (200, "v1")
         proc.wait_for(r'"GET /hello HTTP/1\.1" 200 2 ')
-
-
-SUB_APP = """
-import framework
-
-
-class Root:
-    @framework.expose
-    def index(self):
-        return "under /sub"
-
-
-application = framework.Application(Root(), "/sub")
-"""
 
 
 @pytest.mark.live

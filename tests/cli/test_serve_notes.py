@@ -14,20 +14,7 @@ from cherrycli.routes import load_app_config
 from cherrycli.serving import address_notes, announced_url, bind_listener, read_config
 
 sys.path.insert(0, str(Path(__file__).parent / "assets" / "serve_support"))
-from harness import cherry, copy_asset, poll, try_get  # type: ignore[import-not-found]
-
-SUB_APP = """
-import framework
-
-
-class Root:
-    @framework.expose
-    def index(self):
-        return "under /sub"
-
-
-application = framework.Application(Root(), "/sub")
-"""
+from harness import SUB_APP, cherry, copy_asset, poll, try_get  # type: ignore[import-not-found]
 
 
 def _free_port() -> int:

@@ -193,3 +193,18 @@ def cherry(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> Ite
         yield process
     finally:
         process.kill_all()
+
+
+#: An app module whose only Application is mounted at /sub (nothing at the root).
+SUB_APP = """
+import framework
+
+
+class Root:
+    @framework.expose
+    def index(self):
+        return "under /sub"
+
+
+application = framework.Application(Root(), "/sub")
+"""
