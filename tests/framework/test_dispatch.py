@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 import framework
-from framework.dispatch import Dispatcher, MethodDispatcher, check_call
+from framework.dispatch import Dispatcher, check_call
 from framework.testing import Client
 
 
@@ -435,141 +435,6 @@ def test_default_dispatcher_ignores_method(client: Client, method: str) -> None:
     assert client.request(method, "/method").text == method
 
 
-# -- MethodDispatcher -------------------------------------------------------------------
-
-
-@framework.expose
-class Items:
-    def GET(self, item_id: str | None = None) -> str:
-        return f"get {item_id}"
-
-    def POST(self, name: str) -> str:
-        framework.response.status = 201
-        return f"created {name}"
-
-    def DELETE(self, item_id: str) -> str:
-        return f"deleted {item_id}"
-
-
-class RestRoot:
-    items = Items()
-
-
-@pytest.fixture
-def rest() -> Client:
-    return Client(RestRoot(), config={"/": {"request.dispatch": MethodDispatcher()}})
-
-
-@pytest.mark.parametrize(
-    ("method", "path", "data", "expected"),
-    [
-        ("GET", "/items", None, (200, "get None")),
-        ("GET", "/items/7", None, (200, "get 7")),
-        ("POST", "/items", {"name": "n"}, (201, "created n")),
-        ("DELETE", "/items/7", None, (200, "deleted 7")),
-    ],
-)
-def test_method_dispatcher_picks_verb(
-    rest: Client, method: str, path: str, data: Any, expected: tuple[int, str]
-) -> None:
-    response = rest.request(method, path, data=data)
-    assert (response.status_code, response.text) == expected
-
-
-def test_method_dispatcher_405_with_allow(rest: Client) -> None:
-    response = rest.put("/items")
-    assert (response.status_code, response.headers["Allow"]) == (405, "DELETE, GET, HEAD, POST")
-
-
-def test_method_dispatcher_head_falls_back_to_get(rest: Client) -> None:
-    response = rest.head("/items/3")
-    assert (response.status_code, response.body) == (200, b"")
-
-
-def test_method_dispatcher_allow_on_success(rest: Client) -> None:
-    assert rest.get("/items").headers["Allow"] == "DELETE, GET, HEAD, POST"
-
-
-def test_method_dispatcher_unknown_resource_404(rest: Client) -> None:
-    assert rest.get("/nothing").status_code == 404
-
-
-def test_method_dispatcher_verb_config_applies() -> None:
-    @framework.expose
-    class Resource:
-        @framework.config(**{"response.headers.X-Verb": "get"})
-        def GET(self) -> str:
-            return "ok"
-
-    class Top:
-        res = Resource()
-
-    client = Client(
-        framework.Application(Top(), "", {"/": {"request.dispatch": MethodDispatcher()}})
-    )
-    assert client.get("/res").headers["X-Verb"] == "get"
-
-
-def test_exposed_non_callable_object_is_404() -> None:
-    class Thing:
-        exposed = True
-
-    class Top:
-        thing = Thing()
-
-    assert Client(framework.Application(Top())).get("/thing").status_code == 404
-
-
-def test_cherrypy_style_dispatcher_without_handler_is_404() -> None:
-    def dispatch(path_info: str) -> None:
-        return None
-
-    client = Client(Root(), config={"/": {"request.dispatch": dispatch}})
-    assert client.get("/").status_code == 404
-
-
-def test_cherrypy_style_page_handler_with_bound_arguments() -> None:
-    from framework.dispatch import PageHandler
-
-    def dispatch(path_info: str) -> None:
-        framework.request.handler = PageHandler(Root().pos, "bound", b="kw")
-
-    client = Client(Root(), config={"/": {"request.dispatch": dispatch}})
-    assert client.get("/anything").text == "bound|kw"
-
-
-def test_method_dispatcher_called_cherrypy_style_405() -> None:
-    client = Client(RestRoot(), config={"/": {"request.dispatch": MethodDispatcher().__call__}})
-    assert client.put("/items").status_code == 405
-
-
-def test_method_dispatcher_explicit_head() -> None:
-    @framework.expose
-    class Probe:
-        def GET(self) -> str:
-            return "get"
-
-        def HEAD(self) -> str:
-            framework.response.headers["X-Head"] = "own"
-            return ""
-
-    class Top:
-        probe = Probe()
-
-    app = framework.Application(Top(), "", {"/": {"request.dispatch": MethodDispatcher()}})
-    assert Client(app).head("/probe").headers["X-Head"] == "own"
-
-
-def test_handler_plan_repr_names_handler() -> None:
-    class Introspect:
-        @framework.expose
-        def index(self) -> str:
-            return repr(framework.request.handler)
-
-    text = Client(Introspect()).get("/").text
-    assert (text.startswith("<Plan '/' -> "), text.endswith("Introspect.index>")) == (True, True)
-
-
 # -- check_call, used directly -------------------------------------------------------------
 
 
@@ -607,3 +472,21 @@ def test_check_call_accepts_anything_for_varkw() -> None:
 
 def test_check_call_ignores_callables_without_signature() -> None:
     check_call(type, ("a", "b"), {"z": "1"})
+
+
+def test_cherrypy_style_dispatcher_without_handler_is_404() -> None:
+    def dispatch(path_info: str) -> None:
+        return None
+
+    client = Client(Root(), config={"/": {"request.dispatch": dispatch}})
+    assert client.get("/").status_code == 404
+
+
+def test_cherrypy_style_page_handler_with_bound_arguments() -> None:
+    from framework.dispatch import PageHandler
+
+    def dispatch(path_info: str) -> None:
+        framework.request.handler = PageHandler(Root().pos, "bound", b="kw")
+
+    client = Client(Root(), config={"/": {"request.dispatch": dispatch}})
+    assert client.get("/anything").text == "bound|kw"

@@ -1,4 +1,4 @@
-"""Specification tests for errors, redirects, error pages and bad input.
+"""Specification tests for errors, redirects and error pages (bad input: test_errors_input).
 
 HTTP errors and redirects render themselves into the response; unexpected exceptions
 become a 500 whose page shows a traceback only when ``request.show_tracebacks`` is on,
@@ -13,105 +13,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from errors_app import Root, production
 
 import framework
-from framework.errors import HTTPError, HTTPRedirect, InternalRedirect, NotFound, get_error_page
+from framework.errors import HTTPError, HTTPRedirect, InternalRedirect, get_error_page
 from framework.testing import Client
-
-
-class Root:
-    @framework.expose
-    def index(self) -> str:
-        return "home"
-
-    @framework.expose
-    def error(self, code: str = "500", message: str | None = None) -> str:
-        raise HTTPError(int(code), message)
-
-    @framework.expose
-    def custom_reason(self) -> str:
-        raise HTTPError("418 Short And Stout")
-
-    @framework.expose
-    def notfound(self) -> str:
-        raise NotFound()
-
-    @framework.expose
-    def notfound_path(self) -> str:
-        raise NotFound("/elsewhere")
-
-    @framework.expose
-    def redirect(self, to: str = "/target", status: str = "") -> str:
-        raise HTTPRedirect(to, int(status) if status else None)
-
-    @framework.expose
-    def redirect_many(self) -> str:
-        raise HTTPRedirect(["/one", "/two"], 300)
-
-    @framework.expose
-    def not_modified(self) -> str:
-        raise HTTPRedirect("/x", 304)
-
-    @framework.expose
-    def use_proxy(self) -> str:
-        raise HTTPRedirect("/proxy", 305)
-
-    @framework.expose
-    def odd_redirect(self) -> str:
-        raise HTTPRedirect("/odd", 399)
-
-    @framework.expose
-    def target(self, **kwargs: Any) -> str:
-        request = framework.request
-        prev = request.prev.path_info if request.prev is not None else None
-        return f"target {request.method} {sorted(kwargs.items())} prev={prev}"
-
-    @framework.expose
-    def internal(self, to: str = "/target?x=1") -> str:
-        raise InternalRedirect(to)
-
-    @framework.expose
-    def internal_qs(self) -> str:
-        raise InternalRedirect("target", "y=2")
-
-    @framework.expose
-    def loop(self) -> str:
-        raise InternalRedirect("/loop")
-
-    @framework.expose
-    def crash(self) -> str:
-        raise ValueError("secret boom")
-
-    @framework.expose
-    def header(self, value: str) -> str:
-        framework.response.headers["X-Echo"] = value
-        return "ok"
-
-    @framework.expose
-    def bad_status(self, status: str) -> str:
-        framework.response.status = status
-        return "ok"
-
-    @framework.expose
-    def handled(self) -> str:
-        with HTTPError.handle(KeyError, 404):
-            raise KeyError("no such item")
-        return "unreachable"
-
-    @framework.expose
-    def params(self, **kwargs: Any) -> str:
-        return repr(sorted(kwargs))
 
 
 @pytest.fixture
 def client() -> Client:
     return Client(Root())
-
-
-def production(client: Client) -> Client:
-    """Switch the app served by ``client`` to production settings (no tracebacks)."""
-    framework.config.update({"request.show_tracebacks": False})
-    return client
 
 
 # -- HTTPError -------------------------------------------------------------------------
@@ -513,174 +424,6 @@ def test_error_hooks_run_around_error_response(client: Client) -> None:
 def test_throw_errors_still_answers_500(client: Client) -> None:
     framework.config.update({"request.throw_errors": True})
     assert client.get("/crash").status_code == 500
-
-
-# -- bad input ---------------------------------------------------------------------------
-
-BAD_INPUT: list[tuple[str, dict[str, Any], int]] = [
-    # (id, wsgi_call keyword arguments, expected status)
-    ("percent-path", {"path": "/%zz"}, 404),
-    ("percent-path-truncated", {"path": "/params%"}, 404),
-    ("utf8-path", {"path": "/\xff\xfe"}, 400),
-    ("utf8-query", {"path": "/params", "QUERY_STRING": "a=%ff"}, 400),
-    ("utf8-query-name", {"path": "/params", "QUERY_STRING": "%c3%28=1"}, 400),
-    (
-        "utf8-form",
-        {
-            "method": "POST",
-            "path": "/params",
-            "body": b"a=%ff",
-            "CONTENT_TYPE": "application/x-www-form-urlencoded",
-            "CONTENT_LENGTH": "5",
-        },
-        400,
-    ),
-    (
-        "content-length-text",
-        {
-            "method": "POST",
-            "path": "/params",
-            "body": b"a=1",
-            "CONTENT_LENGTH": "abc",
-            "CONTENT_TYPE": "application/x-www-form-urlencoded",
-        },
-        400,
-    ),
-    (
-        "content-length-negative",
-        {
-            "method": "POST",
-            "path": "/params",
-            "body": b"a=1",
-            "CONTENT_LENGTH": "-5",
-            "CONTENT_TYPE": "application/x-www-form-urlencoded",
-        },
-        400,
-    ),
-    (
-        "content-length-too-long",
-        {
-            "method": "POST",
-            "path": "/params",
-            "body": b"a=1",
-            "CONTENT_LENGTH": "50",
-            "CONTENT_TYPE": "application/x-www-form-urlencoded",
-        },
-        400,
-    ),
-    (
-        "multipart-garbage",
-        {
-            "method": "POST",
-            "path": "/params",
-            "body": b"not multipart at all",
-            "CONTENT_LENGTH": "20",
-            "CONTENT_TYPE": "multipart/form-data; boundary=xyz",
-        },
-        400,
-    ),
-    (
-        "multipart-no-boundary",
-        {
-            "method": "POST",
-            "path": "/params",
-            "body": b"--x\r\n",
-            "CONTENT_LENGTH": "5",
-            "CONTENT_TYPE": "multipart/form-data",
-        },
-        400,
-    ),
-    (
-        "multipart-unterminated",
-        {
-            "method": "POST",
-            "path": "/params",
-            "body": b'--xyz\r\nContent-Disposition: form-data; name="a"\r\n\r\nvalue',
-            "CONTENT_LENGTH": "59",
-            "CONTENT_TYPE": "multipart/form-data; boundary=xyz",
-        },
-        400,
-    ),
-    (
-        "transfer-encoding-unknown",
-        {
-            "method": "POST",
-            "path": "/params",
-            "body": b"a=1",
-            "HTTP_TRANSFER_ENCODING": "gzip",
-            "CONTENT_TYPE": "application/x-www-form-urlencoded",
-        },
-        400,
-    ),
-]
-
-
-def raw_exchange(wsgi_call: Any, spec: dict[str, Any]) -> tuple[str, bytes]:
-    """Send ``spec`` to a fresh app, bypassing the validator (it rejects some of these)."""
-    status, _, body = wsgi_call(framework.Application(Root()), validate=False, **spec)
-    return status, body
-
-
-@pytest.mark.parametrize(
-    ("spec", "status"), [pytest.param(spec, status, id=name) for name, spec, status in BAD_INPUT]
-)
-def test_bad_input_is_4xx(wsgi_call: Any, spec: dict[str, Any], status: int) -> None:
-    assert int(raw_exchange(wsgi_call, spec)[0][:3]) == status
-
-
-@pytest.mark.parametrize("spec", [pytest.param(spec, id=name) for name, spec, _ in BAD_INPUT])
-def test_bad_input_message_is_short_and_has_no_traceback(
-    wsgi_call: Any, spec: dict[str, Any]
-) -> None:
-    framework.config.update({"request.show_tracebacks": False})
-    body = raw_exchange(wsgi_call, spec)[1]
-    assert (b"Traceback" in body, len(body) < 2000) == (False, True)
-
-
-def test_app_keeps_serving_after_bad_input(wsgi_call: Any) -> None:
-    app = framework.Application(Root())
-    for _, spec, _ in BAD_INPUT:
-        wsgi_call(app, validate=False, **spec)
-    assert Client(app).get("/").text == "home"
-
-
-def test_oversized_body_is_413() -> None:
-    client = Client(Root(), config={"/": {"request.body.maxbytes": 10}})
-    assert client.post("/params", data={"a": "x" * 100}).status_code == 413
-
-
-def test_body_within_maxbytes_is_served() -> None:
-    client = Client(Root(), config={"/": {"request.body.maxbytes": 100}})
-    assert client.post("/params", data={"a": "x"}).text == "['a']"
-
-
-def test_oversized_chunked_body_is_413(wsgi_call: Any) -> None:
-    framework.config.update({"request.body.maxbytes": 10})
-    spec = {"method": "POST", "path": "/params", "body": b"a=" + b"x" * 100,
-            "HTTP_TRANSFER_ENCODING": "chunked",
-            "CONTENT_TYPE": "application/x-www-form-urlencoded"}  # fmt: skip
-    assert raw_exchange(wsgi_call, spec)[0].startswith("413")
-
-
-def test_oversized_multipart_is_413() -> None:
-    client = Client(Root(), config={"/": {"request.body.maxbytes": 50}})
-    response = client.post("/params", files={"f": ("a.txt", b"x" * 500)})
-    assert response.status_code == 413
-
-
-def test_bad_input_through_validator(wsgi_call: Any) -> None:
-    status, _, _ = wsgi_call(framework.Application(Root()), path="/\xff")
-    assert status.startswith("400")
-
-
-def test_internal_redirect_outside_script_name() -> None:
-    framework.tree.mount(Root(), "/app")
-    response = Client(framework.tree).get("/app/internal?to=/elsewhere")
-    assert response.status_code == 404
-
-
-def test_http_error_get_error_page_method() -> None:
-    assert b"<title>410 Gone</title>" in HTTPError(410).get_error_page(410)
 
 
 def test_broken_error_page_adds_traceback_when_shown(client: Client) -> None:
