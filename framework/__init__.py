@@ -19,16 +19,17 @@ A minimal application::
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 from typing import TYPE_CHECKING, Any
 
-from framework import dispatch, httputil, lib
+from framework import dispatch, httputil, lib, toolbox
+from framework._globals import config, log, tools, tree
+from framework._version import __version__
 from framework.context import request, response, serving
+from framework.core.application import Application
 from framework.core.config import Config
 from framework.core.log import LogManager
-from framework.core.tools import ErrorTool, HandlerTool, HandlerWrapperTool, Tool, Toolbox, tools
-from framework.core.tree import Application, Tree
+from framework.core.tools import ErrorTool, HandlerTool, HandlerWrapperTool, Tool, Toolbox
+from framework.core.tree import Tree
 from framework.errors import HTTPError, HTTPRedirect, InternalRedirect, NotFound, TimeoutError
 from framework.helpers import expose, popargs, url
 
@@ -39,16 +40,19 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Application",
+    "Config",
     "ErrorTool",
     "HTTPError",
     "HTTPRedirect",
     "HandlerTool",
     "HandlerWrapperTool",
     "InternalRedirect",
+    "LogManager",
     "NotFound",
     "TimeoutError",
     "Tool",
     "Toolbox",
+    "Tree",
     "__version__",
     "config",
     "dispatch",
@@ -64,48 +68,34 @@ __all__ = [
     "response",
     "server",
     "serving",
+    "toolbox",
     "tools",
     "tree",
     "url",
 ]
 
-#: The global configuration.
-config = Config()
-#: The mount table; a WSGI callable serving every mounted application.
-tree = Tree()
-#: The global error and access logs.
-log = LogManager()
-
 engine: Bus
 server: Server
 
-
-def _lazy(name: str) -> Any:
-    if name == "process":
-        import framework.process as process_module
-
-        return process_module
-    if name == "engine":
-        from framework.process import bus
-
-        return bus
-    if name == "server":
-        from framework.process.server import server as server_singleton
-
-        return server_singleton
-    if name == "quickstart":
-        from framework.process.server import quickstart as quickstart_func
-
-        return quickstart_func
-    if name == "testing":
-        import framework.testing as testing_module
-
-        return testing_module
-    raise AttributeError(f"module 'framework' has no attribute {name!r}")
+# The engine, the HTTP server and the test client load on first use: most programs
+# importing the framework (a WSGI app under gunicorn, a test) never need them.
+_LAZY = {
+    "process": ("framework.process", None),
+    "engine": ("framework.process", "bus"),
+    "server": ("framework.process.server", "server"),
+    "testing": ("framework.testing", None),
+}
 
 
 def __getattr__(name: str) -> Any:
-    value = _lazy(name)
+    try:
+        module_name, attr = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'framework' has no attribute {name!r}") from None
+    import importlib
+
+    module = importlib.import_module(module_name)
+    value = module if attr is None else getattr(module, attr)
     globals()[name] = value
     return value
 

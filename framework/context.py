@@ -1,23 +1,38 @@
-"""The current request and response, as context-local state.
+"""The current request and response, as context-local state, and the lifetime of both.
 
 One :class:`~contextvars.ContextVar` holds the ``(request, response)`` pair of the
 exchange being served. ``framework.serving`` reads it for internal code
 (``serving.request`` is ``None`` outside a request); ``framework.request`` and
-``framework.response`` are attribute proxies for application code and raise a clear
-error when used outside a request. Each thread (and each asyncio task) sees its own
-pair, so handlers running concurrently never see each other's state.
+``framework.response`` are attribute proxies for application code, typed as
+:class:`~framework.core.request.Request` and :class:`~framework.core.response.Response`
+for type checkers, which raise a clear error when used outside a request. Each thread
+(and each asyncio task) sees its own pair, so handlers running concurrently never see
+each other's state.
+
+:class:`Exchange` owns the lifetime of one pair: ``with exchange:`` makes it current for
+a stretch of work (the pipeline, then each chunk of a streamed body) and always restores
+what was current before; :meth:`Exchange.close` ends the request exactly once (its
+``on_end_request`` hooks run with the pair current), whichever way the WSGI exchange
+ends. This module imports nothing from the framework at run time.
 """
 
 from __future__ import annotations
 
-from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any
+from contextvars import ContextVar, Token
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     from framework.core.request import Request
     from framework.core.response import Response
 
-__all__ = ["ContextProxy", "request", "response", "serving"]
+__all__ = [
+    "ContextProxy",
+    "Exchange",
+    "OutsideRequestError",
+    "request",
+    "response",
+    "serving",
+]
 
 _current: ContextVar[tuple[Request, Response] | None] = ContextVar("cherry_current", default=None)
 
@@ -38,7 +53,7 @@ class _Serving:
         return pair[1] if pair is not None else None
 
     def load(self, request: Request, response: Response) -> None:
-        """Make ``request``/``response`` current in this context."""
+        """Make ``request``/``response`` current in this context (CherryPy's API)."""
         _current.set((request, response))
 
     def clear(self) -> None:
@@ -51,6 +66,51 @@ class _Serving:
 
 
 serving = _Serving()
+
+
+class Exchange:
+    """One request/response pair and its lifetime as the current context.
+
+    ``with exchange:`` makes the pair current and restores the previous one on the way
+    out, however the block ends; it may be entered many times (a streamed body enters
+    it once per chunk). :meth:`close` ends the request once.
+
+    Args:
+        request: the request being served.
+        response: its response.
+    """
+
+    __slots__ = ("_tokens", "closed", "pair")
+
+    def __init__(self, request: Request, response: Response) -> None:
+        self.pair = (request, response)
+        self._tokens: list[Token[tuple[Request, Response] | None]] = []
+        self.closed = False
+
+    @property
+    def request(self) -> Request:
+        """The request of this exchange."""
+        return self.pair[0]
+
+    @property
+    def response(self) -> Response:
+        """The response of this exchange."""
+        return self.pair[1]
+
+    def __enter__(self) -> Exchange:
+        self._tokens.append(_current.set(self.pair))
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        _current.reset(self._tokens.pop())
+
+    def close(self) -> None:
+        """End the request: run its ``on_end_request`` hooks (with the pair current) once."""
+        if self.closed:
+            return
+        self.closed = True
+        with self:
+            self.pair[0].close()
 
 
 class OutsideRequestError(RuntimeError):
@@ -94,17 +154,7 @@ class ContextProxy:
         return repr(pair[self._index])
 
 
-request: Any = ContextProxy(0, "request")
-response: Any = ContextProxy(1, "response")
-
-
-def log_exception(message: str) -> None:
-    """Log ``message`` with the current traceback to the app's (or global) error log."""
-    import logging
-
-    import framework
-
-    pair = _current.get()
-    app = pair[0].app if pair is not None else None
-    target = app.log if app is not None else framework.log
-    target.error(message, "HTTP", severity=logging.ERROR, traceback=True)
+#: The request being served (an attribute proxy; typed as the real class for checkers).
+request = cast("Request", ContextProxy(0, "request"))
+#: The response being built for it.
+response = cast("Response", ContextProxy(1, "response"))

@@ -17,12 +17,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from framework._globals import config as global_config
 from framework.context import serving
 from framework.errors import HTTPError, NotFound
 from framework.helpers import resolve_popargs_target
 
 if TYPE_CHECKING:
-    from framework.core.tree import Application
+    from framework.core.application import Application
+    from framework.core.request import Request
 
 __all__ = [
     "Dispatcher",
@@ -32,6 +34,7 @@ __all__ = [
     "PageHandler",
     "VirtualHost",
     "check_call",
+    "find_with",
 ]
 
 _TRANSLATE = str.maketrans(".", "_")
@@ -234,9 +237,7 @@ def _conf_of(obj: Any) -> dict[str, Any]:
 
 
 def _merge(app: Application, trail: list[_Step]) -> dict[str, Any]:
-    import framework
-
-    merged = dict(framework.config)
+    merged = dict(global_config)
     for step in trail:
         merged.update(step.conf)
     return merged
@@ -347,6 +348,34 @@ class LateParamPageHandler(PageHandler):
         assert request is not None
         kwargs = {**request.params, **self.kwargs}
         return call_handler(self.callable, self.args, kwargs)
+
+
+def find_with(
+    dispatcher: Any, app: Application, path_info: str, method: str, request: Request
+) -> Found:
+    """Ask ``dispatcher`` what serves ``path_info``, whatever kind of dispatcher it is.
+
+    A dispatcher of ours answers :meth:`Dispatcher.find` with a :class:`Found`. A
+    CherryPy-style dispatcher is a callable taking the path that sets
+    ``request.handler`` and ``request.config`` itself; its result is read back from the
+    request and never cached (that code may answer differently each time).
+    """
+    find = getattr(dispatcher, "find", None)
+    if find is not None:
+        found: Found = find(app, path_info, method)
+        return found
+    # COMPAT: CherryPy's dispatcher protocol.
+    dispatcher(path_info)
+    page_handler = request.handler
+    bare: Callable[..., Any] | None = None
+    if page_handler is not None:
+
+        def bare(*args: Any, **kwargs: Any) -> Any:
+            # A CherryPy page handler holds its arguments and reads params itself.
+            return page_handler()
+
+        bare.page_handler = page_handler  # type: ignore[attr-defined]
+    return Found(bare, (), dict(request.config), request.is_index, cacheable=False)
 
 
 def _publish(found: Found) -> None:

@@ -9,11 +9,13 @@ pipeline for another path without a round trip to the client.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from framework import __version__
+from framework._globals import log as site_log
+from framework._version import __version__
 from framework.context import serving
 from framework.httputil import valid_status
 
@@ -25,6 +27,7 @@ __all__ = [
     "TimeoutError",
     "format_exc",
     "get_error_page",
+    "log_exception",
 ]
 
 
@@ -308,6 +311,14 @@ def format_exc(exc: BaseException | None = None) -> str:
     if exc is None:
         return traceback.format_exc() if _has_exc() else ""
     return "".join(traceback.format_exception(exc))
+
+
+def log_exception(message: str) -> None:
+    """Log ``message`` with the current traceback to the app's (or the site's) error log."""
+    request = serving.request
+    app = request.app if request is not None else None
+    target = app.log if app is not None else site_log
+    target.error(message, "HTTP", severity=logging.ERROR, traceback=True)
 
 
 def _escape(text: str) -> str:

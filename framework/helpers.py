@@ -176,11 +176,6 @@ def url(
     else:
         if base is None:
             base = "http://127.0.0.1"
-            import framework
-
-            server = getattr(framework, "_server_base", None)
-            if server is not None:
-                base = server()
         newurl = base + (script_name or "") + path + qs
     if relative is None and request is not None and request.app is not None:
         relative = getattr(request.app, "relative_urls", False)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from framework.errors import HTTPError, HTTPRedirect, InternalRedirect
+from framework.errors import HTTPError, HTTPRedirect, InternalRedirect, log_exception
 
 __all__ = ["HOOK_POINTS", "Hook", "HookMap"]
 
@@ -120,8 +120,6 @@ class HookMap(dict[str, tuple[Hook, ...]]):
                 exc = err
             except Exception as err:
                 exc = err
-                from framework.context import log_exception
-
                 log_exception(f"Error in hook {hook!r} at {point}")
         if exc is not None:
             raise exc

@@ -90,27 +90,21 @@ def normalize(source: ConfigSource) -> dict[str, Any]:
     """Load a config source (dict, file name or open file) into a plain dict."""
     if isinstance(source, Mapping):
         return dict(source)
-    from framework import configfile
+    from framework.configfile import load
 
-    return configfile.load(source)
+    return load(source)
 
 
 def _server_handler(key: str, value: Any) -> None:
-    from framework.process import server
+    from framework.process.server import configure
 
-    server.configure(key, value)
+    configure(key, value)
 
 
 def _engine_handler(key: str, value: Any) -> None:
-    from framework import process
+    from framework.process import configure
 
-    process.configure(key, value)
-
-
-def _log_handler(key: str, value: Any) -> None:
-    import framework
-
-    setattr(framework.log, key, value)
+    configure(key, value)
 
 
 def _checker_handler(key: str, value: Any) -> None:
@@ -119,10 +113,10 @@ def _checker_handler(key: str, value: Any) -> None:
 
 
 #: Handlers run on global-config update, by namespace (first key segment).
+#: ``log`` is added by :mod:`framework._globals`, which owns the site log.
 namespace_handlers: dict[str, Callable[[str, Any], None]] = {
     "server": _server_handler,
     "engine": _engine_handler,
-    "log": _log_handler,
     "checker": _checker_handler,
 }
 

@@ -16,15 +16,13 @@ differently each time.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from framework._globals import tools as toolbox
 from framework.context import serving
 from framework.dispatch import Found, check_call
 from framework.errors import HTTPError, NotFound
 from framework.hooks import HookMap
-
-if TYPE_CHECKING:
-    from framework.core.tools import Tool
 
 __all__ = ["Plan"]
 
@@ -43,7 +41,6 @@ class Plan:
         "allow",
         "body_attrs",
         "config",
-        "dynamic_tools",
         "error",
         "error_page",
         "error_response",
@@ -54,6 +51,7 @@ class Plan:
         "path_info",
         "raw_handler",
         "request_attrs",
+        "request_setups",
         "response_attrs",
         "response_headers",
         "toolmaps",
@@ -79,16 +77,13 @@ class Plan:
             self.response_headers.append(("Allow", found.allow))
         self.error_page: dict[str, Any] = {}
         self.error_response: Callable[[], None] | None = None
-        self.dynamic_tools: list[Tool] = []
+        self.request_setups: list[Callable[[], None]] = []
         self.toolmaps: dict[str, dict[str, dict[str, Any]]] = {}
         self._wrappers: list[tuple[int, HandlerFactory, dict[str, Any]]] = []
         self._apply_config()
 
     # -- building -----------------------------------------------------------------
     def _apply_config(self) -> None:
-        from framework.core.tools import HandlerWrapperTool
-        from framework.core.tools import tools as toolbox
-
         toolmap: dict[str, dict[str, Any]] = {}
         for key, value in self.config.items():
             namespace, _, rest = key.partition(".")
@@ -123,19 +118,19 @@ class Plan:
                     f"Config switches on an unknown tool {name!r} (tools.{name}.on); "
                     f"known tools: {', '.join(toolbox.names())}."
                 )
-            cls = type(tool)
-            base = _framework_base(cls)
-            if cls._setup is not base._setup and cls.setup_plan is base.setup_plan:
-                # COMPAT: a CherryPy-style tool that overrides _setup() runs per request.
-                self.dynamic_tools.append(tool)
-                continue
             args = {k: v for k, v in conf.items() if k != "on"}
-            if isinstance(tool, HandlerWrapperTool) and self.handler is None:
-                continue
             tool.setup_plan(self, args)
         for _, factory, conf in sorted(self._wrappers, key=lambda item: item[0]):
             assert self.handler is not None
             self.handler = factory(self.handler, conf)
+
+    def add_request_setup(self, setup: Callable[[], None]) -> None:
+        """Run ``setup()`` at the start of every request on this path, before any hook.
+
+        For tools that must decide per request (CherryPy's ``_setup`` protocol); they
+        attach to ``request.hooks``, which then become the request's own copy.
+        """
+        self.request_setups.append(setup)
 
     def wrap_handler(self, factory: HandlerFactory, conf: dict[str, Any], priority: int) -> None:
         """Wrap the page handler: ``factory(inner, conf)`` returns the new handler.
@@ -175,12 +170,3 @@ class Plan:
     def __repr__(self) -> str:
         name = getattr(self.raw_handler, "__qualname__", None)
         return f"<Plan {self.path_info!r} -> {name}>"
-
-
-def _framework_base(cls: type[Tool]) -> type[Tool]:
-    from framework.core.tools import ErrorTool, HandlerTool, HandlerWrapperTool, Tool
-
-    for base in (HandlerWrapperTool, ErrorTool, HandlerTool):
-        if issubclass(cls, base):
-            return base
-    return Tool

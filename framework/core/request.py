@@ -20,16 +20,17 @@ from functools import cached_property
 from http.cookies import CookieError, SimpleCookie
 from typing import TYPE_CHECKING, Any
 
+from framework._globals import config as global_config
 from framework.dispatch import Dispatcher
-from framework.errors import HTTPError, HTTPRedirect, InternalRedirect, format_exc
+from framework.errors import HTTPError, HTTPRedirect, InternalRedirect, format_exc, log_exception
 from framework.hooks import HookMap
 from framework.httputil import HeaderMap, Host, parse_query_string
 
 if TYPE_CHECKING:
     from framework.body import RequestBody
+    from framework.core.application import Application
     from framework.core.plan import Plan
     from framework.core.response import Response
-    from framework.core.tree import Application
 
 __all__ = ["Request"]
 
@@ -44,6 +45,9 @@ def _header_name(key: str) -> str:
         if len(_HEADER_NAMES) < 4096:
             _HEADER_NAMES[key] = name
     return name
+
+
+_NO_HOOKS = HookMap()
 
 
 def _default_error_response() -> None:
@@ -94,7 +98,9 @@ class Request:
         self.params: dict[str, Any] = {}
         self.time = response.time
         self.toolmaps: dict[str, Any] = {}
-        self._hooks: HookMap | None = None
+        # Until get_resource() finds the plan: no hooks (a shared map nobody attaches
+        # to; request.hooks hands out a private copy).
+        self._hooks: HookMap = _NO_HOOKS
 
     # -- lazily built attributes ---------------------------------------------------------
     @cached_property
@@ -213,8 +219,7 @@ class Request:
         """The hooks of this request; attaching here affects only this request."""
         hooks = self.__dict__.get("_own_hooks")
         if hooks is None:
-            base = self._hooks
-            hooks = base.copy() if base is not None else HookMap()
+            hooks = self._hooks.copy()
             self.__dict__["_own_hooks"] = self._hooks = hooks
         return hooks
 
@@ -232,9 +237,7 @@ class Request:
         """The merged config for this request's path."""
         conf = self.__dict__.get("_config")
         if conf is None:
-            import framework
-
-            return dict(framework.config)
+            return dict(global_config)
         return conf  # type: ignore[no-any-return]
 
     @config.setter
@@ -248,23 +251,16 @@ class Request:
         Raises:
             InternalRedirect: to re-run the pipeline for another path.
         """
-        response = self.response
         try:
             try:
                 try:
-                    self._do_respond(response)
+                    self._do_respond(self.response)
                 except (HTTPRedirect, HTTPError) as inst:
-                    inst.set_response()
-                    self.stage = "before_finalize (HTTPError)"
-                    hooks = self._hooks
-                    if hooks is not None:
-                        hooks.run("before_finalize")
-                    response.finalize()
+                    self._respond_with(inst)
             finally:
                 self.stage = "on_end_resource"
-                hooks = self._hooks
-                if hooks is not None and hooks["on_end_resource"]:
-                    hooks.run("on_end_resource")
+                if self._hooks["on_end_resource"]:
+                    self._hooks.run("on_end_resource")
         except self.throws:
             raise
         except Exception:
@@ -273,14 +269,56 @@ class Request:
             self.handle_error()
 
     def _do_respond(self, response: Response) -> None:
+        """The stages of a request, in order; each hook point runs the hooks attached."""
         self.stage = "process_headers"
+        self.process_headers()
+        self.stage = "get_resource"
+        self.get_resource()
+        # A hook may attach more hooks for this request (request.hooks makes the request
+        # its own copy of the plan's map), so the map is read again at every point.
+        self.stage = "on_start_resource"
+        if self._hooks["on_start_resource"]:
+            self._hooks.run("on_start_resource")
+        self.stage = "process_query_string"
+        self.process_query_string()
+        self.stage = "before_request_body"
+        if self._hooks["before_request_body"]:
+            self._hooks.run("before_request_body")
+        if self.process_request_body and self.method in self.methods_with_bodies:
+            self.stage = "process_body"
+            self.process_body()
+        self.stage = "before_handler"
+        if self._hooks["before_handler"]:
+            self._hooks.run("before_handler")
+        if self.handler:
+            self.stage = "handler"
+            response.body = self.handler()
+        self.stage = "before_finalize"
+        if self._hooks["before_finalize"]:
+            self._hooks.run("before_finalize")
+        response.finalize()
+
+    def _respond_with(self, inst: HTTPError | HTTPRedirect) -> None:
+        """Render an HTTP error or redirect raised by a stage, then finalize."""
+        inst.set_response()
+        self.stage = "before_finalize (HTTPError)"
+        self._hooks.run("before_finalize")
+        self.response.finalize()
+
+    def process_headers(self) -> None:
+        """Check the request headers the pipeline relies on.
+
+        Raises:
+            HTTPError: 400 for an HTTP/1.1 request without ``Host``.
+        """
         if self.server_protocol == "HTTP/1.1" and "HTTP_HOST" not in self.wsgi_environ:
             raise HTTPError(400, "HTTP/1.1 requires a 'Host' request header.")
 
-        self.stage = "get_resource"
+    def get_resource(self) -> None:
+        """Find the plan for this path and apply it: handler, config, hooks, settings."""
         plan = self.app.plan_for(self.path_info, self.method, self)
         self.plan = plan
-        self._hooks = hooks = plan.hooks
+        self._hooks = plan.hooks
         self.__dict__["_config"] = plan.config
         self.handler = plan
         self.is_index = plan.is_index
@@ -291,86 +329,68 @@ class Request:
             self.error_response = plan.error_response
         for name, value in plan.request_attrs:
             setattr(self, name, value)
+        response = self.response
         for name, value in plan.response_attrs:
             setattr(response, name, value)
         if plan.response_headers:
             response.headers.update(plan.response_headers)
-        if plan.dynamic_tools:
-            for tool in plan.dynamic_tools:
-                tool._setup()
-            hooks = self.hooks
+        for setup in plan.request_setups:
+            setup()
 
-        self.stage = "on_start_resource"
-        if hooks["on_start_resource"]:
-            hooks.run("on_start_resource")
-            # COMPAT: a hook may attach more hooks (request.hooks copies the plan's map).
-            hooks = self._hooks or hooks
+    def process_query_string(self) -> None:
+        """Merge the query string (then ``@popargs`` values) into ``params``.
 
-        self.stage = "process_query_string"
+        Raises:
+            HTTPError: 400 if the query string is not valid UTF-8.
+        """
         if self.query_string:
             try:
                 self.params.update(parse_query_string(self.query_string))
             except UnicodeDecodeError:
                 raise HTTPError(400, "The query string could not be decoded as UTF-8.") from None
-        if plan.params:
+        plan = self.plan
+        if plan is not None and plan.params:
             self.params.update(plan.params)
 
-        self.stage = "before_request_body"
-        if hooks["before_request_body"]:
-            hooks.run("before_request_body")
-            hooks = self._hooks or hooks
-        if self.process_request_body and self.method in self.methods_with_bodies:
-            self.stage = "process_body"
-            body = self.body
+    def process_body(self) -> None:
+        """Read and parse the request body into ``params`` (with ``request.body.*`` config)."""
+        body = self.body
+        plan = self.plan
+        if plan is not None:
             for name, value in plan.body_attrs:
                 setattr(body, name, value)
-            body.process()
-
-        self.stage = "before_handler"
-        if hooks["before_handler"]:
-            hooks.run("before_handler")
-            hooks = self._hooks or hooks
-        handler = self.handler
-        if handler:
-            self.stage = "handler"
-            response.body = handler()
-            hooks = self._hooks or hooks
-
-        self.stage = "before_finalize"
-        if hooks["before_finalize"]:
-            hooks.run("before_finalize")
-        response.finalize()
+        body.process()
 
     def handle_error(self) -> None:
         """Render an unexpected exception through the error hooks and error_response."""
         response = self.response
         try:
-            hooks = self._hooks
-            if hooks is None:
+            if self.plan is None:
                 # The path's plan (with its log_tracebacks tool) was never built.
-                from framework.context import log_exception
-
                 log_exception(f"Error while serving {self.request_line}")
-                hooks = HookMap()
-            hooks.run("before_error_response")
+            self._hooks.run("before_error_response")
             if self.error_response:
                 self.error_response()
-            hooks.run("after_error_response")
+            self._hooks.run("after_error_response")
             response.finalize()
         except HTTPRedirect as inst:
             inst.set_response()
             response.finalize()
 
     def close(self) -> None:
-        """Run ``on_end_request`` hooks once (after the body was sent)."""
+        """Run ``on_end_request`` hooks once (after the body was sent).
+
+        An exception there is logged, never raised: the response is already on its way.
+        """
         if self.closed:
             return
         self.closed = True
         self.stage = "on_end_request"
         try:
-            hooks = self._hooks
-            if hooks is not None and hooks["on_end_request"]:
-                hooks.run("on_end_request")
+            if self._hooks["on_end_request"]:
+                self._hooks.run("on_end_request")
+        except Exception:
+            log_exception(f"Error in on_end_request of {self.request_line}")
         finally:
             body = self.__dict__.get("body")
             if body is not None:

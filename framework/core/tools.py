@@ -1,16 +1,20 @@
-"""Tools: named, configurable bundles of hooks, and the default toolbox.
+"""Tools: named, configurable bundles of hooks, and the toolbox that names them.
 
 A :class:`Tool` wraps a callable and the hook point it runs at. It can be switched
 on for a path three ways, which all end up as ``tools.<name>.*`` keys in the merged
 config: in config (``tools.gzip.on = True``, arguments as ``tools.gzip.level``), as a
 decorator (``@tools.gzip(level=6)``) or in ``_cp_config``.
 
-# PERF: tools are set up once per (application, path) when the request plan is
-built (:meth:`Tool.setup_plan`), not per request. A CherryPy-style subclass that
-overrides ``_setup()`` still works: it is called per request, as CherryPy does.
+There is one way a tool takes part in a request: when the request plan for a path is
+built, :meth:`Tool.setup_plan` receives the plan and the tool's config arguments and
+attaches what it needs (a hook, a handler wrapper, an error response).
 
-The default toolbox is the table at the bottom of this module: one line per tool,
-naming its hook point and priority.
+# PERF: that happens once per (application, path), not per request.
+
+CherryPy's tools set themselves up per request through ``_setup()``; tools written
+that way (subclasses of ``cherrypy.Tool`` overriding ``_setup``) run through the
+adapter in :mod:`framework.compat.tools`. The default toolbox (one line per tool) is
+the table in :mod:`framework.toolbox`.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from framework.context import serving
 if TYPE_CHECKING:
     from framework.core.plan import Plan
 
-__all__ = ["ErrorTool", "HandlerTool", "HandlerWrapperTool", "Tool", "Toolbox", "tools"]
+__all__ = ["ErrorTool", "HandlerTool", "HandlerWrapperTool", "Tool", "Toolbox"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -86,7 +90,8 @@ class Tool:
 
         return decorator
 
-    def _priority_for(self, conf: dict[str, Any]) -> int:
+    def priority_for(self, conf: dict[str, Any]) -> int:
+        """Take ``priority`` out of ``conf``; default: the callable's, else the tool's."""
         priority = conf.pop("priority", None)
         if priority is None:
             priority = getattr(self.callable, "priority", self._priority)
@@ -94,26 +99,8 @@ class Tool:
 
     def setup_plan(self, plan: Plan, conf: dict[str, Any]) -> None:
         """Attach this tool to a request plan with its config arguments."""
-        priority = self._priority_for(conf)
+        priority = self.priority_for(conf)
         plan.hooks.attach(self._point, self.callable, priority=priority, **conf)
-
-    # -- CherryPy API, for tools written against CherryPy ------------------------
-    def _merged_args(self, d: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Return this tool's config arguments for the current request."""
-        request = serving.request
-        args = dict(d or {})
-        if request is not None:
-            args.update(request.toolmaps.get(self.namespace, {}).get(self._name, {}))
-        args.pop("on", None)
-        return args
-
-    def _setup(self) -> None:
-        """Attach to the current request (CherryPy's per-request setup)."""
-        request = serving.request
-        assert request is not None
-        conf = self._merged_args()
-        priority = self._priority_for(conf)
-        request.hooks.attach(self._point, self.callable, priority=priority, **conf)
 
 
 class HandlerTool(Tool):
@@ -127,16 +114,22 @@ class HandlerTool(Tool):
         super().__init__("before_handler", callable, name)
 
     def handler(self, *args: Any, **kwargs: Any) -> Callable[..., Any]:
-        """Return an exposed page handler that runs this tool and 404s if it declines."""
+        """Return an exposed page handler that runs this tool and 404s if it declines.
+
+        Config arguments of the tool for the request's path override ``kwargs``.
+        """
 
         def handle_func(*a: Any, **kw: Any) -> Any:
-            handled = self.callable(*args, **self._merged_args(kwargs))
-            if not handled:
+            request = serving.request
+            response = serving.response
+            assert request is not None and response is not None
+            conf = dict(kwargs)
+            conf.update(request.toolmaps.get(self.namespace, {}).get(self._name, {}))
+            conf.pop("on", None)
+            if not self.callable(*args, **conf):
                 from framework.errors import NotFound
 
                 raise NotFound()
-            response = serving.response
-            assert response is not None
             return response.body
 
         handle_func.exposed = True  # type: ignore[attr-defined]
@@ -150,23 +143,16 @@ class HandlerTool(Tool):
 
     def setup_plan(self, plan: Plan, conf: dict[str, Any]) -> None:
         """Attach the short-circuiting wrapper at ``before_handler``."""
-        priority = self._priority_for(conf)
+        priority = self.priority_for(conf)
         plan.hooks.attach(self._point, self._wrapper, priority=priority, **conf)
-
-    def _setup(self) -> None:
-        request = serving.request
-        assert request is not None
-        conf = self._merged_args()
-        priority = self._priority_for(conf)
-        request.hooks.attach(self._point, self._wrapper, priority=priority, **conf)
 
 
 class HandlerWrapperTool(Tool):
     """A tool that wraps the page handler once, when the plan is built.
 
-    ``newhandler(inner, *args, **kwargs)`` receives the inner handler and the call's
-    arguments; config arguments are passed as ``conf=`` to ``callable``, which must
-    return the wrapping function (see :mod:`framework.lib.jsontools`).
+    ``callable(inner, conf)`` receives the inner handler and the tool's config
+    arguments and returns the wrapping handler (see :mod:`framework.lib.jsontools`).
+    Paths without a handler are left alone.
     """
 
     def __init__(
@@ -176,17 +162,10 @@ class HandlerWrapperTool(Tool):
 
     def setup_plan(self, plan: Plan, conf: dict[str, Any]) -> None:
         """Wrap ``plan.handler`` with this tool's wrapper."""
-        priority = self._priority_for(conf)
-        plan.wrap_handler(self.callable, conf, priority)
-
-    def _setup(self) -> None:
-        request = serving.request
-        assert request is not None
-        inner = request.handler
-        if inner is None:
+        if plan.handler is None:
             return
-        wrapper = self.callable(inner, self._merged_args())
-        request.handler = lambda: wrapper()
+        priority = self.priority_for(conf)
+        plan.wrap_handler(self.callable, conf, priority)
 
 
 class ErrorTool(Tool):
@@ -204,13 +183,6 @@ class ErrorTool(Tool):
             callback(**conf)
 
         plan.error_response = error_response
-
-    def _setup(self) -> None:
-        request = serving.request
-        assert request is not None
-        conf = self._merged_args()
-        callback = self.callable
-        request.error_response = lambda: callback(**conf)
 
 
 class Toolbox:
@@ -251,37 +223,3 @@ class Toolbox:
             return func
 
         return decorator
-
-
-class StaticDirTool(HandlerTool):
-    """``tools.staticdir``: the URL section it serves is where its config was set."""
-
-    def setup_plan(self, plan: Plan, conf: dict[str, Any]) -> None:
-        """Attach with ``section`` defaulting to the config section that set ``dir``."""
-        conf.setdefault("section", plan.config.get("tools.staticdir.section", ""))
-        super().setup_plan(plan, conf)
-
-
-def _build_default_toolbox() -> Toolbox:
-    from framework.lib import cptools, encoding, jsontools, params, static, templating
-
-    box = Toolbox("tools")
-    # name                  tool (hook point, callable, priority)
-    box.encode = Tool("before_finalize", encoding.encode, priority=70)
-    box.trailing_slash = cptools.TrailingSlashTool()
-    box.response_headers = Tool("on_start_resource", cptools.response_headers)
-    box.allow = Tool("on_start_resource", cptools.allow)
-    box.log_tracebacks = Tool("before_error_response", cptools.log_traceback)
-    box.log_headers = Tool("before_error_response", cptools.log_request_headers)
-    box.json_in = Tool("before_request_body", jsontools.json_in, priority=30)
-    box.json_out = HandlerWrapperTool(jsontools.json_out_wrapper, priority=30)
-    box.params = HandlerWrapperTool(params.convert_wrapper, priority=15)
-    box.expires = Tool("before_finalize", cptools.expires)
-    box.staticdir = StaticDirTool(static.staticdir)
-    box.staticfile = HandlerTool(static.staticfile)
-    box.jinja = HandlerWrapperTool(templating.jinja_wrapper, priority=30)
-    box.mako = HandlerWrapperTool(templating.mako_wrapper, priority=30)
-    return box
-
-
-tools = _build_default_toolbox()

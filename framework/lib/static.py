@@ -11,13 +11,17 @@ from __future__ import annotations
 import mimetypes
 import os
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from framework.context import serving
 from framework.core.response import file_generator, http_date
+from framework.core.tools import HandlerTool
 from framework.errors import HTTPError, NotFound
 
-__all__ = ["serve_download", "serve_file", "staticdir", "staticfile"]
+if TYPE_CHECKING:
+    from framework.core.plan import Plan
+
+__all__ = ["StaticDirTool", "serve_download", "serve_file", "staticdir", "staticfile"]
 
 
 def serve_file(
@@ -130,3 +134,15 @@ def staticfile(filename: str, root: str | None = None) -> bool:
             raise ValueError("tools.staticfile.filename is relative: set tools.staticfile.root.")
         filename = os.path.join(root, filename)
     return _attempt(filename)
+
+
+class StaticDirTool(HandlerTool):
+    """``tools.staticdir``: the URL section it serves is where its config was set."""
+
+    def __init__(self) -> None:
+        super().__init__(staticdir)
+
+    def setup_plan(self, plan: Plan, conf: dict[str, Any]) -> None:
+        """Attach with ``section`` defaulting to the config section that set ``dir``."""
+        conf.setdefault("section", plan.config.get("tools.staticdir.section", ""))
+        super().setup_plan(plan, conf)

@@ -55,6 +55,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from framework._globals import config as global_config
 from framework.context import serving
 from framework.errors import HTTPError
 
@@ -319,9 +320,7 @@ def _dir_list(value: PathList | None) -> list[str]:
 
 
 def _default_reload() -> bool:
-    import framework
-
-    return framework.config.get("environment") not in STATIC_ENVIRONMENTS
+    return global_config.get("environment") not in STATIC_ENVIRONMENTS
 
 
 def _options(engine: _Engine, conf: Mapping[str, Any]) -> _Options:

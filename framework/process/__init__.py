@@ -11,15 +11,14 @@ plugins to it:
   NOT subscribed: turn it on with ``engine.autoreload.on: True``. ``cherry serve``'s
   supervisor reloads more reliably (it survives import errors).
 
-Bus messages go to ``framework.log`` (context ``ENGINE``) once the framework's log
-manager exists, else to the stdlib logger ``framework.engine``.
+Bus messages go to ``framework.log`` (context ``ENGINE``).
 """
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
+from framework._globals import log as site_log
 from framework.process import plugins
 from framework.process.wspbus import Bus, ChannelFailures, StartError, states
 
@@ -46,15 +45,8 @@ class _SignalsPlugin:
 
 
 def _log_listener(msg: str, level: int) -> None:
-    """Forward a bus message to the framework's error log (or the stdlib logger)."""
-    # Resolved per call: framework/__init__ imports us lazily, so it is loaded by now.
-    import framework
-
-    error = getattr(getattr(framework, "log", None), "error", None)
-    if callable(error):
-        error(msg, "ENGINE", severity=level)
-    else:
-        logging.getLogger("framework.engine").log(level, msg)
+    """Forward a bus message to the site's error log."""
+    site_log.error(msg, "ENGINE", severity=level)
 
 
 def _build_engine() -> Bus:

@@ -32,6 +32,8 @@ import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from framework._globals import config as global_config
+from framework._globals import tree as global_tree
 from framework.process import bus
 from framework.process.wspbus import Bus, ChannelFailures, StartError
 
@@ -52,9 +54,7 @@ __all__ = [
 
 
 def _default_app() -> WSGIApplication:
-    import framework  # lazy: framework/__init__ imports this module lazily too
-
-    app: WSGIApplication = framework.tree
+    app: WSGIApplication = global_tree
     return app
 
 
@@ -409,11 +409,9 @@ def quickstart(root: Any = None, script_name: str = "", config: Any = None) -> N
     Raises:
         SystemExit: The engine could not start (the message says why).
     """
-    import framework
-
     if config:
-        framework.config.update(config)
-    framework.tree.mount(root, script_name, config)
+        global_config.update(config)
+    global_tree.mount(root, script_name, config)
     bus.signals.subscribe()  # type: ignore[attr-defined]
     try:
         bus.start()

@@ -160,6 +160,10 @@ class Bus:
         for callback in list(self.listeners.get(channel, ())):
             self.unsubscribe(channel, callback)
 
+    def has_listeners(self, channel: str) -> bool:
+        """True when ``channel`` has at least one listener (cheap: no lock, no copy)."""
+        return bool(self._ordered.get(channel))
+
     def _reorder(self, channel: str) -> None:
         listeners = self.listeners.get(channel, set())
         # sorted() is stable, but sets have no order: break ties by name for repeatability.

@@ -63,7 +63,7 @@ def test_cherrypy_attributes_are_the_frameworks_live_objects(name: str) -> None:
 
 @pytest.mark.usefixtures("aliases")
 @pytest.mark.parametrize(
-    "name", ["expose", "popargs", "HTTPError", "HTTPRedirect", "NotFound", "Tool", "Application"]
+    "name", ["expose", "popargs", "HTTPError", "HTTPRedirect", "NotFound", "Application"]
 )
 def test_cherrypy_api_names_are_the_frameworks(name: str) -> None:
     import cherrypy
@@ -72,15 +72,26 @@ def test_cherrypy_api_names_are_the_frameworks(name: str) -> None:
 
 
 @pytest.mark.usefixtures("aliases")
+@pytest.mark.parametrize("name", ["Tool", "HandlerTool", "HandlerWrapperTool", "ErrorTool"])
+def test_cherrypy_tool_classes_are_the_per_request_adapters(name: str) -> None:
+    import cherrypy
+
+    from framework.compat import tools as compat_tools
+
+    assert getattr(cherrypy, name) is getattr(compat_tools, name)
+    assert issubclass(getattr(cherrypy, name), framework.Tool)
+
+
+@pytest.mark.usefixtures("aliases")
 @pytest.mark.parametrize(
     ("alias", "target"),
     [
         ("cherrypy.dispatch", "framework.dispatch"),
         ("cherrypy._cpdispatch", "framework.dispatch"),
-        ("cherrypy._cptools", "framework.core.tools"),
+        ("cherrypy._cptools", "framework.compat.tools"),
         ("cherrypy._cperror", "framework.errors"),
         ("cherrypy._cpconfig", "framework.core.config"),
-        ("cherrypy._cptree", "framework.core.tree"),
+        ("cherrypy._cptree", "framework.compat.cptree"),
         ("cherrypy._cprequest", "framework.core.request"),
         ("cherrypy.lib.httputil", "framework.lib.httputil"),
         ("cherrypy.lib.cptools", "framework.lib.cptools"),
@@ -116,7 +127,7 @@ def test_submodule_aliases_do_not_add_attributes_to_framework_modules() -> None:
     import cherrypy._cptools
     import cherrypy.process.servers
 
-    assert cherrypy._cptools is framework.core.tools
+    assert cherrypy._cptools is importlib.import_module("framework.compat.tools")
     assert "_cptools" not in vars(framework)
     assert "servers" not in vars(importlib.import_module("framework.process"))
 

@@ -15,6 +15,7 @@ import pytest
 
 import framework
 from framework import ErrorTool, HandlerTool, HandlerWrapperTool, Tool, Toolbox, tools
+from framework.compat import tools as compat_tools
 from framework.testing import Client
 
 
@@ -360,8 +361,8 @@ def test_error_tool_renders_unexpected_errors(register: Callable[[str, Tool], To
     assert (response.status_code, response.text) == (500, "sorry")
 
 
-# -- CherryPy-style tools overriding _setup --------------------------------------------
-class PerRequestTool(Tool):
+# -- CherryPy-style tools (framework.compat.tools) -------------------------------------
+class PerRequestTool(compat_tools.Tool):
     """A CherryPy-style tool: its _setup() attaches per request."""
 
     setups = 0
@@ -382,17 +383,23 @@ def test_tool_overriding_setup_runs_setup_per_request(
     assert (PerRequestTool.setups, calls) == (2, [{"n": 1}, {"n": 1}])
 
 
-class LegacyHandlerTool(HandlerTool):
+def test_cherrypy_tool_without_its_own_setup_is_set_up_once_per_path(
+    register: Callable[[str, Tool], Tool], calls: list[Any]
+) -> None:
+    register("plain_legacy", compat_tools.Tool("before_handler", lambda **kw: calls.append(kw)))
+    client = Client(Plain(), config={"/": {"tools.plain_legacy.on": True}})
+    client.get("/")
+    client.get("/")
+    plan = next(iter(client.app._plans.values()))  # type: ignore[attr-defined]
+    assert (len(calls), plan.request_setups) == (2, [])
+
+
+class LegacyHandlerTool(compat_tools.HandlerTool):
     def _setup(self) -> None:
         super()._setup()
 
 
-class LegacyWrapperTool(HandlerWrapperTool):
-    def _setup(self) -> None:
-        super()._setup()
-
-
-class LegacyErrorTool(ErrorTool):
+class LegacyErrorTool(compat_tools.ErrorTool):
     def _setup(self) -> None:
         super()._setup()
 
@@ -407,13 +414,15 @@ def test_legacy_handler_tool_short_circuits(register: Callable[[str, Tool], Tool
     assert response.text == "legacy answer"
 
 
-def test_legacy_wrapper_tool_wraps_per_request(register: Callable[[str, Tool], Tool]) -> None:
-    def upper(inner: Callable[..., Any], conf: dict[str, Any]) -> Callable[..., Any]:
-        return lambda *a, **k: str(inner(*a, **k)).upper()
+def test_cherrypy_handler_wrapper_tool_wraps_each_request(
+    register: Callable[[str, Tool], Tool],
+) -> None:
+    def upper(next_handler: Callable[..., Any], *args: Any, **kwargs: Any) -> str:
+        return str(next_handler(*args, **kwargs)).upper()
 
-    register("legacy_upper", LegacyWrapperTool(upper))
-    response = Client(Plain(), config={"/": {"tools.legacy_upper.on": True}}).get("/")
-    assert response.text == "HANDLER"
+    register("legacy_upper", compat_tools.HandlerWrapperTool(upper))
+    client = Client(Plain(), config={"/": {"tools.legacy_upper.on": True}})
+    assert (client.get("/").text, client.get("/other").text) == ("HANDLER", "OTHER")
 
 
 def test_legacy_error_tool_renders_errors(register: Callable[[str, Tool], Tool]) -> None:
@@ -431,5 +440,6 @@ def test_legacy_error_tool_renders_errors(register: Callable[[str, Tool], Tool])
     assert (response.status_code, response.text) == (418, "short and stout")
 
 
-def test_merged_args_outside_a_request_are_the_defaults(mine: Tool) -> None:
-    assert mine._merged_args({"a": 1, "on": True}) == {"a": 1}
+def test_merged_args_outside_a_request_are_the_defaults() -> None:
+    tool = compat_tools.Tool("before_handler", lambda: None)
+    assert tool._merged_args({"a": 1, "on": True}) == {"a": 1}

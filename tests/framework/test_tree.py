@@ -233,9 +233,9 @@ def test_application_keeps_path_of_other_script_name(wsgi_call: Any) -> None:
 
 
 def test_plan_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    from framework.core import tree as tree_module
+    from framework.core import application as application_module
 
-    monkeypatch.setattr(tree_module, "PLAN_CACHE_SIZE", 2)
+    monkeypatch.setattr(application_module, "PLAN_CACHE_SIZE", 2)
     app = framework.Application(Named("a"))
     client = Client(app)
     for path in ("/", "/where", "/fail", "/where"):

@@ -50,7 +50,7 @@ import types
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["ALIASES", "install", "installed", "uninstall"]
+__all__ = ["ALIASES", "OVERRIDES", "install", "installed", "uninstall"]
 
 #: ``cherrypy`` module name -> (framework module, the feature it provides). The feature
 #: is named in the ImportError when the framework module does not exist (yet).
@@ -58,10 +58,10 @@ ALIASES: dict[str, tuple[str, str]] = {
     "cherrypy": ("framework", "the framework facade"),
     "cherrypy.dispatch": ("framework.dispatch", "the dispatchers"),
     "cherrypy._cpdispatch": ("framework.dispatch", "the dispatchers"),
-    "cherrypy._cptools": ("framework.core.tools", "tools and toolboxes"),
+    "cherrypy._cptools": ("framework.compat.tools", "tools and toolboxes"),
     "cherrypy._cperror": ("framework.errors", "HTTP errors and redirects"),
     "cherrypy._cpconfig": ("framework.core.config", "configuration"),
-    "cherrypy._cptree": ("framework.core.tree", "applications and the mount tree"),
+    "cherrypy._cptree": ("framework.compat.cptree", "applications and the mount tree"),
     "cherrypy._cprequest": ("framework.core.request", "the request object"),
     "cherrypy._cplogging": ("framework.core.log", "the error and access logs"),
     "cherrypy._cpreqbody": ("framework.body", "request bodies"),
@@ -82,6 +82,18 @@ ALIASES: dict[str, tuple[str, str]] = {
     "cherrypy.process.wspbus": ("framework.process.wspbus", "the engine bus"),
     "cherrypy.process.plugins": ("framework.process.plugins", "the engine plugins"),
     "cherrypy.process.servers": ("framework.process.server", "the HTTP server"),
+}
+
+#: Names a proxy package takes from another module than the one it stands for:
+#: ``{package: {name: "module:attribute"}}``. CherryPy's per-request tool classes
+#: (:mod:`framework.compat.tools`) replace the native ones under ``cherrypy.*``.
+OVERRIDES: dict[str, dict[str, str]] = {
+    "cherrypy": {
+        "Tool": "framework.compat.tools:Tool",
+        "HandlerTool": "framework.compat.tools:HandlerTool",
+        "HandlerWrapperTool": "framework.compat.tools:HandlerWrapperTool",
+        "ErrorTool": "framework.compat.tools:ErrorTool",
+    },
 }
 
 #: Aliases that have aliased children: they become live proxy packages.
@@ -116,6 +128,12 @@ class _AliasPackage(types.ModuleType):
                 return importlib.import_module(child)
             except ImportError as exc:
                 raise AttributeError(str(exc)) from exc
+        override = OVERRIDES.get(self.__name__, {}).get(name)
+        if override is not None:
+            module_name, _, attr = override.partition(":")
+            value = getattr(importlib.import_module(module_name), attr)
+            setattr(self, name, value)
+            return value
         target = self._compat_target
         try:
             return getattr(target, name)

@@ -1,0 +1,301 @@
+"""Applications: a root object mounted at a script name, and its WSGI entry point.
+
+An :class:`Application` binds a root object to a mount point (``script_name``) with
+its own path-section config and logs, and caches one request
+:class:`~framework.core.plan.Plan` per (path, method). ``Application.__call__`` is the
+WSGI adapter, in named stages:
+
+1. ``_path_info``: the path below the mount point, decoded as UTF-8;
+2. ``_respond``: build the request and response, run the pipeline
+   (:meth:`~framework.core.request.Request.respond`), follow internal redirects,
+   turn an escaped exception into a bare 500;
+3. ``_send``: write the access line, call ``start_response`` and hand back the body.
+
+An :class:`~framework.context.Exchange` owns the request's lifetime: it is current
+while the pipeline runs and while each chunk of a streamed body is produced, and it
+is closed (``on_end_request``) exactly once: by the body's ``close()`` after the
+server sent it, or at once when something fails before the body is handed over.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from framework.context import Exchange
+from framework.core import config as _config
+from framework.core.log import LogManager
+from framework.core.plan import Plan
+from framework.core.request import Request
+from framework.core.response import Response
+from framework.core.tree import bare_response
+from framework.dispatch import find_with
+from framework.errors import InternalRedirect
+
+__all__ = ["PLAN_CACHE_SIZE", "Application", "DispatchObserver"]
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+#: Called with each plan an application uses for a request (see ``Application.observers``).
+DispatchObserver = Callable[["Application", Plan, Request], None]
+
+#: How many distinct paths each application keeps plans for.
+PLAN_CACHE_SIZE = 2048
+
+_BAD_PATH = "Invalid UTF-8 in the URL path."
+
+
+class Application:
+    """A root object mounted at ``script_name``, with its config and logs.
+
+    Args:
+        root: the root of the object tree (``None`` for an app of pure config).
+        script_name: the mount point, ``""`` for the site root; no trailing slash.
+        config: path sections (``{"/": {...}}``), a file name or an open file.
+    """
+
+    relative_urls: bool | str = False
+
+    #: Callables told about every dispatch, as ``observer(app, plan, request)``, right
+    #: after the plan for a request is chosen (cached plans included). The pytest
+    #: plugin records which handlers tests reach this way. Keep them cheap: they run
+    #: on every request of every application.
+    observers: list[DispatchObserver] = []
+
+    def __init__(self, root: Any, script_name: str = "", config: Any = None) -> None:
+        self.root = root
+        self.script_name = script_name.rstrip("/")
+        self.config: dict[str, dict[str, Any]] = {}
+        self.log = LogManager(str(id(self)), "cherry")
+        self._plans: dict[tuple[str, str], Plan] = {}
+        self._generation = -1
+        self.namespaces: dict[str, Callable[[str, Any], None]] = {"log": self._log_namespace}
+        if config:
+            self.merge(config)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.root!r}, {self.script_name!r})"
+
+    def _log_namespace(self, key: str, value: Any) -> None:
+        setattr(self.log, key, value)
+
+    def merge(self, config: Any) -> None:
+        """Merge path-section config (dict, file name or open file) into this app."""
+        _config.merge(self.config, config)
+        for key, value in self.config.get("/", {}).items():
+            namespace, _, rest = key.partition(".")
+            handler = self.namespaces.get(namespace)
+            if handler is not None and rest:
+                handler(rest, value)
+
+    def find_config(self, path: str, key: str, default: Any = None) -> Any:
+        """Return ``key`` from the deepest app-config section on ``path``."""
+        trail = path or "/"
+        while trail:
+            section = self.config.get(trail)
+            if section and key in section:
+                return section[key]
+            slash = trail.rfind("/")
+            if slash == -1:
+                break
+            trail = "/" if slash == 0 and trail != "/" else trail[:slash]
+        return default
+
+    def plan_for(self, path_info: str, method: str, request: Request) -> Plan:
+        """Return the (cached) plan for ``path_info`` and ``method``."""
+        # PERF: one int compare per request detects any config change.
+        generation = _config.generation()
+        plans = self._plans
+        if self._generation != generation:
+            plans.clear()
+            self._generation = generation
+        key = (path_info, method)
+        plan = plans.get(key)
+        if plan is None:
+            dispatcher = self.find_config(path_info, "request.dispatch", request.dispatch)
+            found = find_with(dispatcher, self, path_info, method, request)
+            plan = Plan(found, path_info)
+            if found.cacheable:
+                if len(plans) >= PLAN_CACHE_SIZE:
+                    plans.clear()
+                plans[key] = plan
+        if self.observers:
+            for observer in self.observers:
+                observer(self, plan, request)
+        return plan
+
+    # -- WSGI ---------------------------------------------------------------------------
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        """Serve one WSGI request."""
+        path_info = self._path_info(environ)
+        if path_info is None:
+            return bare_response(
+                start_response, "400 Bad Request", "Invalid UTF-8 in the URL path."
+            )
+        _announce_thread()
+        exchange = self._respond(environ, path_info)
+        try:
+            return self._send(exchange, start_response)
+        except BaseException:
+            exchange.close()
+            raise
+
+    def _path_info(self, environ: dict[str, Any]) -> str | None:
+        """The path below this app's mount point, decoded (``None`` if not UTF-8)."""
+        path_info: str = environ.get("PATH_INFO", "")
+        script = environ.get("SCRIPT_NAME", "")
+        if script != self.script_name:
+            full = script + path_info
+            if self.script_name and full.startswith(self.script_name):
+                path_info = full[len(self.script_name) :]
+        if not path_info.isascii():
+            try:
+                path_info = path_info.encode("latin-1").decode("utf-8")
+            except UnicodeError:
+                return None
+        return path_info
+
+    def _respond(self, environ: dict[str, Any], path_info: str) -> Exchange:
+        """Run the pipeline, following internal redirects; return the final exchange."""
+        redirections: list[str] = []
+        prev: Request | None = None
+        while True:
+            response = Response()
+            request = Request(environ, self, path_info, response)
+            if prev is not None:
+                request.prev = prev
+            exchange = Exchange(request, response)
+            with exchange:
+                try:
+                    try:
+                        request.respond()
+                    except InternalRedirect as redirect:
+                        _note_redirect(request, redirect, redirections)
+                        exchange.close()
+                        environ = _redirected_environ(environ, redirect)
+                        path_info = redirect.path
+                        prev = request
+                        continue
+                except (KeyboardInterrupt, SystemExit):
+                    exchange.close()
+                    raise
+                except Exception as exc:
+                    self.log.error("Unhandled error", "HTTP", logging.ERROR, traceback=True)
+                    request.bare_error(exc)
+                if request.method == "HEAD":
+                    response.body = None
+            return exchange
+
+    def _send(self, exchange: Exchange, start_response: Callable[..., Any]) -> Any:
+        """Log the exchange, start the response and return the WSGI body."""
+        request, response = exchange.pair
+        try:
+            self.log.access(request, response)
+        except Exception:
+            self.log.error("Access log failed", "HTTP", logging.ERROR, traceback=True)
+        start_response(response.output_status, response.header_list)
+        if response.stream:
+            return StreamedBody(exchange)
+        body = response.body
+        if body and isinstance(body[0], str):
+            body = list(response.iter_body())
+        # PERF: only a request with end-of-request work needs a body that closes it.
+        if request._hooks["on_end_request"] or "body" in request.__dict__:
+            return ClosingBody(body, exchange)
+        exchange.closed = True
+        return body
+
+
+def _announce_thread() -> None:
+    """Publish ``acquire_thread`` when someone listens (CherryPy's per-thread start)."""
+    process = sys.modules.get("framework.process")
+    if process is not None:
+        # COMPAT: CherryPy publishes this per request so ThreadManager can run
+        # start_thread listeners once per server thread.
+        bus = process.bus
+        if bus.has_listeners("acquire_thread"):
+            bus.publish("acquire_thread")
+
+
+def _note_redirect(request: Request, redirect: InternalRedirect, seen: list[str]) -> None:
+    """Record the URL being left; refuse a loop.
+
+    Raises:
+        RuntimeError: the redirect leads to a URL already visited.
+    """
+    script_name = request.script_name
+    old = script_name + request.path_info
+    if request.query_string:
+        old += "?" + request.query_string
+    seen.append(old)
+    new = script_name + redirect.path
+    if redirect.query_string:
+        new += "?" + redirect.query_string
+    if new in seen:
+        raise RuntimeError(f"InternalRedirect visited the same URL twice: {new!r}")
+
+
+def _redirected_environ(environ: dict[str, Any], redirect: InternalRedirect) -> dict[str, Any]:
+    new = dict(environ)
+    new["REQUEST_METHOD"] = "GET"
+    new["PATH_INFO"] = redirect.path
+    new["QUERY_STRING"] = redirect.query_string
+    new["wsgi.input"] = io.BytesIO()
+    new["CONTENT_LENGTH"] = "0"
+    new.pop("CONTENT_TYPE", None)
+    return new
+
+
+class ClosingBody(list[bytes]):
+    """A fixed body whose ``close()`` (called by the server once sent) ends the request."""
+
+    def __init__(self, body: Iterable[bytes], exchange: Exchange) -> None:
+        super().__init__(body)
+        self.exchange = exchange
+
+    def close(self) -> None:
+        """Run the end-of-request hooks."""
+        self.exchange.close()
+
+
+class StreamedBody:
+    """The WSGI iterable for a streamed response.
+
+    The exchange is current again while each chunk is produced (so a generator can
+    still use ``framework.request``), and ``close()`` ends the request. An exception
+    while producing a chunk is logged and re-raised, so the server cuts the connection
+    instead of framing a truncated body as complete.
+    """
+
+    def __init__(self, exchange: Exchange) -> None:
+        self.exchange = exchange
+        self._iter: Iterator[Any] = iter(exchange.response.body)
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self
+
+    def __next__(self) -> bytes:
+        with self.exchange:
+            try:
+                chunk = next(self._iter)
+            except StopIteration:
+                raise
+            except Exception:
+                self.exchange.request.app.log.error(
+                    "Error while streaming the response body", "HTTP", logging.ERROR, traceback=True
+                )
+                raise
+        return chunk.encode("utf-8") if isinstance(chunk, str) else chunk
+
+    def close(self) -> None:
+        """Close the body's iterator, then end the request (both with the exchange current)."""
+        try:
+            close = getattr(self._iter, "close", None)
+            if close is not None:
+                with self.exchange:
+                    close()
+        finally:
+            self.exchange.close()

@@ -1,0 +1,32 @@
+"""The default toolbox: every built-in tool, one line each (``framework.tools``).
+
+Each line names the tool, the hook point its callable runs at and its priority (lower
+runs first). The toolbox object itself is the singleton in :mod:`framework._globals`;
+this module fills it and is imported by the package facade, so the built-in tools exist
+as soon as ``framework`` is imported. Applications add their own tools to the same box
+(``framework.tools.mine = framework.Tool("before_handler", check)``).
+"""
+
+from __future__ import annotations
+
+from framework._globals import tools
+from framework.core.tools import HandlerTool, HandlerWrapperTool, Tool
+from framework.lib import cptools, encoding, jsontools, params, static, templating
+
+__all__ = ["tools"]
+
+# name                  tool (hook point, callable, priority)
+tools.encode = Tool("before_finalize", encoding.encode, priority=70)
+tools.trailing_slash = cptools.TrailingSlashTool()
+tools.response_headers = Tool("on_start_resource", cptools.response_headers)
+tools.allow = Tool("on_start_resource", cptools.allow)
+tools.log_tracebacks = Tool("before_error_response", cptools.log_traceback)
+tools.log_headers = Tool("before_error_response", cptools.log_request_headers)
+tools.json_in = Tool("before_request_body", jsontools.json_in, priority=30)
+tools.json_out = HandlerWrapperTool(jsontools.json_out_wrapper, priority=30)
+tools.params = HandlerWrapperTool(params.convert_wrapper, priority=15)
+tools.expires = Tool("before_finalize", cptools.expires)
+tools.staticdir = static.StaticDirTool()
+tools.staticfile = HandlerTool(static.staticfile)
+tools.jinja = HandlerWrapperTool(templating.jinja_wrapper, priority=30)
+tools.mako = HandlerWrapperTool(templating.mako_wrapper, priority=30)
