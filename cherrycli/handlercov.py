@@ -56,6 +56,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cherrycli.errors import CliError
+from framework.introspect import HANDLER_LOG_ENV
 
 if TYPE_CHECKING:
     from cherrycli.routes import Route
@@ -78,10 +79,6 @@ __all__ = [
     "read_dispatches",
     "summary_line",
 ]
-
-# Read by framework.testing_plugin in the pytest child (which keeps its own copy of
-# the name: cherry must not import pytest to learn it).
-HANDLER_LOG_ENV = "CHERRY_HANDLER_LOG"
 
 
 @dataclass(frozen=True)

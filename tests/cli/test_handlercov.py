@@ -287,6 +287,6 @@ def test_summary_line(statuses: list[Status], expected: str) -> None:
 
 
 def test_log_variable_is_the_one_the_plugin_reads() -> None:
-    from framework.testing_plugin import HANDLER_LOG_ENV as PLUGIN_NAME
+    from framework.introspect import HANDLER_LOG_ENV as FRAMEWORK_NAME
 
-    assert HANDLER_LOG_ENV == PLUGIN_NAME
+    assert HANDLER_LOG_ENV is FRAMEWORK_NAME

@@ -273,35 +273,34 @@ def test_plugin_names_the_handler_behind_a_cherrypy_style_dispatcher(
     assert [entry["handler"] for entry in read_log(dispatch_log)] == ["conftest.Root.index"]
 
 
-def test_plugin_restores_plan_for_after_the_session(
+def test_plugin_stops_observing_after_the_session(
     project: pytest.Pytester, dispatch_log: Path
 ) -> None:
-    from framework.core.tree import Application
+    from framework.core.application import Application
 
-    original = Application.plan_for
+    before = list(Application.observers)
     project.makepyfile(
         """
-        from framework.core.tree import Application
+        from framework.core.application import Application
 
-        def test_patched():
-            assert Application.plan_for.__qualname__.endswith("install.<locals>.plan_for")
+        def test_observed():
+            assert "_DispatchRecorder.observe" in [o.__qualname__ for o in Application.observers]
         """
     )
     run_project(project).assert_outcomes(passed=1)
-    assert Application.plan_for is original
+    assert Application.observers == before
 
 
-def test_plugin_leaves_plan_for_alone_without_the_variable(
+def test_plugin_observes_nothing_without_the_variable(
     project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("CHERRY_HANDLER_LOG", raising=False)
     project.makepyfile(
         """
-        from framework.core.tree import Application
+        from framework.core.application import Application
 
-        def test_unpatched():
-            assert Application.plan_for.__module__ == "framework.core.tree"
-            assert Application.plan_for.__qualname__ == "Application.plan_for"
+        def test_unobserved():
+            assert not [o for o in Application.observers if "_DispatchRecorder" in repr(o)]
         """
     )
     run_project(project).assert_outcomes(passed=1)
