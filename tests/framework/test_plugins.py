@@ -362,7 +362,9 @@ def test_daemonizer_detaches_and_pidfile_names_the_daemon(tmp_path: Path) -> Non
         Daemonizer(bus).subscribe()
         PIDFile(bus, {str(pidfile)!r}).subscribe()
         bus.start()
-        pathlib.Path({str(done)!r}).write_text(str(os.getsid(0) == os.getpid()))
+        # Written then renamed: the test waits for the name, so it must appear whole.
+        pathlib.Path({str(done)!r} + ".tmp").write_text(str(os.getsid(0) == os.getpid()))
+        os.replace({str(done)!r} + ".tmp", {str(done)!r})
         bus.exit()
         """,
     )
