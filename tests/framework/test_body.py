@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 import framework.body
+import framework.body.forms
 from framework.body import SPOOL_LIMIT, MediaType, Part, RequestBody
 from framework.errors import HTTPError
 from framework.httputil import HeaderMap
@@ -240,7 +241,7 @@ def test_multipart_large_part_is_spooled_to_a_temp_file(make: Make) -> None:
 def test_multipart_parts_spool_once_memory_budget_is_used(
     make: Make, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(framework.body, "MEMORY_LIMIT", 10)
+    monkeypatch.setattr(framework.body.forms, "MEMORY_LIMIT", 10)
     data = multipart(upload("a", "a.bin", b"12345678"), upload("b", "b.bin", b"12345678"))
     body = make(data, MULTIPART)
     body.process()
@@ -357,7 +358,7 @@ def test_truncated_spooled_upload_is_400(make: Make) -> None:
 def test_multipart_body_shorter_than_content_length_is_400(make: Make) -> None:
     data = multipart(field("a", "1"))
     body = make(data, MULTIPART, length=len(data) + 50)
-    assert status_of(body.process) == (400, framework.body._TRUNCATED)
+    assert status_of(body.process) == (400, framework.body.TRUNCATED)
 
 
 # --- raw reading ------------------------------------------------------------
@@ -464,7 +465,7 @@ def test_empty_content_length_means_no_body(make: Make) -> None:
 @pytest.mark.parametrize("call", ["read", "readline", "process"])
 def test_body_shorter_than_content_length_is_400(make: Make, call: str) -> None:
     body = make(b"a=123", FORM, length=10)
-    assert status_of(getattr(body, call)) == (400, framework.body._TRUNCATED)
+    assert status_of(getattr(body, call)) == (400, framework.body.TRUNCATED)
 
 
 def test_truncated_body_is_400_on_a_later_read(make: Make) -> None:

@@ -1,21 +1,11 @@
-"""Request bodies: framing, size limits, and parsing into request parameters.
+"""The request entity: media type, parts, limits, and the parameters parsed from it.
 
-The request pipeline builds one :class:`RequestBody` per request over the raw input
-stream (``wsgi.input``) and the request headers, then calls :meth:`RequestBody.process`
-for methods that carry a body. ``process()`` picks a processor by media type from
-``body.processors`` (urlencoded forms and ``multipart/form-data`` by default; tools
-such as ``json_in`` register more), fills ``body.params`` and merges them into the
-request parameters the handler receives. For any other media type the body is left
-unread, and handlers call ``request.body.read()`` themselves.
-
-All reads go through :class:`BodyReader`, which enforces ``Content-Length`` and
-``maxbytes`` and turns bad framing into a 4xx :class:`~framework.errors.HTTPError`.
-Multipart parsing uses the maintained ``multipart`` package, imported on first use;
-parts larger than :data:`SPOOL_LIMIT` are spooled to temporary files. Call
-:meth:`RequestBody.close` when the request ends to release those files.
-
-Nothing is parsed until ``process()``, ``read()`` or ``fp`` is first used, so a
-request whose handler ignores its body pays only for the constructor.
+:class:`RequestBody` is ``request.body``: it knows the body's framing (through
+:class:`~framework.body.reader.BodyReader`), its media type (:class:`MediaType`), the
+charsets to decode it with, the size limit, and the processor chosen by media type
+(:mod:`framework.body.forms` registers the form processors). ``process()`` fills
+``body.params`` and merges them into the request parameters. Multipart fields that
+carry files are :class:`Part` objects, spooled to disk past :data:`SPOOL_LIMIT`.
 """
 
 from __future__ import annotations
@@ -24,22 +14,24 @@ import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from io import BytesIO
 from typing import Any, BinaryIO
-from urllib.parse import unquote_to_bytes
 
+from framework.body.reader import BodyReader
 from framework.errors import HTTPError
 from framework.httputil import HeaderMap
 
 __all__ = [
-    "BUFSIZE",
+    "MEMORY_LIMIT",
     "PART_LIMIT",
     "SPOOL_LIMIT",
-    "BodyReader",
     "MediaType",
     "Part",
     "Processor",
     "RequestBody",
-    "process_multipart_form_data",
-    "process_urlencoded",
+    "add_param",
+    "charsets_for",
+    "decode_with",
+    "merge_params",
+    "undecodable_message",
 ]
 
 #: A multipart part bigger than this many bytes is moved to a temporary file.
@@ -49,10 +41,6 @@ SPOOL_LIMIT = 64 * 1024
 MEMORY_LIMIT = 8 * 1024 * 1024
 #: More multipart parts than this in one body is answered with 413.
 PART_LIMIT = 1024
-#: Chunk size for reading a body of unknown length and for the multipart parser.
-BUFSIZE = 64 * 1024
-
-_TRUNCATED = "The request body is shorter than its Content-Length."
 
 Processor = Callable[["RequestBody"], object]
 
@@ -97,99 +85,6 @@ class MediaType(str):
                     val = val[1:-1]
                 params[key.strip().lower()] = val
         return cls(media.strip().lower(), params)
-
-
-class BodyReader:
-    """A read-only view of the request body, bounded by its framing and ``maxbytes``.
-
-    Args:
-        fp: the raw input stream (``wsgi.input``).
-        length: bytes to read (the ``Content-Length``, or 0 for no body), or
-            ``None`` to read until EOF (a body the server has de-chunked).
-        maxbytes: the most bytes an EOF-delimited body may hold, or ``None``.
-    """
-
-    __slots__ = ("_fp", "bytes_read", "length", "maxbytes")
-
-    def __init__(self, fp: BinaryIO, length: int | None, maxbytes: int | None) -> None:
-        self._fp = fp
-        self.length = length
-        self.maxbytes = maxbytes
-        self.bytes_read = 0
-
-    def read(self, size: int = -1) -> bytes:
-        """Read up to ``size`` bytes of the body (all that is left if negative).
-
-        Raises:
-            HTTPError: 400 if the stream ends before ``Content-Length`` bytes;
-                413 if an EOF-delimited body grows past ``maxbytes``.
-        """
-        if self.length is None:
-            return self._read_to_eof(size)
-        remaining = self.length - self.bytes_read
-        if size < 0 or size > remaining:
-            size = remaining
-        if size == 0:
-            return b""
-        data = self._fp.read(size)
-        # PERF: one read() normally returns everything; loop only on short reads.
-        if len(data) < size:
-            chunks = [data]
-            got = len(data)
-            while got < size:
-                chunk = self._fp.read(size - got)
-                if not chunk:
-                    raise HTTPError(400, _TRUNCATED)
-                chunks.append(chunk)
-                got += len(chunk)
-            data = b"".join(chunks)
-        self.bytes_read += size
-        return data
-
-    def _read_to_eof(self, size: int) -> bytes:
-        if size >= 0:
-            data = self._fp.read(size) if size else b""
-            self._count(len(data))
-            return data
-        chunks = []
-        while chunk := self._fp.read(BUFSIZE):
-            self._count(len(chunk))
-            chunks.append(chunk)
-        return b"".join(chunks)
-
-    def _count(self, n: int) -> None:
-        self.bytes_read += n
-        if self.maxbytes is not None and self.bytes_read > self.maxbytes:
-            raise HTTPError(413)
-
-    def readline(self, size: int = -1) -> bytes:
-        """Read one line (up to ``size`` bytes if not negative), ending with ``\\n``.
-
-        Raises:
-            HTTPError: as for :meth:`read`.
-        """
-        if self.length is None:
-            if self.maxbytes is not None:
-                cap = self.maxbytes - self.bytes_read + 1
-                size = cap if size < 0 else min(size, cap)
-            line = self._fp.readline(size) if size >= 0 else self._fp.readline()
-            self._count(len(line))
-            return line
-        remaining = self.length - self.bytes_read
-        if size < 0 or size > remaining:
-            size = remaining
-        if size == 0:
-            return b""
-        line = self._fp.readline(size)
-        if len(line) < size and not line.endswith(b"\n"):
-            raise HTTPError(400, _TRUNCATED)  # a short line without a newline means EOF
-        self.bytes_read += len(line)
-        return line
-
-    def __iter__(self) -> Iterator[bytes]:
-        """Yield the body line by line."""
-        while line := self.readline():
-            yield line
 
 
 class Part:
@@ -249,7 +144,7 @@ class Part:
         self.file.seek(0)
         data = self.file.read()
         self.file.seek(pos)
-        text, self.charset = _decode(data, self.attempt_charsets)
+        text, self.charset = decode_with(data, self.attempt_charsets)
         return text
 
     def close(self) -> None:
@@ -406,7 +301,7 @@ class RequestBody:
             raise self.default_proc
         elif self.default_proc is not None:
             self.default_proc()
-        _merge(self.request_params, self.params)
+        merge_params(self.request_params, self.params)
 
     def close(self) -> None:
         """Close the files of all multipart parts (deleting spooled temp files)."""
@@ -418,24 +313,24 @@ class RequestBody:
                     item.close()
 
 
-def _decode(data: bytes, charsets: list[str]) -> tuple[str, str]:
+def decode_with(data: bytes, charsets: list[str]) -> tuple[str, str]:
     """Decode with the first charset that works; 400 naming them all otherwise."""
     for charset in charsets:
         try:
             return data.decode(charset), charset
         except (UnicodeDecodeError, LookupError):
             continue
-    raise HTTPError(400, _undecodable(charsets))
+    raise HTTPError(400, undecodable_message(charsets))
 
 
-def _undecodable(charsets: list[str]) -> str:
+def undecodable_message(charsets: list[str]) -> str:
     return (
         "The request entity could not be decoded. The following charsets "
         f"were attempted: {charsets!r}"
     )
 
 
-def _charsets(entity: RequestBody) -> list[str]:
+def charsets_for(entity: RequestBody) -> list[str]:
     """The charsets to try for ``entity``: its declared one, then ``attempt_charsets``."""
     declared = entity.content_type.params.get("charset")
     if not declared:
@@ -443,7 +338,7 @@ def _charsets(entity: RequestBody) -> list[str]:
     return [declared, *(c for c in entity.attempt_charsets if c != declared)]
 
 
-def _add(params: dict[str, Any], key: str, value: Any) -> None:
+def add_param(params: dict[str, Any], key: str, value: Any) -> None:
     if key in params:
         existing = params[key]
         if isinstance(existing, list):
@@ -454,7 +349,7 @@ def _add(params: dict[str, Any], key: str, value: Any) -> None:
         params[key] = value
 
 
-def _merge(target: dict[str, Any], source: dict[str, Any]) -> None:
+def merge_params(target: dict[str, Any], source: dict[str, Any]) -> None:
     """Add ``source`` to ``target``; a name in both gets a list, ``target``'s first."""
     for key, value in source.items():
         if key in target:
@@ -468,133 +363,3 @@ def _merge(target: dict[str, Any], source: dict[str, Any]) -> None:
             target[key] = merged
         else:
             target[key] = value
-
-
-def _parse_urlencoded(fields: list[bytes], charset: str) -> dict[str, Any]:
-    """Parse split form fields, decoding names and values with ``charset``."""
-    params: dict[str, Any] = {}
-    for field in fields:
-        if not field:
-            continue
-        name, _, value = field.partition(b"=")
-        # PERF: most fields need no unquoting at all.
-        if b"%" in field or b"+" in field:
-            # unquote_to_bytes keeps malformed escapes ("%zz", a trailing "%") literally.
-            name = unquote_to_bytes(name.replace(b"+", b" "))
-            value = unquote_to_bytes(value.replace(b"+", b" "))
-        _add(params, name.decode(charset), value.decode(charset))
-    return params
-
-
-def process_urlencoded(entity: RequestBody) -> None:
-    """Parse an ``application/x-www-form-urlencoded`` body into ``entity.params``.
-
-    Blank values are kept, a repeated name becomes a list, and malformed
-    percent-escapes are kept literally.
-
-    Raises:
-        HTTPError: 400 if no charset in the attempt list decodes the body.
-    """
-    # COMPAT: CherryPy also splits fields on ';'.
-    fields = entity.read().replace(b";", b"&").split(b"&")
-    charsets = _charsets(entity)
-    for charset in charsets:
-        try:
-            params = _parse_urlencoded(fields, charset)
-        except (UnicodeDecodeError, LookupError):
-            continue
-        entity.charset = charset
-        break
-    else:
-        raise HTTPError(400, _undecodable(charsets))
-    _merge(entity.params, params)
-
-
-def process_multipart_form_data(entity: RequestBody) -> None:
-    """Parse a ``multipart/form-data`` body into ``entity.params`` and ``entity.parts``.
-
-    Text fields (parts without a filename) become ``str`` values; file fields
-    stay :class:`Part` objects. Parts without a name are kept in
-    ``entity.parts``, as CherryPy does.
-
-    Raises:
-        HTTPError: 400 for a missing boundary or a malformed or truncated body;
-            413 past a parser limit (part count, header size) or ``maxbytes``.
-    """
-    import multipart  # deferred: keeps `import framework` light
-
-    boundary = entity.content_type.params.get("boundary")
-    if not boundary:
-        raise HTTPError(400, "Missing multipart boundary")
-    if entity.length == 0:
-        return  # COMPAT: CherryPy reads an empty multipart body as no fields.
-    charsets = _charsets(entity)
-    header_charset = entity.content_type.params.get("charset") or entity.default_charset
-    parts: list[Part] = []
-    current: Part | None = None
-    in_memory = 0
-    try:
-        parser = multipart.PushMultipartParser(
-            boundary,
-            content_length=-1 if entity.length is None else entity.length,
-            max_segment_count=PART_LIMIT,
-            header_charset=header_charset,
-        )
-        for event in parser.parse_blocking(entity.fp.read, BUFSIZE):
-            if event is None:  # end of the current part
-                assert current is not None
-                if isinstance(current.file, BytesIO):
-                    in_memory += current.size
-                current.file.seek(0)
-            elif isinstance(event, bytes | bytearray):
-                assert current is not None
-                current._write(event)
-                if isinstance(current.file, BytesIO) and (
-                    current.size > SPOOL_LIMIT or in_memory + current.size > MEMORY_LIMIT
-                ):
-                    current._spool()
-            else:
-                current = _new_part(multipart, event, charsets)
-                parts.append(current)
-    except multipart.MultipartError as exc:
-        for part in parts:
-            part.close()
-        message = str(exc.args[0]) if exc.args else type(exc).__name__
-        if isinstance(exc, multipart.ParserLimitReached):
-            raise HTTPError(413, message) from exc
-        raise HTTPError(400, f"Malformed multipart body: {message}") from exc
-    except BaseException:
-        for part in parts:
-            part.close()
-        raise
-
-    params = entity.params
-    try:
-        for part in parts:
-            if part.name is None:
-                entity.parts.append(part)
-            elif part.filename is None:
-                _add(params, part.name, part.fullvalue())
-                part.close()  # only its text is kept
-            else:
-                _add(params, part.name, part)
-    except HTTPError:  # an undecodable text field
-        for part in parts:
-            part.close()
-        raise
-
-
-def _new_part(multipart: Any, segment: Any, charsets: list[str]) -> Part:
-    """Build a :class:`Part` from a ``multipart.MultipartSegment``."""
-    name: str | None = segment.name
-    if not name:
-        # The parser reports a missing name as ''; CherryPy tells the two apart.
-        disposition = segment.header("Content-Disposition", "")
-        name = multipart.parse_content_disposition(disposition)[1]
-    return Part(HeaderMap(segment.headerlist), name, segment.filename, charsets)
-
-
-RequestBody.processors = {
-    "application/x-www-form-urlencoded": process_urlencoded,
-    "multipart/form-data": process_multipart_form_data,
-}

@@ -1,0 +1,159 @@
+"""Form bodies: ``application/x-www-form-urlencoded`` and ``multipart/form-data``.
+
+The two processors :class:`~framework.body.entity.RequestBody` uses by default. The
+multipart one drives the maintained ``multipart`` package (imported on first use),
+keeping small parts in memory and spooling big ones to temporary files.
+"""
+
+from __future__ import annotations
+
+from io import BytesIO
+from typing import Any
+from urllib.parse import unquote_to_bytes
+
+from framework.body.entity import (
+    MEMORY_LIMIT,
+    PART_LIMIT,
+    SPOOL_LIMIT,
+    Part,
+    RequestBody,
+    add_param,
+    charsets_for,
+    merge_params,
+    undecodable_message,
+)
+from framework.body.reader import BUFSIZE
+from framework.errors import HTTPError
+from framework.httputil import HeaderMap
+
+__all__ = ["process_multipart_form_data", "process_urlencoded"]
+
+
+def _parse_urlencoded(fields: list[bytes], charset: str) -> dict[str, Any]:
+    """Parse split form fields, decoding names and values with ``charset``."""
+    params: dict[str, Any] = {}
+    for field in fields:
+        if not field:
+            continue
+        name, _, value = field.partition(b"=")
+        # PERF: most fields need no unquoting at all.
+        if b"%" in field or b"+" in field:
+            # unquote_to_bytes keeps malformed escapes ("%zz", a trailing "%") literally.
+            name = unquote_to_bytes(name.replace(b"+", b" "))
+            value = unquote_to_bytes(value.replace(b"+", b" "))
+        add_param(params, name.decode(charset), value.decode(charset))
+    return params
+
+
+def process_urlencoded(entity: RequestBody) -> None:
+    """Parse an ``application/x-www-form-urlencoded`` body into ``entity.params``.
+
+    Blank values are kept, a repeated name becomes a list, and malformed
+    percent-escapes are kept literally.
+
+    Raises:
+        HTTPError: 400 if no charset in the attempt list decodes the body.
+    """
+    # COMPAT: CherryPy also splits fields on ';'.
+    fields = entity.read().replace(b";", b"&").split(b"&")
+    charsets = charsets_for(entity)
+    for charset in charsets:
+        try:
+            params = _parse_urlencoded(fields, charset)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        entity.charset = charset
+        break
+    else:
+        raise HTTPError(400, undecodable_message(charsets))
+    merge_params(entity.params, params)
+
+
+def process_multipart_form_data(entity: RequestBody) -> None:
+    """Parse a ``multipart/form-data`` body into ``entity.params`` and ``entity.parts``.
+
+    Text fields (parts without a filename) become ``str`` values; file fields
+    stay :class:`Part` objects. Parts without a name are kept in
+    ``entity.parts``, as CherryPy does.
+
+    Raises:
+        HTTPError: 400 for a missing boundary or a malformed or truncated body;
+            413 past a parser limit (part count, header size) or ``maxbytes``.
+    """
+    import multipart  # deferred: keeps `import framework` light
+
+    boundary = entity.content_type.params.get("boundary")
+    if not boundary:
+        raise HTTPError(400, "Missing multipart boundary")
+    if entity.length == 0:
+        return  # COMPAT: CherryPy reads an empty multipart body as no fields.
+    charsets = charsets_for(entity)
+    header_charset = entity.content_type.params.get("charset") or entity.default_charset
+    parts: list[Part] = []
+    current: Part | None = None
+    in_memory = 0
+    try:
+        parser = multipart.PushMultipartParser(
+            boundary,
+            content_length=-1 if entity.length is None else entity.length,
+            max_segment_count=PART_LIMIT,
+            header_charset=header_charset,
+        )
+        for event in parser.parse_blocking(entity.fp.read, BUFSIZE):
+            if event is None:  # end of the current part
+                assert current is not None
+                if isinstance(current.file, BytesIO):
+                    in_memory += current.size
+                current.file.seek(0)
+            elif isinstance(event, bytes | bytearray):
+                assert current is not None
+                current._write(event)
+                if isinstance(current.file, BytesIO) and (
+                    current.size > SPOOL_LIMIT or in_memory + current.size > MEMORY_LIMIT
+                ):
+                    current._spool()
+            else:
+                current = _new_part(multipart, event, charsets)
+                parts.append(current)
+    except multipart.MultipartError as exc:
+        for part in parts:
+            part.close()
+        message = str(exc.args[0]) if exc.args else type(exc).__name__
+        if isinstance(exc, multipart.ParserLimitReached):
+            raise HTTPError(413, message) from exc
+        raise HTTPError(400, f"Malformed multipart body: {message}") from exc
+    except BaseException:
+        for part in parts:
+            part.close()
+        raise
+
+    params = entity.params
+    try:
+        for part in parts:
+            if part.name is None:
+                entity.parts.append(part)
+            elif part.filename is None:
+                add_param(params, part.name, part.fullvalue())
+                part.close()  # only its text is kept
+            else:
+                add_param(params, part.name, part)
+    except HTTPError:  # an undecodable text field
+        for part in parts:
+            part.close()
+        raise
+
+
+def _new_part(multipart: Any, segment: Any, charsets: list[str]) -> Part:
+    """Build a :class:`Part` from a ``multipart.MultipartSegment``."""
+    name: str | None = segment.name
+    if not name:
+        # The parser reports a missing name as ''; CherryPy tells the two apart.
+        disposition = segment.header("Content-Disposition", "")
+        name = multipart.parse_content_disposition(disposition)[1]
+    return Part(HeaderMap(segment.headerlist), name, segment.filename, charsets)
+
+
+RequestBody.processors = {
+    "application/x-www-form-urlencoded": process_urlencoded,
+    "multipart/form-data": process_multipart_form_data,
+}
