@@ -223,23 +223,8 @@ def _evaluate(node: ast.expr) -> Any:
         if not isinstance(node.value, _CONSTANT_TYPES):
             raise _Rejected(f"{node.value!r} is not allowed")
         return node.value
-    if isinstance(node, ast.List | ast.Tuple | ast.Set):
-        items = []
-        for element in node.elts:
-            if isinstance(element, ast.Starred):
-                raise _Rejected("* unpacking is not allowed")
-            items.append(_evaluate(element))
-        if isinstance(node, ast.List):
-            return items
-        return tuple(items) if isinstance(node, ast.Tuple) else set(items)
-    if isinstance(node, ast.Dict):
-        if any(key is None for key in node.keys):
-            raise _Rejected("** unpacking is not allowed")
-        return {
-            _evaluate(key): _evaluate(value)
-            for key, value in zip(node.keys, node.values, strict=True)
-            if key is not None
-        }
+    if isinstance(node, ast.List | ast.Tuple | ast.Set | ast.Dict):
+        return _container(node)
     if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY_OPS:
         return _UNARY_OPS[type(node.op)](_number(_evaluate(node.operand)))
     if isinstance(node, ast.BinOp) and type(node.op) in _BINARY_OPS:
@@ -251,6 +236,24 @@ def _evaluate(node: ast.expr) -> Any:
     if isinstance(node, ast.Call):
         return _call(node)
     raise _Rejected(f"{type(node).__name__} is not an accepted literal form")
+
+
+def _container(node: ast.List | ast.Tuple | ast.Set | ast.Dict) -> Any:
+    """Evaluate a list, tuple, set or dict display (no ``*``/``**`` unpacking)."""
+    if isinstance(node, ast.Dict):
+        if any(key is None for key in node.keys):
+            raise _Rejected("** unpacking is not allowed")
+        return {
+            _evaluate(key): _evaluate(value)
+            for key, value in zip(node.keys, node.values, strict=True)
+            if key is not None
+        }
+    if any(isinstance(element, ast.Starred) for element in node.elts):
+        raise _Rejected("* unpacking is not allowed")
+    items = [_evaluate(element) for element in node.elts]
+    if isinstance(node, ast.List):
+        return items
+    return tuple(items) if isinstance(node, ast.Tuple) else set(items)
 
 
 def _dotted_name(node: ast.expr) -> str | None:

@@ -114,88 +114,9 @@ class Dispatcher:
 
     def find(self, app: Application, path_info: str, method: str) -> Found:
         """Walk the object tree for ``path_info`` and merge config along the way."""
-        trail, fullpath, cacheable, params = self._walk(app, path_info)
-        return self._choose(app, trail, fullpath, path_info, cacheable, params)
-
-    def _walk(
-        self, app: Application, path: str
-    ) -> tuple[list[_Step], list[str], bool, dict[str, str]]:
-        config = app.config
-        root = app.root
-        fullpath = [seg for seg in path.strip("/").split("/") if seg]
-        fullpath.append("index")
-        fullpath_len = len(fullpath)
-        nodeconf: dict[str, Any] = {}
-        root_conf = getattr(root, "_cp_config", None)
-        if root_conf:
-            nodeconf.update(root_conf)
-        if "/" in config:
-            nodeconf.update(config["/"])
-        trail = [_Step("root", root, nodeconf, fullpath_len)]
-        cacheable = True
-        params: dict[str, str] = {}
-        node = root
-        names = fullpath[:]
-        dispatch_name = self.dispatch_method_name
-        while names:
-            name = names[0]
-            objname = name.translate(self.translate)
-            nodeconf = {}
-            pre_len = len(names)
-            # Dunder names are never published (they would expose Python internals).
-            subnode = None if objname.startswith("__") else getattr(node, objname, None)
-            if subnode is None:
-                custom = getattr(node, dispatch_name, None) if node is not None else None
-                if (
-                    custom is not None
-                    and callable(custom)
-                    and not getattr(custom, "exposed", False)
-                    and pre_len > 1
-                ):
-                    index_name = names.pop()
-                    popargs = getattr(custom, "_popargs", None)
-                    if popargs is not None:
-                        popped: dict[str, str] = {}
-                        for argname in popargs[0]:
-                            if not names:
-                                break
-                            popped[argname] = names.pop(0)
-                        subnode = resolve_popargs_target(node, custom, popped, names)
-                        params.update(popped)
-                    else:
-                        cacheable = False
-                        subnode = custom(vpath=names)
-                    names.append(index_name)
-                else:
-                    names.pop(0)
-            else:
-                names.pop(0)
-            segleft = len(names)
-            if segleft > pre_len:
-                raise RuntimeError(
-                    f"A vpath segment was added while processing {name!r} in {fullpath!r}: "
-                    "custom dispatchers may only remove segments."
-                )
-            if segleft == pre_len:
-                # The custom dispatcher used the segment without popping it.
-                names.pop(0)
-                segleft -= 1
-            node = subnode
-            if node is not None:
-                node_conf = getattr(node, "_cp_config", None)
-                if node_conf:
-                    nodeconf.update(node_conf)
-            existing_len = fullpath_len - pre_len
-            curpath = "/" + "/".join(fullpath[:existing_len]) if existing_len else ""
-            for seg in fullpath[existing_len : fullpath_len - segleft]:
-                curpath += "/" + seg
-                section = config.get(curpath)
-                if section:
-                    nodeconf.update(section)
-                    if "tools.staticdir.dir" in section:
-                        nodeconf["tools.staticdir.section"] = curpath
-            trail.append(_Step(name, node, nodeconf, segleft))
-        return trail, fullpath, cacheable, params
+        walk = _TreeWalk(self, app, path_info)
+        trail = walk.run()
+        return self._choose(app, trail, walk.fullpath, path_info, walk.cacheable, walk.params)
 
     def _choose(
         self,
@@ -229,6 +150,111 @@ class Dispatcher:
                 vpath = tuple(fullpath[fullpath_len - step.segleft : -1])
                 return Found(candidate, vpath, _merge(app, trail), i == last, params, cacheable)
         return Found(None, (), _merge(app, trail), None, params, cacheable, error=404)
+
+
+class _TreeWalk:
+    """One walk down an application's object tree for one path (``Dispatcher.find``).
+
+    Each segment becomes a :class:`_Step`: the node reached (``None`` once the path
+    leaves the tree), the config collected on the way (``_cp_config`` of the node and
+    the app's path sections it covers) and how many segments are left. A node's
+    ``_cp_dispatch`` (or ``@popargs``) may take segments over.
+    """
+
+    __slots__ = ("app", "cacheable", "dispatcher", "fullpath", "names", "params")
+
+    def __init__(self, dispatcher: Dispatcher, app: Application, path: str) -> None:
+        self.dispatcher = dispatcher
+        self.app = app
+        self.fullpath = [seg for seg in path.strip("/").split("/") if seg]
+        self.fullpath.append("index")
+        self.names = self.fullpath[:]
+        self.params: dict[str, str] = {}
+        self.cacheable = True
+
+    def run(self) -> list[_Step]:
+        """Walk every segment; return the trail, root first."""
+        root = self.app.root
+        conf: dict[str, Any] = {}
+        root_conf = getattr(root, "_cp_config", None)
+        if root_conf:
+            conf.update(root_conf)
+        conf.update(self.app.config.get("/", {}))
+        trail = [_Step("root", root, conf, len(self.fullpath))]
+        node = root
+        while self.names:
+            name = self.names[0]
+            before = len(self.names)
+            node = self._next_node(node, name, before)
+            left = self._segments_left(name, before)
+            trail.append(_Step(name, node, self._step_config(node, before, left), left))
+        return trail
+
+    def _next_node(self, node: Any, name: str, before: int) -> Any:
+        objname = name.translate(self.dispatcher.translate)
+        # Dunder names are never published (they would expose Python internals).
+        subnode = None if objname.startswith("__") else getattr(node, objname, None)
+        if subnode is not None:
+            self.names.pop(0)
+            return subnode
+        custom = getattr(node, self.dispatcher.dispatch_method_name, None)
+        if custom is None or not callable(custom) or getattr(custom, "exposed", False):
+            self.names.pop(0)
+            return None
+        if before <= 1:  # only "index" is left: nothing for a custom dispatcher
+            self.names.pop(0)
+            return None
+        return self._custom_dispatch(node, custom)
+
+    def _custom_dispatch(self, node: Any, custom: Any) -> Any:
+        names = self.names
+        index_name = names.pop()
+        popargs = getattr(custom, "_popargs", None)
+        if popargs is not None:
+            popped: dict[str, str] = {}
+            for argname in popargs[0]:
+                if not names:
+                    break
+                popped[argname] = names.pop(0)
+            subnode = resolve_popargs_target(node, custom, popped, names)
+            self.params.update(popped)
+        else:
+            self.cacheable = False
+            subnode = custom(vpath=names)
+        names.append(index_name)
+        return subnode
+
+    def _segments_left(self, name: str, before: int) -> int:
+        left = len(self.names)
+        if left > before:
+            raise RuntimeError(
+                f"A vpath segment was added while processing {name!r} in {self.fullpath!r}: "
+                "custom dispatchers may only remove segments."
+            )
+        if left == before:
+            # The custom dispatcher used the segment without popping it.
+            self.names.pop(0)
+            left -= 1
+        return left
+
+    def _step_config(self, node: Any, before: int, left: int) -> dict[str, Any]:
+        """The config a step adds: the node's ``_cp_config``, then the sections it covers."""
+        conf: dict[str, Any] = {}
+        node_conf = getattr(node, "_cp_config", None) if node is not None else None
+        if node_conf:
+            conf.update(node_conf)
+        fullpath = self.fullpath
+        done = len(fullpath) - before
+        curpath = "/" + "/".join(fullpath[:done]) if done else ""
+        sections = self.app.config
+        for seg in fullpath[done : len(fullpath) - left]:
+            curpath += "/" + seg
+            section = sections.get(curpath)
+            if section:
+                conf.update(section)
+                if "tools.staticdir.dir" in section:
+                    conf["tools.staticdir.section"] = curpath
+        return conf
 
 
 def _conf_of(obj: Any) -> dict[str, Any]:

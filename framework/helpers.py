@@ -153,7 +153,7 @@ def url(
     Returns:
         The URL (absolute unless ``relative`` says otherwise).
     """
-    from urllib.parse import urlencode, urljoin
+    from urllib.parse import urlencode
 
     if not isinstance(qs, str):
         qs = urlencode(qs, doseq=True)
@@ -161,31 +161,44 @@ def url(
         qs = "?" + qs
     request = serving.request
     if request is not None and request.app is not None:
-        if not path.startswith("/"):
-            current = request.path_info
-            if request.is_index is True and not current.endswith("/"):
-                current += "/"
-            elif request.is_index is False and current.endswith("/") and current != "/":
-                current = current[:-1]
-            path = current if path == "" else urljoin(current, path)
+        path = _against_current(request, path)
         if script_name is None:
             script_name = request.script_name
         if base is None:
             base = request.base
         newurl = base + script_name + normalize_path(path) + qs
+        if relative is None:
+            relative = getattr(request.app, "relative_urls", False)
     else:
         if base is None:
             base = "http://127.0.0.1"
         newurl = base + (script_name or "") + path + qs
-    if relative is None and request is not None and request.app is not None:
-        relative = getattr(request.app, "relative_urls", False)
     if relative == "server":
-        newurl = "/" + "/".join(newurl.split("/", 3)[3:])
-    elif relative and request is not None:
-        old = (request.base + request.script_name + request.path_info).split("/")[:-1]
-        new = newurl.split("/")
-        while old and new and old[0] == new[0]:
-            old.pop(0)
-            new.pop(0)
-        newurl = "/".join([".."] * len(old) + new)
+        return "/" + "/".join(newurl.split("/", 3)[3:])
+    if relative and request is not None:
+        return _relative_to_current(request, newurl)
     return newurl
+
+
+def _against_current(request: Any, path: str) -> str:
+    """Resolve a relative ``path`` against the current request's path."""
+    from urllib.parse import urljoin
+
+    if path.startswith("/"):
+        return path
+    current: str = request.path_info
+    if request.is_index is True and not current.endswith("/"):
+        current += "/"
+    elif request.is_index is False and current.endswith("/") and current != "/":
+        current = current[:-1]
+    return current if path == "" else urljoin(current, path)
+
+
+def _relative_to_current(request: Any, newurl: str) -> str:
+    """Express the absolute ``newurl`` relative to the current page."""
+    old = (request.base + request.script_name + request.path_info).split("/")[:-1]
+    new = newurl.split("/")
+    while old and new and old[0] == new[0]:
+        old.pop(0)
+        new.pop(0)
+    return "/".join([".."] * len(old) + new)

@@ -260,6 +260,16 @@ def _names(obj: Any) -> list[str]:
         return []
 
 
+def _members(node: Any) -> Iterator[tuple[str, Any]]:
+    """``(name, value)`` of every attribute that a URL segment can reach."""
+    for name in _names(node):
+        if name.startswith("__") or name in _SPECIAL:
+            continue
+        value = _attribute(node, name)
+        if value is not None:
+            yield name, value
+
+
 def _attribute(node: Any, name: str) -> Any:
     """Read ``node.name`` the way the dispatcher does; None when it fails."""
     try:
@@ -351,23 +361,22 @@ class _NodeWalk:
             yield from self._own_handlers(node, path, popped)
         elif depth == 0 and _is_handler(node, callable_needed=False):
             yield from self._verbs(node, path, popped)
-        for name in _names(node):
-            if name.startswith("__") or name in _SPECIAL:
-                continue
-            value = _attribute(node, name)
-            if value is None:
-                continue
+        for name, value in _members(node):
             child = f"{path}/{url_segment(name)}"
-            if not self.method_dispatch(child):
-                if _is_handler(value):
-                    yield self._leaf(value, child, "handler", popped)
-            elif _is_handler(value, callable_needed=False) and not inspect.isroutine(value):
-                yield from self._verbs(value, child, popped)
+            yield from self._member(value, child, popped)
             if _is_node(value):
                 yield from self.candidates(value, child, depth + 1, ancestors, popped)
         custom = _attribute(node, "_cp_dispatch")
         if custom is not None and callable(custom) and not getattr(custom, "exposed", False):
             yield from self._custom(node, custom, path, depth, ancestors, popped)
+
+    def _member(self, value: Any, path: str, popped: frozenset[str]) -> Iterator[_Candidate]:
+        """The routes an attribute answers itself at ``path``."""
+        if not self.method_dispatch(path):
+            if _is_handler(value):
+                yield self._leaf(value, path, "handler", popped)
+        elif _is_handler(value, callable_needed=False) and not inspect.isroutine(value):
+            yield from self._verbs(value, path, popped)
 
     def _own_handlers(self, node: Any, path: str, popped: frozenset[str]) -> Iterator[_Candidate]:
         index = _attribute(node, "index")

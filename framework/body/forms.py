@@ -87,11 +87,8 @@ def process_multipart_form_data(entity: RequestBody) -> None:
         raise HTTPError(400, "Missing multipart boundary")
     if entity.length == 0:
         return  # COMPAT: CherryPy reads an empty multipart body as no fields.
-    charsets = charsets_for(entity)
     header_charset = entity.content_type.params.get("charset") or entity.default_charset
-    parts: list[Part] = []
-    current: Part | None = None
-    in_memory = 0
+    collector = _PartCollector(multipart, charsets_for(entity))
     try:
         parser = multipart.PushMultipartParser(
             boundary,
@@ -100,47 +97,69 @@ def process_multipart_form_data(entity: RequestBody) -> None:
             header_charset=header_charset,
         )
         for event in parser.parse_blocking(entity.fp.read, BUFSIZE):
-            if event is None:  # end of the current part
-                assert current is not None
-                if isinstance(current.file, BytesIO):
-                    in_memory += current.size
-                current.file.seek(0)
-            elif isinstance(event, bytes | bytearray):
-                assert current is not None
-                current._write(event)
-                if isinstance(current.file, BytesIO) and (
-                    current.size > SPOOL_LIMIT or in_memory + current.size > MEMORY_LIMIT
-                ):
-                    current._spool()
-            else:
-                current = _new_part(multipart, event, charsets)
-                parts.append(current)
+            collector.feed(event)
     except multipart.MultipartError as exc:
-        for part in parts:
-            part.close()
+        collector.close()
         message = str(exc.args[0]) if exc.args else type(exc).__name__
         if isinstance(exc, multipart.ParserLimitReached):
             raise HTTPError(413, message) from exc
         raise HTTPError(400, f"Malformed multipart body: {message}") from exc
     except BaseException:
-        for part in parts:
-            part.close()
+        collector.close()
+        raise
+    try:
+        _store_parts(entity, collector.parts)
+    except HTTPError:  # an undecodable text field
+        collector.close()
         raise
 
-    params = entity.params
-    try:
-        for part in parts:
-            if part.name is None:
-                entity.parts.append(part)
-            elif part.filename is None:
-                add_param(params, part.name, part.fullvalue())
-                part.close()  # only its text is kept
-            else:
-                add_param(params, part.name, part)
-    except HTTPError:  # an undecodable text field
-        for part in parts:
+
+class _PartCollector:
+    """Builds :class:`Part` objects from the parser's events, spooling big ones to disk."""
+
+    def __init__(self, multipart: Any, charsets: list[str]) -> None:
+        self.multipart = multipart
+        self.charsets = charsets
+        self.parts: list[Part] = []
+        self.current: Part | None = None
+        self.in_memory = 0  # bytes of finished parts still held in memory
+
+    def feed(self, event: Any) -> None:
+        """Take one event: a new part's headers, a chunk of content, or its end (None)."""
+        current = self.current
+        if event is None:  # end of the current part
+            assert current is not None
+            if isinstance(current.file, BytesIO):
+                self.in_memory += current.size
+            current.file.seek(0)
+        elif isinstance(event, bytes | bytearray):
+            assert current is not None
+            current._write(event)
+            if isinstance(current.file, BytesIO) and (
+                current.size > SPOOL_LIMIT or self.in_memory + current.size > MEMORY_LIMIT
+            ):
+                current._spool()
+        else:
+            self.current = _new_part(self.multipart, event, self.charsets)
+            self.parts.append(self.current)
+
+    def close(self) -> None:
+        """Release every part (deleting spooled temporary files)."""
+        for part in self.parts:
             part.close()
-        raise
+
+
+def _store_parts(entity: RequestBody, parts: list[Part]) -> None:
+    """Text fields become ``str`` params, file fields stay parts, nameless parts go apart."""
+    params = entity.params
+    for part in parts:
+        if part.name is None:
+            entity.parts.append(part)
+        elif part.filename is None:
+            add_param(params, part.name, part.fullvalue())
+            part.close()  # only its text is kept
+        else:
+            add_param(params, part.name, part)
 
 
 def _new_part(multipart: Any, segment: Any, charsets: list[str]) -> Part:

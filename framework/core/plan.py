@@ -84,31 +84,48 @@ class Plan:
 
     # -- building -----------------------------------------------------------------
     def _apply_config(self) -> None:
-        toolmap: dict[str, dict[str, Any]] = {}
+        """Sort the path's config keys by namespace, then set up the tools switched on."""
+        self.toolmaps = {"tools": {}}
         for key, value in self.config.items():
             namespace, _, rest = key.partition(".")
-            if not rest:
-                continue
-            if namespace == "tools":
-                name, _, arg = rest.partition(".")
-                toolmap.setdefault(name, {})[arg] = value
-            elif namespace == "request":
-                if rest.startswith("body."):
-                    self.body_attrs.append((rest[5:], value))
-                else:
-                    self.request_attrs.append((rest, value))
-            elif namespace == "response":
-                if rest.startswith("headers."):
-                    self.response_headers.append((rest[8:], value))
-                else:
-                    self.response_attrs.append((rest, value))
-            elif namespace == "hooks":
-                callbacks = value if isinstance(value, list | tuple) else [value]
-                for callback in callbacks:
-                    self.hooks.attach(rest, callback)
-            elif namespace == "error_page":
-                self.error_page[rest] = value
-        self.toolmaps = {"tools": toolmap}
+            if rest:
+                apply = _NAMESPACES.get(namespace)
+                if apply is not None:
+                    apply(self, rest, value)
+        self._setup_tools(self.toolmaps["tools"])
+        for _, factory, conf in sorted(self._wrappers, key=lambda item: item[0]):
+            assert self.handler is not None
+            self.handler = factory(self.handler, conf)
+
+    def _tools_key(self, rest: str, value: Any) -> None:
+        name, _, arg = rest.partition(".")
+        self.toolmaps["tools"].setdefault(name, {})[arg] = value
+
+    def _request_key(self, rest: str, value: Any) -> None:
+        if rest.startswith("body."):
+            self.body_attrs.append((rest[5:], value))
+        else:
+            self.request_attrs.append((rest, value))
+
+    def _response_key(self, rest: str, value: Any) -> None:
+        if rest.startswith("headers."):
+            self.response_headers.append((rest[8:], value))
+        else:
+            self.response_attrs.append((rest, value))
+
+    def _hooks_key(self, rest: str, value: Any) -> None:
+        for callback in value if isinstance(value, list | tuple) else [value]:
+            self.hooks.attach(rest, callback)
+
+    def _error_page_key(self, rest: str, value: Any) -> None:
+        self.error_page[rest] = value
+
+    def _setup_tools(self, toolmap: dict[str, dict[str, Any]]) -> None:
+        """Let every tool switched on attach itself to this plan.
+
+        Raises:
+            LookupError: config switches on a tool the toolbox does not have.
+        """
         for name, conf in toolmap.items():
             if not conf.get("on"):
                 continue
@@ -118,11 +135,7 @@ class Plan:
                     f"Config switches on an unknown tool {name!r} (tools.{name}.on); "
                     f"known tools: {', '.join(toolbox.names())}."
                 )
-            args = {k: v for k, v in conf.items() if k != "on"}
-            tool.setup_plan(self, args)
-        for _, factory, conf in sorted(self._wrappers, key=lambda item: item[0]):
-            assert self.handler is not None
-            self.handler = factory(self.handler, conf)
+            tool.setup_plan(self, {k: v for k, v in conf.items() if k != "on"})
 
     def add_request_setup(self, setup: Callable[[], None]) -> None:
         """Run ``setup()`` at the start of every request on this path, before any hook.
@@ -170,3 +183,13 @@ class Plan:
     def __repr__(self) -> str:
         name = getattr(self.raw_handler, "__qualname__", None)
         return f"<Plan {self.path_info!r} -> {name}>"
+
+
+#: How each config namespace applies to a plan (other namespaces act elsewhere).
+_NAMESPACES: dict[str, Callable[[Plan, str, Any], None]] = {
+    "tools": Plan._tools_key,
+    "request": Plan._request_key,
+    "response": Plan._response_key,
+    "hooks": Plan._hooks_key,
+    "error_page": Plan._error_page_key,
+}

@@ -71,53 +71,56 @@ def _converter(annotation: Any) -> Converter | None:
     return _scalar(annotation)
 
 
-def convert_wrapper(inner: Callable[..., Any], conf: dict[str, Any]) -> Callable[..., Any]:
-    """Wrap ``inner`` so its parameters are converted by their annotations.
-
-    Config ``error`` sets the status for a value that does not convert (default 400).
-    """
+def _converters_of(
+    inner: Callable[..., Any],
+) -> tuple[list[tuple[str, Converter | None]], dict[str, Converter]]:
+    """The converters of ``inner``'s parameters: by position, and by keyword."""
     import inspect
 
     global _EMPTY
     _EMPTY = inspect.Parameter.empty
-    status = int(conf.get("error", 400))
     try:
         hints = typing.get_type_hints(inner)
     except Exception:
         hints = getattr(inner, "__annotations__", {})
-    sig = inspect.signature(inner)
     converters: dict[str, Converter] = {}
     positional: list[tuple[str, Converter | None]] = []
-    for name, param in sig.parameters.items():
+    for name, param in inspect.signature(inner).parameters.items():
         convert = _converter(hints.get(name, param.annotation))
         if param.kind in (param.POSITIONAL_ONLY, param.POSITIONAL_OR_KEYWORD):
             positional.append((name, convert))
         if convert is not None and param.kind is not param.POSITIONAL_ONLY:
             converters[name] = convert
+    return positional, converters
 
-    def fail(name: str, value: Any, exc: Exception) -> HTTPError:
-        return HTTPError(status, f"Invalid value for parameter '{name}': {value!r}")
+
+def convert_wrapper(inner: Callable[..., Any], conf: dict[str, Any]) -> Callable[..., Any]:
+    """Wrap ``inner`` so its parameters are converted by their annotations.
+
+    Config ``error`` sets the status for a value that does not convert (default 400).
+    """
+    status = int(conf.get("error", 400))
+    positional, converters = _converters_of(inner)
+
+    def apply(name: str, value: Any, converter: Converter) -> Any:
+        try:
+            return converter(value)
+        except (TypeError, ValueError, ArithmeticError):
+            raise HTTPError(status, f"Invalid value for parameter '{name}': {value!r}") from None
+
+    def positional_value(index: int, value: Any) -> Any:
+        if index < len(positional):
+            name, converter = positional[index]
+            if converter is not None:
+                return apply(name, value, converter)
+        return value
 
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if args:
-            new_args = list(args)
-            for index, value in enumerate(args):
-                if index >= len(positional):
-                    break
-                name, convert = positional[index]
-                if convert is not None:
-                    try:
-                        new_args[index] = convert(value)
-                    except (TypeError, ValueError, ArithmeticError) as exc:
-                        raise fail(name, value, exc) from None
-            args = tuple(new_args)
-        for name, convert in converters.items():
+            args = tuple(positional_value(index, value) for index, value in enumerate(args))
+        for name, converter in converters.items():
             if name in kwargs:
-                value = kwargs[name]
-                try:
-                    kwargs[name] = convert(value)
-                except (TypeError, ValueError, ArithmeticError) as exc:
-                    raise fail(name, value, exc) from None
+                kwargs[name] = apply(name, kwargs[name], converter)
         return inner(*args, **kwargs)
 
     return wrapped
