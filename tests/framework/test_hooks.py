@@ -248,12 +248,21 @@ def test_http_error_still_runs_before_finalize(calls: list[str], record: Recorde
 def test_on_end_request_runs_after_a_streamed_body_is_sent(
     calls: list[str], record: Recorder
 ) -> None:
-    def chunk_seen() -> None:
-        calls.append(f"sent={framework.response.body is not None}")
+    class Streaming:
+        @framework.expose
+        def index(self) -> Iterator[bytes]:
+            framework.response.stream = True
 
-    config = {"hooks.on_end_request": record("end"), "hooks.on_end_resource": chunk_seen}
-    response = client(config).get("/stream")
-    assert (response.body, calls) == (b"ab", ["sent=True", "end"])
+            def chunks() -> Iterator[bytes]:
+                for chunk in (b"a", b"b"):
+                    calls.append(f"sent {chunk.decode()}")
+                    yield chunk
+
+            return chunks()
+
+    config = {"hooks.on_end_request": record("end"), "hooks.on_end_resource": record("resource")}
+    response = Client(Streaming(), config={"/": config}).get("/")
+    assert (response.body, calls) == (b"ab", ["resource", "sent a", "sent b", "end"])
 
 
 def test_stage_names_the_hook_point(calls: list[str]) -> None:

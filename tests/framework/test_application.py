@@ -1,0 +1,166 @@
+"""The request lifetime owned by Application.__call__: when the context is current, when
+``on_end_request`` runs, and that both hold whichever way the WSGI exchange ends.
+
+These tests drive the WSGI callable by hand (not through the test client), so they can
+look between the call, the iteration of the body and its ``close()``, as a server does.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+import framework
+from framework.context import serving
+
+
+def environ(path: str = "/") -> dict[str, Any]:
+    return {
+        "REQUEST_METHOD": "GET",
+        "SCRIPT_NAME": "",
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": "127.0.0.1",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(),
+        "wsgi.errors": io.StringIO(),
+    }
+
+
+def start_response(status: str, headers: list[tuple[str, str]]) -> Callable[[bytes], None]:
+    return lambda data: None
+
+
+@pytest.fixture
+def calls() -> list[str]:
+    return []
+
+
+@pytest.fixture
+def app(calls: list[str]) -> framework.Application:
+    def end() -> None:
+        calls.append(f"end (current: {serving.request is not None})")
+
+    class Root:
+        @framework.expose
+        def index(self) -> str:
+            calls.append("handler")
+            return "fixed"
+
+        @framework.expose
+        def stream(self) -> Iterator[bytes]:
+            framework.response.stream = True
+
+            def chunks() -> Iterator[bytes]:
+                for chunk in (b"a", b"b"):
+                    calls.append(f"chunk {chunk.decode()} ({framework.request.path_info})")
+                    yield chunk
+
+            return chunks()
+
+        @framework.expose
+        def broken_stream(self) -> Iterator[bytes]:
+            framework.response.stream = True
+
+            def chunks() -> Iterator[bytes]:
+                yield b"a"
+                raise RuntimeError("stream broke")
+
+            return chunks()
+
+    return framework.Application(Root(), "", {"/": {"hooks.on_end_request": end}})
+
+
+def test_on_end_request_runs_when_the_server_closes_a_fixed_body(
+    app: framework.Application, calls: list[str]
+) -> None:
+    body = app(environ(), start_response)
+    assert calls == ["handler"]  # not before the body was sent
+    assert b"".join(body) == b"fixed"
+    assert calls == ["handler"]
+    body.close()  # type: ignore[attr-defined]
+    assert calls == ["handler", "end (current: True)"]
+    assert serving.get() is None
+
+
+def test_on_end_request_runs_after_every_streamed_chunk(
+    app: framework.Application, calls: list[str]
+) -> None:
+    body = app(environ("/stream"), start_response)
+    assert serving.get() is None  # not current between the call and the iteration
+    assert b"".join(body) == b"ab"
+    body.close()
+    assert calls == ["chunk a (/stream)", "chunk b (/stream)", "end (current: True)"]
+    assert serving.get() is None
+
+
+def test_closing_twice_ends_the_request_once(app: framework.Application, calls: list[str]) -> None:
+    body = app(environ("/stream"), start_response)
+    body.close()
+    body.close()
+    assert calls == ["end (current: True)"]
+
+
+def test_start_response_failing_still_ends_the_request(
+    app: framework.Application, calls: list[str]
+) -> None:
+    def failing(status: str, headers: list[tuple[str, str]]) -> Callable[[bytes], None]:
+        raise OSError("client went away")
+
+    with pytest.raises(OSError, match="client went away"):
+        app(environ(), failing)
+    assert calls == ["handler", "end (current: True)"]
+    assert serving.get() is None
+
+
+def test_a_stream_that_breaks_raises_to_the_server_and_still_ends(
+    app: framework.Application, calls: list[str]
+) -> None:
+    body = app(environ("/broken_stream"), start_response)
+    chunks = iter(body)
+    assert next(chunks) == b"a"
+    with pytest.raises(RuntimeError, match="stream broke"):
+        next(chunks)
+    assert serving.get() is None
+    body.close()
+    assert calls == ["end (current: True)"]
+
+
+def test_without_end_of_request_work_the_body_is_a_plain_list() -> None:
+    class Root:
+        @framework.expose
+        def index(self) -> str:
+            return "x"
+
+    body = framework.Application(Root())(environ(), start_response)
+    assert type(body) is list  # PERF: nothing to close, nothing wrapped
+    assert serving.get() is None
+
+
+def test_an_internal_redirect_ends_the_first_request_before_the_second_runs() -> None:
+    calls: list[str] = []
+
+    def end() -> None:
+        calls.append(f"end {framework.request.path_info}")
+
+    class Root:
+        @framework.expose
+        def index(self) -> str:
+            raise framework.InternalRedirect("/target")
+
+        @framework.expose
+        def target(self) -> str:
+            calls.append("target")
+            return "t"
+
+    app = framework.Application(Root(), "", {"/": {"hooks.on_end_request": end}})
+    body = app(environ(), start_response)
+    assert calls == ["end /", "target"]
+    body.close()  # type: ignore[attr-defined]
+    assert calls == ["end /", "target", "end /target"]
