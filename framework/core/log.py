@@ -15,6 +15,13 @@ only what it added; handlers an application attaches itself are never touched.
     log.screen = True
     log("Serving on 127.0.0.1:8080", "ENGINE")   # same as log.error(...)
     log.access(request, response)                 # one Apache combined line
+    log.access_wsgi(environ, "200 OK", headers)   # the same line for a bare WSGI exchange
+    app = AccessLogMiddleware(wsgi_app, log)      # ... for every response of wsgi_app
+
+:meth:`LogManager.access_wsgi` and :class:`AccessLogMiddleware` are for responses the
+framework's pipeline never sees (a plain WSGI callable grafted on the tree, a path
+outside every mount point): they read the same fields from the WSGI environ and the
+``start_response`` arguments.
 """
 
 from __future__ import annotations
@@ -23,9 +30,14 @@ import logging
 import os
 import sys
 import time as _time
-from typing import Any, TextIO, TypeVar
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
+from urllib.parse import quote
 
-__all__ = ["LogManager"]
+if TYPE_CHECKING:
+    from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
+
+__all__ = ["AccessLogMiddleware", "LogManager"]
 
 _H = TypeVar("_H", bound=logging.Handler)
 
@@ -156,15 +168,51 @@ class LogManager:
             if request is None or response is None:
                 return  # called outside a request: there is no exchange to describe
         try:
-            line = self.access_log_format.format(**self._atoms(request, response))
+            line = self._line(self._fields(request, response))
         except Exception:
             # A broken custom format must not break the request that was just served.
-            self.error("Could not write the access log line", "HTTP", logging.ERROR, True)
+            self._unwritable()
             return
         self.access_log.info(line)
 
-    def _atoms(self, request: Any, response: Any) -> dict[str, str]:
-        """Collect the escaped fields of one access line, keyed by format letter."""
+    def access_wsgi(
+        self, environ: Mapping[str, Any], status: str, headers: Iterable[tuple[str, str]]
+    ) -> None:
+        """Write the access line of an exchange the framework's pipeline did not serve.
+
+        The line has the same format and destinations as :meth:`access`; the fields
+        come from the WSGI environ (``REQUEST_URI`` when the server gives it, else
+        the quoted ``SCRIPT_NAME`` and ``PATH_INFO`` with the query string) and from
+        what the callable passed to ``start_response``: the bytes are its
+        ``Content-Length`` header, as for mounted apps.
+
+        Args:
+            environ: the request's WSGI environ.
+            status: the status line given to ``start_response``, e.g. ``"404 Not Found"``.
+            headers: the response headers given to ``start_response``.
+        """
+        # PERF: no handler means nobody reads the line; don't build it.
+        if not self.access_log.hasHandlers():
+            return
+        try:
+            line = self._line(_wsgi_fields(environ, status, headers))
+        except Exception:
+            self._unwritable()
+            return
+        self.access_log.info(line)
+
+    def _unwritable(self) -> None:
+        self.error("Could not write the access log line", "HTTP", logging.ERROR, True)
+
+    def _line(self, fields: dict[str, object]) -> str:
+        """Escape ``fields`` (keyed by format letter), add the times, apply the format."""
+        atoms = {key: _escape(value) for key, value in fields.items()}
+        atoms["t"] = self.time()
+        atoms["z"] = _time.strftime("%Y-%m-%dT%H:%M:%SZ", _time.gmtime())
+        return self.access_log_format.format(**atoms)
+
+    def _fields(self, request: Any, response: Any) -> dict[str, object]:
+        """The raw fields of one access line for a framework request, by format letter."""
         remote = request.remote
         output_status = getattr(response, "output_status", None)
         if output_status:
@@ -176,7 +224,7 @@ class LogManager:
         else:
             status = "-"
         inheaders = request.headers
-        atoms = {
+        return {
             # COMPAT: CherryPy prefers the resolved host name when the server gave one.
             "h": getattr(remote, "name", "") or remote.ip,
             "l": "-",
@@ -189,10 +237,6 @@ class LogManager:
             "o": inheaders.get("Host", "-"),
             "i": getattr(request, "unique_id", None) or "-",
         }
-        escaped = {key: _escape(value) for key, value in atoms.items()}
-        escaped["t"] = self.time()
-        escaped["z"] = _time.strftime("%Y-%m-%dT%H:%M:%SZ", _time.gmtime())
-        return escaped
 
     def time(self) -> str:
         """Return the local time now in Apache log format, e.g. ``[25/Nov/2026:22:05:13 +0100]``.
@@ -255,6 +299,60 @@ class LogManager:
                     old = handler.stream
                     handler.setStream(handler._open())
                     old.close()
+
+
+class AccessLogMiddleware:
+    """WSGI middleware: each response of ``app`` writes ``log``'s access line.
+
+    For a WSGI callable outside the framework's pipeline (which writes the line for
+    mounted apps), such as a plain WSGI app grafted on the tree; see
+    :meth:`LogManager.access_wsgi` for the fields.
+
+    Args:
+        app: the WSGI callable to wrap.
+        log: the log to write to (usually the global ``framework.log``).
+    """
+
+    def __init__(self, app: WSGIApplication, log: LogManager) -> None:
+        self.app = app
+        self.log = log
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        """Call the wrapped app; its ``start_response`` call also writes the line."""
+        log = self.log
+
+        def start(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
+            log.access_wsgi(environ, status, headers)
+            return start_response(status, headers, *exc_info)
+
+        return self.app(environ, start)
+
+
+def _wsgi_fields(
+    environ: Mapping[str, Any], status: str, headers: Iterable[tuple[str, str]]
+) -> dict[str, object]:
+    """The raw fields of one access line for a bare WSGI exchange, by format letter."""
+    uri = environ.get("REQUEST_URI")
+    if not uri:
+        path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+        # PEP 3333: the path is the request's bytes decoded as latin-1.
+        uri = quote(path, encoding="latin-1", errors="replace")
+        if environ.get("QUERY_STRING"):
+            uri += "?" + environ["QUERY_STRING"]
+    method = environ.get("REQUEST_METHOD", "-")
+    length = [value for name, value in headers if name.lower() == "content-length"]
+    return {
+        "h": environ.get("REMOTE_ADDR") or "-",
+        "l": "-",
+        "u": environ.get("REMOTE_USER") or "-",
+        "r": f"{method} {uri} {environ.get('SERVER_PROTOCOL', '-')}",
+        "s": status.split(" ", 1)[0] or "-",
+        "b": length[-1] if length else "-",
+        "f": environ.get("HTTP_REFERER", ""),
+        "a": environ.get("HTTP_USER_AGENT", ""),
+        "o": environ.get("HTTP_HOST", "-"),
+        "i": "-",
+    }
 
 
 def _own_handler(log: logging.Logger, kind: type[_H]) -> _H | None:

@@ -9,11 +9,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
+from wsgiref.util import setup_testing_defaults
+from wsgiref.validate import validator
 
 import pytest
 
 from framework.context import serving
-from framework.core.log import LogManager
+from framework.core.log import AccessLogMiddleware, LogManager
 
 FIXED_TIME = "[25/Nov/2026:22:05:13 +0000]"
 _roots = itertools.count()
@@ -365,6 +367,130 @@ def test_broken_format_logs_an_error_instead_of_raising(make_log: MakeLog) -> No
     log.access_log.addHandler(Collect())
     log.access(*make_exchange())
     assert errors.messages == [f"{FIXED_TIME} HTTP Could not write the access log line"]
+
+
+# -- access lines for bare WSGI exchanges --------------------------------------------------
+
+
+def wsgi_line(
+    log: LogManager,
+    status: str = "201 Created",
+    headers: list[tuple[str, str]] | None = None,
+    **environ: str,
+) -> str:
+    base = {
+        "REQUEST_METHOD": "POST",
+        "SCRIPT_NAME": "",
+        "PATH_INFO": "/items",
+        "QUERY_STRING": "q=1",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "10.0.0.7",
+        "HTTP_REFERER": "http://example.com/",
+        "HTTP_USER_AGENT": "curl/8.0",
+    }
+    sink = Collect()
+    log.access_log.addHandler(sink)
+    try:
+        log.access_wsgi({**base, **environ}, status, headers or [("Content-Length", "2")])
+    finally:
+        log.access_log.removeHandler(sink)
+    assert len(sink.messages) == 1
+    return sink.messages[0]
+
+
+def test_access_wsgi_line_is_the_same_combined_format(make_log: MakeLog) -> None:
+    assert wsgi_line(make_log()) == (
+        '10.0.0.7 - - [25/Nov/2026:22:05:13 +0000] "POST /items?q=1 HTTP/1.1" 201 2 '
+        '"http://example.com/" "curl/8.0"'
+    )
+
+
+@pytest.mark.parametrize(
+    ("environ", "request_line"),
+    [
+        ({"REQUEST_URI": "/raw%20uri?a=b"}, "POST /raw%20uri?a=b HTTP/1.1"),
+        ({"SCRIPT_NAME": "/app", "QUERY_STRING": ""}, "POST /app/items HTTP/1.1"),
+        ({"PATH_INFO": "/caf\xc3\xa9"}, "POST /caf%C3%A9?q=1 HTTP/1.1"),
+    ],
+    ids=["request-uri-wins", "script-name-no-query", "latin1-path-quoted"],
+)
+def test_access_wsgi_request_line(
+    make_log: MakeLog, environ: dict[str, str], request_line: str
+) -> None:
+    assert f'"{request_line}"' in wsgi_line(make_log(), **environ)
+
+
+@pytest.mark.parametrize(
+    ("headers", "size"),
+    [
+        ([("content-length", "7")], " 7 "),
+        ([("Content-Length", "1"), ("Content-Length", "9")], " 9 "),
+        ([("Content-Type", "text/plain")], " - "),
+    ],
+)
+def test_access_wsgi_size_is_the_content_length_header(
+    make_log: MakeLog, headers: list[tuple[str, str]], size: str
+) -> None:
+    assert f" 404{size}" in wsgi_line(make_log(), "404 Not Found", headers)
+
+
+def test_access_wsgi_fills_the_extra_fields_from_the_environ(make_log: MakeLog) -> None:
+    log = make_log()
+    log.access_log_format = "{u}|{o}|{i}"
+    assert wsgi_line(log, REMOTE_USER="alice", HTTP_HOST="h.test") == "alice|h.test|-"
+    assert wsgi_line(log) == "-|-|-"
+
+
+def test_access_wsgi_escapes_fields(make_log: MakeLog) -> None:
+    line = wsgi_line(make_log(), HTTP_USER_AGENT='evil" "forged\r\n')
+    assert line.endswith(' "evil\\" \\"forged\\r\\n"')
+
+
+def test_access_wsgi_without_handlers_builds_nothing(make_log: MakeLog) -> None:
+    log = make_log()
+    read: list[str] = []
+
+    def headers() -> Iterator[tuple[str, str]]:
+        read.append("headers")
+        yield ("Content-Length", "1")
+
+    # PERF contract: nobody listens, so the exchange is not even read.
+    assert log.access_log.handlers == []
+    log.access_wsgi({}, "200 OK", headers())
+    assert read == []
+
+
+def test_access_wsgi_broken_format_logs_an_error(make_log: MakeLog) -> None:
+    log = make_log()
+    errors = Collect()
+    log.error_log.addHandler(errors)
+    log.access_log_format = "{nope}"
+    log.access_log.addHandler(Collect())
+    log.access_wsgi({}, "200 OK", [])
+    assert errors.messages == [f"{FIXED_TIME} HTTP Could not write the access log line"]
+
+
+def test_access_log_middleware_writes_one_line_per_response(make_log: MakeLog) -> None:
+    log = make_log()
+    sink = Collect()
+    log.access_log.addHandler(sink)
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        start_response("202 Accepted", [("Content-Type", "text/plain"), ("Content-Length", "4")])
+        return [b"done"]
+
+    wrapped = validator(AccessLogMiddleware(app, log))
+    environ: dict[str, Any] = {"SCRIPT_NAME": "", "PATH_INFO": "/jobs", "QUERY_STRING": ""}
+    setup_testing_defaults(environ)
+    started: list[str] = []
+    result = wrapped(environ, lambda status, headers, exc_info=None: started.append(status))
+    try:
+        body = b"".join(result)
+    finally:
+        result.close()  # type: ignore[attr-defined]
+    assert (started, body) == (["202 Accepted"], b"done")
+    assert len(sink.messages) == 1
+    assert '"GET /jobs HTTP/1.0" 202 4 ' in sink.messages[0]
 
 
 def test_time_is_apache_format_with_offset() -> None:
