@@ -19,7 +19,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,8 +26,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "cli" / "assets" / "serve_support"))
-from harness import cherry, poll, try_get
+from serve_harness import cherry, poll, try_get
 
 if TYPE_CHECKING:
     from selenium.webdriver.remote.webdriver import WebDriver

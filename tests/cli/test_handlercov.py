@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -28,8 +27,6 @@ from cherrycli.handlercov import (
 )
 from cherrycli.routes import Route
 from cherrycli.testrunner import EXIT_OK, LONG_DATA_PATH
-
-sys.path.insert(0, str(Path(__file__).resolve().parent / "assets"))
 from cli_support import cherry
 
 RUN_TIMEOUT = 180

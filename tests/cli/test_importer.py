@@ -5,10 +5,8 @@ from __future__ import annotations
 import os
 import re
 import sys
-import tempfile
 import textwrap
 import types
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,24 +14,18 @@ import pytest
 from cherrycli.errors import CliError
 from cherrycli.importer import classify, load_target, parse_target, require_app, resolve_target
 from cherrycli.settings import load_settings
-
-ASSETS = Path(__file__).resolve().parent / "assets"
+from cli_support import ASSETS
 
 
 @pytest.fixture(autouse=True)
-def isolated_imports(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Undo sys.path additions and forget modules imported by a test."""
-    monkeypatch.setattr(sys, "path", list(sys.path))
+def no_cherry_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The importer reads CHERRY_APP: a developer's own setting must not leak in.
+
+    (``sys.path`` and the imported sample modules are restored by conftest.py.)
+    """
     for name in list(os.environ):
         if name.startswith("CHERRY_"):
             monkeypatch.delenv(name)
-    before = set(sys.modules)
-    yield
-    # Only the test's own sample modules: framework modules must keep their identity.
-    roots = (str(ASSETS), tempfile.gettempdir())
-    for name in set(sys.modules) - before:
-        if (getattr(sys.modules[name], "__file__", None) or "").startswith(roots):
-            del sys.modules[name]
 
 
 def write(path: Path, source: str) -> Path:

@@ -13,8 +13,6 @@ import pytest
 import cherrycli
 from cherrycli.errors import CliError
 from cherrycli.main import COMMANDS
-
-sys.path.insert(0, str(Path(__file__).resolve().parent / "assets"))
 from cli_support import REPO, cherry
 
 

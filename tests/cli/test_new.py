@@ -25,8 +25,6 @@ from cherrycli.scaffolding import (
     validate_name,
     write_project,
 )
-
-sys.path.insert(0, str(Path(__file__).resolve().parent / "assets"))
 from cli_support import REPO, cherry
 
 

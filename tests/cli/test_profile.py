@@ -27,8 +27,6 @@ from cherrycli.profiling import (
     run_profile,
 )
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "assets"))
-
 # -- request specs -------------------------------------------------------------------
 
 

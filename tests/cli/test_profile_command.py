@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import pstats
 import re
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "assets"))
 from cli_support import cherry
 from profile_support import DEFAULT_PATHS, WIDE, hits, row, write_app
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -14,9 +13,7 @@ from pathlib import Path
 import pytest
 
 from cherrycli.reloader import ReloadOptions, WatchFilter
-
-sys.path.insert(0, str(Path(__file__).parent / "assets" / "serve_support"))
-from harness import (
+from serve_harness import (
     Cherry,
     cherry,
     children,

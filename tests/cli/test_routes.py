@@ -4,29 +4,19 @@ from __future__ import annotations
 
 import inspect
 import json
-import sys
-from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 from cherrycli.errors import CliError
 from cherrycli.routes import ANY_METHOD, Route, collect_routes, load_app_config
-
-ASSETS = Path(__file__).resolve().parent / "assets"
-sys.path.insert(0, str(ASSETS))
-from cli_support import cherry  # noqa: E402
+from cli_support import ASSETS, cherry, load_module
 
 
 @pytest.fixture(scope="module")
-def sample() -> Iterator[object]:
-    sys.path.insert(0, str(ASSETS))
-    try:
-        import routes_app
-
-        yield routes_app
-    finally:
-        sys.path.remove(str(ASSETS))
+def sample() -> ModuleType:
+    return load_module(ASSETS / "routes_app.py")
 
 
 @pytest.fixture(scope="module")

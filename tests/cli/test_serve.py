@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import socket
-import sys
 import time
 from collections.abc import Callable, Iterator
 from importlib import import_module
@@ -25,9 +24,7 @@ from cherrycli.serving import (
     server_url,
     user_code_error,
 )
-
-sys.path.insert(0, str(Path(__file__).parent / "assets" / "serve_support"))
-from harness import (  # type: ignore[import-not-found]
+from serve_harness import (
     SUB_APP,
     cherry,
     copy_asset,
@@ -308,20 +305,18 @@ def test_engine_messages_below_warning_are_dropped() -> None:
     assert seen == [("Port is slow to free", 30)]
 
 
-def test_stale_modules_notices_an_edited_loaded_module(tmp_path: Path) -> None:
+def test_stale_modules_notices_an_edited_loaded_module(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from cherrycli.reloader import _stale_modules
 
     (tmp_path / "edited_after_preload.py").write_text("X = 1\n")
-    sys.path.insert(0, str(tmp_path))
-    try:
-        import_module("edited_after_preload")
-        since = time.time()
-        assert not _stale_modules(since + 3600)
-        os.utime(tmp_path / "edited_after_preload.py", (since + 60, since + 60))
-        assert _stale_modules(since + 30)
-    finally:
-        sys.path.remove(str(tmp_path))
-        sys.modules.pop("edited_after_preload", None)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import_module("edited_after_preload")  # forgotten after the test (conftest.py)
+    since = time.time()
+    assert not _stale_modules(since + 3600)
+    os.utime(tmp_path / "edited_after_preload.py", (since + 60, since + 60))
+    assert _stale_modules(since + 30)
 
 
 # -- what serve prints: access lines for plain WSGI, the mount point in the URL -------

@@ -13,14 +13,13 @@ the traceback page until the next save (tests/cli/test_reloader.py).
 from __future__ import annotations
 
 import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent / "assets" / "serve_support"))
-sys.path.insert(0, str(Path(__file__).parent / "assets"))
-from harness import cherry, copy_asset  # type: ignore[import-not-found]
+from cli_support import cherry as run_cherry
+from cli_support import load_module
+from serve_harness import cherry, copy_asset
 
 RELOAD = pytest.mark.parametrize("reload", [[], ["--reload"]], ids=["plain", "reload"])
 
@@ -141,10 +140,7 @@ def test_unknown_tools_are_listed_with_their_paths(tmp_path: Path) -> None:
     from framework.core.tree import Tree
 
     (tmp_path / "sess_tree_app.py").write_text(UNKNOWN_TOOL_APP)
-    spec = importlib.util.spec_from_file_location("sess_tree_app", tmp_path / "sess_tree_app.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_module(tmp_path / "sess_tree_app.py")
     tree = Tree()
     tree.mount(module.Root(), "")
     assert unknown_tools(tree) == {"sessions": ["/", "/shop/cart"]}
@@ -152,8 +148,6 @@ def test_unknown_tools_are_listed_with_their_paths(tmp_path: Path) -> None:
 
 def test_loading_an_app_warns_about_an_unknown_tool_before_any_request(tmp_path: Path) -> None:
     (tmp_path / "sess_app.py").write_text(UNKNOWN_TOOL_APP)
-    from cli_support import cherry as run_cherry  # type: ignore[import-not-found]
-
     result = run_cherry("profile", "sess_app.py", "-n", "1", cwd=tmp_path)
     assert "warning: tools.sessions is switched on for /, /shop/cart" in result.stderr
     assert "no such tool exists" in result.stderr

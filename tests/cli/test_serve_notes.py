@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,9 +11,7 @@ import pytest
 from cherrycli.errors import CliError
 from cherrycli.routes import load_app_config
 from cherrycli.serving import address_notes, announced_url, bind_listener, read_config
-
-sys.path.insert(0, str(Path(__file__).parent / "assets" / "serve_support"))
-from harness import SUB_APP, cherry, copy_asset, poll, try_get  # type: ignore[import-not-found]
+from serve_harness import SUB_APP, cherry, copy_asset, poll, try_get
 
 
 def _free_port() -> int:

@@ -38,8 +38,6 @@ from cherrycli.testrunner import (
     child_env,
     exit_code_for,
 )
-
-sys.path.insert(0, str(Path(__file__).resolve().parent / "assets"))
 from cli_support import REPO, cherry
 
 RUN_TIMEOUT = 180

@@ -1,7 +1,7 @@
 """Run ``cherry serve`` as a real subprocess and talk to it over 127.0.0.1.
 
-Shared by tests/cli/test_serve.py and tests/cli/test_reloader.py. Everything waits by
-polling a condition against a deadline; nothing sleeps and hopes.
+Shared by the ``cherry serve`` tests in tests/cli and the browser tests. Everything
+waits by polling a condition against a deadline; nothing sleeps and hopes.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-REPO = Path(__file__).resolve().parents[4]
-ASSETS = Path(__file__).resolve().parents[1]
+from cli_support import ASSETS, REPO
+
 T = TypeVar("T")
 
 
