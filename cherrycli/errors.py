@@ -1,6 +1,6 @@
 """The one exception type the toolchain shows to users.
 
-Library code (importer, scaffolding, routes...) raises :class:`CliError` with a message
+Library code (importer, scaffold, routes...) raises :class:`CliError` with a message
 that says what went wrong and, where possible, a hint saying what to do next. The entry
 point in :mod:`cherrycli.main` catches it and prints a single line, never a traceback::
 

@@ -1,7 +1,7 @@
 """``cherry new``: create a project from a scaffold.
 
-A thin signature over :func:`cherrycli.scaffolding.create_project`; see that module for
-the checks and the conflict rules.
+A thin signature over :func:`cherrycli.scaffold.write.create_project`; see
+:mod:`cherrycli.scaffold` for the checks and the conflict rules.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def new_command(
         cherry new api --template rest --dir services/api --no-git
     """
     from cherrycli.console import escape, stdout
-    from cherrycli.scaffolding import create_project, next_steps
+    from cherrycli.scaffold.write import create_project, next_steps
 
     created = create_project(name, template.value, directory, force=force, git=git)
     plan, target = created.plan, created.directory

@@ -13,18 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from cherrycli import scaffolding
 from cherrycli.errors import CliError
-from cherrycli.scaffolding import (
-    KINDS,
-    create_project,
-    next_steps,
-    plan_project,
-    reserved_names,
-    suggest_name,
-    validate_name,
-    write_project,
-)
+from cherrycli.scaffold import render
+from cherrycli.scaffold.content import KINDS
+from cherrycli.scaffold.names import reserved_names, suggest_name, validate_name
+from cherrycli.scaffold.render import cherry_install_command, install_command_from, plan_project
+from cherrycli.scaffold.write import create_project, next_steps, write_project
 from cli_support import REPO, cherry
 
 
@@ -223,8 +217,6 @@ def test_template_kinds_copy_the_sample_site(kind: str, suffix: str) -> None:
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_next_steps_are_the_readme_commands(kind: str) -> None:
-    from cherrycli.scaffolding import cherry_install_command
-
     steps = next_steps(plan_project("my-site", kind))
     assert steps[:3] == [
         "python3 -m venv .venv && . .venv/bin/activate",
@@ -246,9 +238,7 @@ def test_unknown_placeholder_is_reported(tmp_path: Path, monkeypatch: pytest.Mon
     (tmp_path / "scaffolds" / "_common").mkdir()
     (kind / "scaffold.toml").write_text('description = "x"\napp = "app:Root"\n')
     (kind / "README.md.tmpl").write_text("{{nonsense}}\n")
-    monkeypatch.setattr(
-        scaffolding, "content_root", lambda kind_dir="scaffolds": tmp_path / kind_dir
-    )
+    monkeypatch.setattr(render, "content_root", lambda kind_dir="scaffolds": tmp_path / kind_dir)
     with pytest.raises(CliError, match=r"unknown placeholder \{\{nonsense\}\}"):
         plan_project("webshop", "odd")
 
@@ -534,14 +524,10 @@ def test_new_works_from_an_installed_wheel(tmp_path: Path) -> None:
 def test_install_command_follows_how_cherry_was_installed(
     direct_url: str | None, command: str
 ) -> None:
-    from cherrycli.scaffolding import install_command_from
-
     assert install_command_from(direct_url) == command
 
 
 def test_readme_says_how_to_install_this_cherry(tmp_path: Path) -> None:
-    from cherrycli.scaffolding import cherry_install_command
-
     result = cherry("new", "blog", "--no-git", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     readme = (tmp_path / "blog" / "README.md").read_text()

@@ -28,7 +28,7 @@ from cherrycli.handlercov import (
     handler_coverage,
 )
 from cherrycli.routes import Route
-from cherrycli.scaffolding import KINDS
+from cherrycli.scaffold.content import KINDS
 from cherrycli.testrunner import (
     EXIT_FAILED,
     EXIT_NO_TESTS,

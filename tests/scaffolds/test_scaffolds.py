@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from cherrycli.scaffolding import KINDS
+from cherrycli.scaffold.content import KINDS
 
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
