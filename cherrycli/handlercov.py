@@ -549,9 +549,10 @@ def print_handler_coverage(
     """
     from rich.table import Table
 
+    from cherrycli.appconfig import read_config
     from cherrycli.console import escape, stderr, stdout
     from cherrycli.importer import load_target
-    from cherrycli.routes import ANY_METHOD, collect_routes, load_app_config
+    from cherrycli.routes import ANY_METHOD, collect_routes
 
     try:
         if settings.get_bool("compat"):
@@ -559,9 +560,7 @@ def print_handler_coverage(
 
             compat.install()  # an unchanged CherryPy app, as `cherry serve --compat` runs it
         loaded = load_target(None, settings)
-        config_path = settings.path("config")
-        config = load_app_config(config_path) if config_path is not None else None
-        routes = collect_routes(loaded.obj, config)
+        routes = collect_routes(loaded.obj, read_config(settings.path("config")))
     except Exception as error:  # the tests ran; a broken app only costs this table
         stderr().print(
             f"[hint]warning:[/hint] handler coverage skipped: {escape(str(error))}",

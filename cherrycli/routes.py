@@ -30,12 +30,11 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 from cherrycli.errors import CliError
 
-__all__ = ["ANY_METHOD", "Route", "collect_routes", "load_app_config", "routes_of_app"]
+__all__ = ["ANY_METHOD", "Route", "collect_routes", "routes_of_app"]
 
 ANY_METHOD = "*"
 _MAX_DEPTH = 32
@@ -84,21 +83,6 @@ class Route:
             key: list(value) if isinstance(value, tuple) else value
             for key, value in asdict(self).items()
         }
-
-
-def load_app_config(path: Path) -> dict[str, dict[str, Any]]:
-    """Read an app config file (INI with Python literals) into ``{section: {key: value}}``.
-
-    The same reader as ``cherry serve --config``, so every command words a missing or
-    malformed file the same way.
-
-    Raises:
-        CliError: the file is missing (exit 2) or malformed (exit 1).
-    """
-    # Imported here: serving is light, but ``cherry --help`` needs neither module.
-    from cherrycli.serving import read_config
-
-    return read_config(path)
 
 
 def collect_routes(

@@ -28,6 +28,7 @@ from types import FrameType, SimpleNamespace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from cherrycli.appconfig import read_config
 from cherrycli.errors import CliError
 
 if TYPE_CHECKING:
@@ -40,7 +41,6 @@ __all__ = [
     "error_page_app",
     "load_app",
     "mount_path",
-    "read_config",
     "serve",
     "serve_app",
     "serve_socket",
@@ -137,30 +137,6 @@ def announced_url(sock: socket.socket, path: str = "/") -> str:
         return server_url(sock) + shown
     bound = f"[{host}]" if ":" in host else host
     return f"http://{bound}:{port}{shown} (all interfaces; open {server_url(sock)}{path})"
-
-
-def read_config(config: Path | None) -> dict[str, dict[str, Any]]:
-    """Parse a ``--config`` file into ``{section: {key: value}}``: the one reader of it.
-
-    Args:
-        config: the file, or None.
-
-    Returns:
-        The sections (empty without a file).
-
-    Raises:
-        CliError: the file is missing (exit 2, a usage error) or malformed (exit 1).
-    """
-    if config is None:
-        return {}
-    if not config.is_file():
-        raise CliError(f"config file not found: {config}", exit_code=2)
-    from framework.configfile import ConfigError, load
-
-    try:
-        return {str(section): dict(values) for section, values in load(str(config)).items()}
-    except ConfigError as exc:
-        raise CliError(str(exc)) from None
 
 
 def address_notes(expected: dict[str, str | None], config: Path | None) -> list[str]:

@@ -39,9 +39,10 @@ def routes_command(
     """
     import json
 
+    from cherrycli.appconfig import read_config
     from cherrycli.console import escape, stdout
     from cherrycli.importer import load_target
-    from cherrycli.routes import ANY_METHOD, collect_routes, load_app_config
+    from cherrycli.routes import ANY_METHOD, collect_routes
     from cherrycli.settings import load_settings
 
     settings = load_settings()
@@ -50,9 +51,7 @@ def routes_command(
 
         compat_layer.install()
     loaded = load_target(target, settings)
-    config_path = config or settings.path("config")
-    app_config = load_app_config(config_path) if config_path is not None else None
-    routes = collect_routes(loaded.obj, app_config)
+    routes = collect_routes(loaded.obj, read_config(config or settings.path("config")))
     if as_json:
         typer.echo(json.dumps([route.to_dict() for route in routes], indent=2))
         return

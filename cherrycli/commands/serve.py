@@ -99,7 +99,7 @@ def serve_command(
 
         cherry serve legacy.py --compat --reload --reload-exclude 'data/*'
     """
-    from cherrycli.serving import read_config
+    from cherrycli.appconfig import read_config
     from cherrycli.settings import load_settings
 
     settings = load_settings()

@@ -9,8 +9,9 @@ from types import ModuleType
 
 import pytest
 
+from cherrycli.appconfig import read_config
 from cherrycli.errors import CliError
-from cherrycli.routes import ANY_METHOD, Route, collect_routes, load_app_config
+from cherrycli.routes import ANY_METHOD, Route, collect_routes
 from cli_support import ASSETS, cherry, load_module
 
 
@@ -108,7 +109,7 @@ def test_unexposed_methods_plain_data_and_properties_are_skipped(
 def test_app_config_file_tools_apply_by_path(sample: object, tmp_path: Path) -> None:
     conf = tmp_path / "app.conf"
     conf.write_text("[global]\ntools.gzip.on = True\n\n[/users]\ntools.etags.on = True\n")
-    routes = collect_routes(sample.Root, load_app_config(conf))  # type: ignore[attr-defined]
+    routes = collect_routes(sample.Root, read_config(conf))  # type: ignore[attr-defined]
     tools = {route.path: route.tools for route in routes}
     assert tools["/"] == ("gzip",)
     assert tools["/users/"] == ("etags", "gzip")
@@ -148,18 +149,6 @@ def test_class_needing_arguments_is_refused() -> None:
 
     with pytest.raises(CliError, match=r"cannot create .*NeedsArgs\(\)"):
         collect_routes(NeedsArgs)
-
-
-def test_bad_config_file_is_a_cli_error(tmp_path: Path) -> None:
-    conf = tmp_path / "bad.conf"
-    conf.write_text("[/]\ntools.x.on = not_a_literal(\n")
-    with pytest.raises(CliError, match=r"bad\.conf"):
-        load_app_config(conf)
-
-
-def test_missing_config_file_is_a_cli_error(tmp_path: Path) -> None:
-    with pytest.raises(CliError, match="not found"):
-        load_app_config(tmp_path / "missing.conf")
 
 
 def test_route_to_dict_is_json_ready(by_path: dict[str, list[Route]]) -> None:

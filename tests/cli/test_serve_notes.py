@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from cherrycli.errors import CliError
-from cherrycli.routes import load_app_config
-from cherrycli.serving import address_notes, announced_url, bind_listener, read_config
+from cherrycli.serving import address_notes, announced_url, bind_listener
 from serve_harness import SUB_APP, cherry, copy_asset, poll, try_get
 
 
@@ -24,19 +23,6 @@ def _free_port() -> int:
 
 
 # -- 1. one reader for config files: same message and exit status everywhere ----------
-
-
-def test_routes_and_serve_read_config_files_the_same_way(tmp_path: Path) -> None:
-    missing = tmp_path / "nope.conf"
-    with pytest.raises(CliError) as by_routes:
-        load_app_config(missing)
-    with pytest.raises(CliError) as by_serve:
-        read_config(missing)
-    assert (by_routes.value.message, by_routes.value.exit_code) == (
-        by_serve.value.message,
-        by_serve.value.exit_code,
-    )
-    assert by_routes.value.exit_code == 2
 
 
 @pytest.mark.live
