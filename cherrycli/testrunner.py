@@ -3,8 +3,9 @@
 :func:`run_tests` is the whole command: it finds the project (the nearest
 pyproject.toml), runs ``python -m coverage run -m pytest ARGS`` (or plain ``python -m
 pytest ARGS`` with ``--no-cov``) in a subprocess from the project directory with the
-current interpreter, streams pytest's output live, then prints the coverage summary,
-the handler coverage table (:mod:`cherrycli.handlercov`) and returns an exit code.
+current interpreter, streams pytest's output live, then prints the coverage summary
+(:mod:`cherrycli.coverage_data`), the handler coverage table (:mod:`cherrycli.handlercov`)
+and returns an exit code.
 
 Exit codes (distinct for each way a run can disappoint):
 
@@ -305,7 +306,7 @@ def _prepare_coverage(root: Path, scratch: Path) -> _Plan:
         scratch: this run's temporary directory, home of the data file when the
             configured one's path is too long for SQLite.
     """
-    from cherrycli.handlercov import PLAN_OPTIONS, ask_coverage
+    from cherrycli.coverage_data import PLAN_OPTIONS, ask_coverage
 
     answer = ask_coverage(root, {"options": PLAN_OPTIONS, "erase": True}, _helper_env())
     data_file = Path(root, answer["data_file"])
@@ -432,12 +433,8 @@ def _report(
 ) -> int:
     """Print the coverage and handler tables; turn a low total into exit 3."""
     from cherrycli.console import escape, stderr, stdout
-    from cherrycli.handlercov import (
-        print_handler_coverage,
-        print_summary,
-        read_coverage,
-        read_dispatches,
-    )
+    from cherrycli.coverage_data import print_summary, read_coverage
+    from cherrycli.handlercov import print_handler_coverage, read_dispatches
 
     html = options.html.resolve() if options.html is not None else None
     env = _helper_env(plan.env_data_file())

@@ -14,11 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from cherrycli.coverage_data import CoverageReport, FileCoverage
 from cherrycli.handlercov import (
     HANDLER_LOG_ENV,
-    CoverageReport,
     Dispatches,
-    FileCoverage,
     HandlerCoverage,
     Status,
     handler_coverage,

@@ -20,13 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from cherrycli.handlercov import (
-    CoverageReport,
-    FileCoverage,
-    Status,
-    body_lines,
-    handler_coverage,
-)
+from cherrycli.coverage_data import CoverageReport, FileCoverage
+from cherrycli.handlercov import Status, body_lines, handler_coverage
 from cherrycli.routes import Route
 from cherrycli.scaffold.content import KINDS
 from cherrycli.testrunner import (
