@@ -1,9 +1,9 @@
 """Cherry's developer toolchain: the ``cherry`` command and the libraries behind it.
 
 The command itself lives in :mod:`cherrycli.main`; each subcommand is a thin typer
-function in :mod:`cherrycli.commands` over a plain library module (``scaffolding``,
-``routes``, ``importer``, ``settings``...). Importing this package is free: it defines
-only the version, so ``cherry --help`` stays instant.
+function in :mod:`cherrycli.commands` over a plain library module or package
+(``scaffold``, ``serve``, ``reload``, ``routes``, ``importer``...). Importing this
+package is free: it defines only the version, so ``cherry --help`` stays instant.
 """
 
 from __future__ import annotations

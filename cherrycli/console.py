@@ -20,7 +20,7 @@ from rich.theme import Theme
 
 from cherrycli.errors import CliError
 
-__all__ = ["PIPE_WIDTH", "THEME", "escape", "print_error", "stderr", "stdout"]
+__all__ = ["PIPE_WIDTH", "THEME", "escape", "print_error", "say", "stderr", "stdout"]
 
 #: Width of tables written to a pipe or file.
 PIPE_WIDTH = 160
@@ -92,3 +92,13 @@ def print_error(error: CliError) -> None:
         text += f" [hint](hint: {escape(error.hint)})[/hint]"
     # soft_wrap: a long message stays one line instead of being folded at the width.
     stderr().print(text, soft_wrap=True)
+
+
+def say(message: str, style: str = "muted") -> None:
+    """Print one status line on stderr in a theme style, never wrapped.
+
+    Args:
+        message: plain text (markup in it is escaped).
+        style: a :data:`THEME` style name.
+    """
+    stderr().print(f"[{style}]{escape(message)}[/{style}]", soft_wrap=True)

@@ -2,7 +2,7 @@
 
 ``cherry profile`` is a thin command over this module and
 :mod:`cherrycli.profile_report`. It loads the app exactly as ``cherry serve`` does
-(:func:`cherrycli.serving.load_app`), then :func:`run_profile` calls the WSGI callable
+(:func:`cherrycli.serve.loading.load_app`), then :func:`run_profile` calls the WSGI callable
 directly, in the calling thread, with no socket::
 
     specs = make_specs(["/", "/search?q=x"], method="GET", data=None)

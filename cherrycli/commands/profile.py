@@ -3,7 +3,7 @@
 A thin typer signature over :mod:`cherrycli.profiling` (driving requests, timing,
 cProfile), :mod:`cherrycli.profile_report` (the terminal report) and
 :mod:`cherrycli.flamegraph` (the ``--html`` page).
-The app is loaded by :func:`cherrycli.serving.load_app`, the function ``cherry serve``
+The app is loaded by :func:`cherrycli.serve.loading.load_app`, the function ``cherry serve``
 uses, so TARGET forms, ``--config`` and ``[tool.cherry] config`` / ``compat`` (or
 ``CHERRY_CONFIG`` / ``CHERRY_COMPAT``) mean the same here.
 
@@ -246,7 +246,7 @@ def _engine_started() -> Iterator[None]:
 def _load(target: str | None, config: Path | None, compat: bool) -> Any:
     """Load the app like ``cherry serve``, quietly: profiling output is not a log."""
     from cherrycli.errors import CliError
-    from cherrycli.serving import load_app, summarize_load_error
+    from cherrycli.serve.loading import load_app, summarize_load_error
 
     try:
         app = load_app(target, config, compat=compat)

@@ -1,4 +1,4 @@
-"""``cherry new`` and the scaffolding library: name checks, rendering, conflicts, git."""
+"""``cherry new`` and the scaffold package: name checks, rendering, conflicts, git."""
 
 from __future__ import annotations
 

@@ -1,33 +1,25 @@
-"""``cherry serve``: the serving path, user mistakes, and the helpers behind them."""
+"""``cherry serve`` as a user runs it (cherrycli.commands.serve, cherrycli.serve.server).
+
+The library modules have their own tests: test_serve_address.py (where it listens),
+test_serve_listen.py (the socket and the URL), test_serve_loading.py (the app and its
+load errors); test_reload.py covers ``--reload``.
+"""
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
-import time
-from collections.abc import Callable, Iterator
-from importlib import import_module
+from collections.abc import Iterator
 from pathlib import Path
-from types import SimpleNamespace
-from wsgiref.util import setup_testing_defaults
-from wsgiref.validate import validator
 
 import pytest
 
-from cherrycli.errors import CliError
-from cherrycli.serving import (
-    bind_listener,
-    error_page_app,
-    format_load_error,
-    mount_path,
-    server_url,
-    user_code_error,
-)
+from cherrycli.serve.listen import bind_listener
 from serve_harness import (
     SUB_APP,
     cherry,
     copy_asset,
+    free_port,
     get,
     poll,
     port_is_free,
@@ -40,103 +32,6 @@ def listener() -> Iterator[socket.socket]:
     sock = bind_listener("127.0.0.1", 0)
     yield sock
     sock.close()
-
-
-# -- helpers, in process ---------------------------------------------------------------
-
-
-def test_bind_listener_listens_with_reuseaddr(listener: socket.socket) -> None:
-    assert listener.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR)
-    with socket.create_connection(listener.getsockname()[:2], timeout=2):
-        pass
-
-
-def test_bind_listener_refuses_a_port_in_use(listener: socket.socket) -> None:
-    port = listener.getsockname()[1]
-    with pytest.raises(CliError, match=f"port {port} on 127.0.0.1 is already in use") as info:
-        bind_listener("127.0.0.1", port)
-    assert info.value.exit_code == 1
-    assert info.value.hint is not None
-
-
-@pytest.mark.parametrize("port", [-1, 65536])
-def test_bind_listener_refuses_an_out_of_range_port(port: int) -> None:
-    with pytest.raises(CliError, match="out of range") as info:
-        bind_listener("127.0.0.1", port)
-    assert info.value.exit_code == 2
-
-
-def test_bind_listener_refuses_an_unknown_host() -> None:
-    with pytest.raises(CliError, match="cannot resolve host"):
-        bind_listener("no-such-host.invalid", 0)
-
-
-@pytest.mark.parametrize(
-    ("host", "expected"),
-    [("127.0.0.1", "http://127.0.0.1:"), ("0.0.0.0", "http://127.0.0.1:")],
-)
-def test_server_url_shows_an_address_to_open(host: str, expected: str) -> None:
-    sock = bind_listener(host, 0)
-    try:
-        assert server_url(sock) == f"{expected}{sock.getsockname()[1]}"
-    finally:
-        sock.close()
-
-
-def _raise_in_app_code() -> BaseException:
-    namespace: dict[str, object] = {}
-    code = compile("def handler():\n    return {}['<key>']\n", "/srv/app.py", "exec")
-    exec(code, namespace)
-    try:
-        namespace["handler"]()  # type: ignore[operator]
-    except KeyError as error:
-        return error
-    raise AssertionError("unreachable")
-
-
-def test_error_page_is_a_500_with_the_escaped_traceback() -> None:
-    app = validator(error_page_app(_raise_in_app_code()))
-    environ: dict[str, object] = {"QUERY_STRING": ""}
-    setup_testing_defaults(environ)
-    seen: list[tuple[str, list[tuple[str, str]]]] = []
-    result = app(environ, lambda status, headers: seen.append((status, headers)))  # type: ignore[arg-type]
-    body = b"".join(result)
-    result.close()  # type: ignore[attr-defined]
-    status, headers = seen[0]
-    page = body.decode()
-    assert status == "500 Internal Server Error"
-    assert ("Content-Type", "text/html; charset=utf-8") in headers
-    assert 'File "/srv/app.py", line 2, in handler' in page.replace("&quot;", '"')
-    assert "KeyError: &#x27;&lt;key&gt;&#x27;" in page
-    assert "<key>" not in page
-
-
-def test_load_error_traceback_hides_loader_frames() -> None:
-    try:
-        import_module("no_such_module_for_test")
-    except ModuleNotFoundError as error:
-        text = format_load_error(error)
-    assert "importlib" not in text
-    assert text.endswith("ModuleNotFoundError: No module named 'no_such_module_for_test'\n")
-
-
-def test_user_code_error_finds_the_app_exception_behind_a_cli_error() -> None:
-    cause = _raise_in_app_code()
-    try:
-        try:
-            raise cause
-        except KeyError:
-            raise CliError("error while importing 'app'") from None
-    except CliError as error:
-        assert user_code_error(error) is cause
-
-
-def test_user_code_error_is_none_when_the_target_is_missing(tmp_path: Path) -> None:
-    from cherrycli.importer import load_target
-
-    with pytest.raises(CliError) as info:
-        load_target("no_such_module_for_test:Root")
-    assert user_code_error(info.value) is None
 
 
 # -- live: `cherry serve` as a user runs it ---------------------------------------------
@@ -255,9 +150,7 @@ def test_serve_reads_the_target_from_pyproject_and_the_port_from_env(tmp_path: P
 @pytest.mark.live
 def test_serve_takes_the_address_from_the_config_file(tmp_path: Path) -> None:
     app_dir = copy_asset("serve_wsgi", tmp_path)
-    probe = bind_listener("127.0.0.1", 0)
-    port = probe.getsockname()[1]
-    probe.close()
+    port = free_port()
     (app_dir / "site.conf").write_text(f"[global]\nserver.socket_port = {port}\n")
     with cherry(["serve", "app.py", "--config", "site.conf"], app_dir) as proc:
         assert proc.url() == f"http://127.0.0.1:{port}"
@@ -296,7 +189,7 @@ def test_malformed_config_file_is_one_line(tmp_path: Path) -> None:
 
 
 def test_engine_messages_below_warning_are_dropped() -> None:
-    from cherrycli.serving import _warnings_only
+    from cherrycli.serve.server import _warnings_only
 
     seen: list[tuple[str, int]] = []
     forward = _warnings_only(lambda msg, level: seen.append((msg, level)))
@@ -305,60 +198,7 @@ def test_engine_messages_below_warning_are_dropped() -> None:
     assert seen == [("Port is slow to free", 30)]
 
 
-def test_stale_modules_notices_an_edited_loaded_module(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from cherrycli.reloader import _stale_modules
-
-    (tmp_path / "edited_after_preload.py").write_text("X = 1\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    import_module("edited_after_preload")  # forgotten after the test (conftest.py)
-    since = time.time()
-    assert not _stale_modules(since + 3600)
-    os.utime(tmp_path / "edited_after_preload.py", (since + 60, since + 60))
-    assert _stale_modules(since + 30)
-
-
 # -- what serve prints: access lines for plain WSGI, the mount point in the URL -------
-
-
-def test_access_logged_writes_one_framework_access_line() -> None:
-    import logging
-
-    from cherrycli.serving import access_logged
-
-    def wsgi(environ: dict[str, object], start_response: Callable[..., object]) -> list[bytes]:
-        start_response("201 Created", [("Content-Type", "text/plain"), ("Content-Length", "2")])
-        return [b"ok"]
-
-    lines: list[str] = []
-    handler = logging.Handler()
-    handler.emit = lambda record: lines.append(record.getMessage())  # type: ignore[method-assign]
-    access = logging.getLogger("cherry.access")
-    access.addHandler(handler)
-    try:
-        environ: dict[str, object] = {"QUERY_STRING": "q=1", "PATH_INFO": "/items"}
-        environ["SCRIPT_NAME"] = ""
-        setup_testing_defaults(environ)
-        result = validator(access_logged(wsgi))(environ, lambda status, headers: None)  # type: ignore[arg-type]
-        assert b"".join(result) == b"ok"
-        result.close()  # type: ignore[attr-defined]
-    finally:
-        access.removeHandler(handler)
-    assert len(lines) == 1
-    assert '"GET /items?q=1 HTTP/1.0" 201 2' in lines[0]
-
-
-@pytest.mark.parametrize(
-    ("apps", "path"),
-    [({"": 1}, "/"), ({"/sub": 1}, "/sub/"), ({"/a/b": 1, "/z": 1}, "/z/"), ({}, "/")],
-)
-def test_mount_path_is_where_the_app_answers(apps: dict[str, int], path: str) -> None:
-    assert mount_path(SimpleNamespace(apps=apps)) == path  # type: ignore[arg-type]
-
-
-def test_mount_path_of_a_plain_callable_is_the_root() -> None:
-    assert mount_path(error_page_app(ValueError("x"))) == "/"
 
 
 @pytest.mark.live
@@ -385,15 +225,6 @@ def test_serve_prints_the_url_of_an_application_with_its_script_name(
 # -- the address an unchanged CherryPy app sets itself (--compat, without --reload) ----
 
 
-def _free_port() -> int:
-    probe = bind_listener("127.0.0.1", 0)
-    try:
-        port: int = probe.getsockname()[1]
-        return port
-    finally:
-        probe.close()
-
-
 OWN_PORT_APP = """
 import cherrypy
 
@@ -413,7 +244,7 @@ def test_compat_app_port_ranks_below_options_settings_and_config(
     tmp_path: Path, override: str
 ) -> None:
     pytest.importorskip("framework.compat")
-    own, chosen = _free_port(), _free_port()
+    own, chosen = free_port(), free_port()
     (tmp_path / "legacy2.py").write_text(OWN_PORT_APP.format(port=own))
     args, env = ["serve", "legacy2.py", "--compat"], {}
     if override == "option":

@@ -7,7 +7,7 @@ Failures are found by importing and running the app: a missing attribute, someth
 that is not an app, a CherryPy app run without ``--compat``, a port already in use.
 One deliberate difference: an app whose own code raises while importing exits 1 without
 ``--reload`` (tests/cli/test_serve.py), while the reload supervisor stays up and serves
-the traceback page until the next save (tests/cli/test_reloader.py).
+the traceback page until the next save (tests/cli/test_reload.py).
 """
 
 from __future__ import annotations
@@ -17,8 +17,6 @@ from pathlib import Path
 
 import pytest
 
-from cli_support import cherry as run_cherry
-from cli_support import load_module
 from serve_harness import cherry, copy_asset
 
 RELOAD = pytest.mark.parametrize("reload", [[], ["--reload"]], ids=["plain", "reload"])
@@ -113,41 +111,3 @@ def test_routes_refuses_a_target_that_is_not_an_app(tmp_path: Path) -> None:
     assert proc.lines == [
         "error: app:VERSION is a str, not a root object, class, Application or WSGI callable"
     ]
-
-
-UNKNOWN_TOOL_APP = """\
-import framework
-
-
-class Shop:
-    @framework.expose
-    def cart(self):
-        return "cart"
-
-
-class Root:
-    _cp_config = {"tools.sessions.on": True}
-    shop = Shop()
-
-    @framework.expose
-    def index(self):
-        return "x"
-"""
-
-
-def test_unknown_tools_are_listed_with_their_paths(tmp_path: Path) -> None:
-    from cherrycli.serving import unknown_tools
-    from framework.core.tree import Tree
-
-    (tmp_path / "sess_tree_app.py").write_text(UNKNOWN_TOOL_APP)
-    module = load_module(tmp_path / "sess_tree_app.py")
-    tree = Tree()
-    tree.mount(module.Root(), "")
-    assert unknown_tools(tree) == {"sessions": ["/", "/shop/cart"]}
-
-
-def test_loading_an_app_warns_about_an_unknown_tool_before_any_request(tmp_path: Path) -> None:
-    (tmp_path / "sess_app.py").write_text(UNKNOWN_TOOL_APP)
-    result = run_cherry("profile", "sess_app.py", "-n", "1", cwd=tmp_path)
-    assert "warning: tools.sessions is switched on for /, /shop/cart" in result.stderr
-    assert "no such tool exists" in result.stderr

@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from cherrycli.errors import CliError
-from cherrycli.serving import address_notes, announced_url, bind_listener
-from serve_harness import SUB_APP, cherry, copy_asset, poll, try_get
-
-
-def _free_port() -> int:
-    probe = bind_listener("127.0.0.1", 0)
-    try:
-        port: int = probe.getsockname()[1]
-        return port
-    finally:
-        probe.close()
-
+from serve_harness import SUB_APP, cherry, copy_asset, free_port, poll, try_get
 
 # -- 1. one reader for config files: same message and exit status everywhere ----------
 
@@ -53,50 +39,14 @@ def test_malformed_config_file_stays_a_failure_for_routes(tmp_path: Path) -> Non
 # -- 2. the announced address on a wildcard host --------------------------------------
 
 
-@pytest.fixture
-def wildcard() -> Iterator[socket.socket]:
-    sock = bind_listener("0.0.0.0", 0)
-    yield sock
-    sock.close()
-
-
-@pytest.mark.parametrize(("path", "shown"), [("/", ""), ("/sub/", "/sub/")])
-def test_announced_url_names_the_wildcard_and_the_url_to_open(
-    wildcard: socket.socket, path: str, shown: str
-) -> None:
-    port = wildcard.getsockname()[1]
-    assert announced_url(wildcard, path) == (
-        f"http://0.0.0.0:{port}{shown} (all interfaces; open http://127.0.0.1:{port}{path})"
-    )
-
-
-def test_announced_url_names_the_ipv6_wildcard() -> None:
-    try:
-        sock = bind_listener("::", 0)
-    except CliError:
-        pytest.skip("no IPv6 on this machine")
-    try:
-        port = sock.getsockname()[1]
-        expected = f"http://[::]:{port} (all interfaces; open http://[::1]:{port}/)"
-        assert announced_url(sock) == expected
-    finally:
-        sock.close()
-
-
-@pytest.mark.parametrize(("path", "shown"), [("/", ""), ("/sub/", "/sub/")])
-def test_announced_url_of_one_interface_is_just_the_url(path: str, shown: str) -> None:
-    sock = bind_listener("127.0.0.1", 0)
-    try:
-        assert announced_url(sock, path) == f"http://127.0.0.1:{sock.getsockname()[1]}{shown}"
-    finally:
-        sock.close()
+# (announced_url itself: tests/cli/test_serve_listen.py)
 
 
 @pytest.mark.live
 @pytest.mark.parametrize("reload", [[], ["--reload"]])
 def test_serve_on_all_interfaces_says_so(tmp_path: Path, reload: list[str]) -> None:
     app_dir = copy_asset("serve_wsgi", tmp_path)
-    port = _free_port()
+    port = free_port()
     conf = f'[global]\nserver.socket_host = "0.0.0.0"\nserver.socket_port = {port}\n'
     (app_dir / "prod.conf").write_text(conf)
     with cherry(["serve", "app.py", "--config", "prod.conf", *reload], app_dir) as proc:
@@ -131,61 +81,13 @@ def test_unmounted_paths_are_logged_once_and_mounted_ones_too(
 # -- 4. --reload cannot move the address: say so ---------------------------------------
 
 
-@pytest.fixture
-def app_port() -> Iterator[None]:
-    """Restore ``framework.server``'s port after a test plays the app setting it."""
-    import framework
-    import framework.process.server  # registers framework.server
-
-    saved = framework.server.socket_port
-    yield
-    framework.server.socket_port = saved
-
-
-@pytest.mark.usefixtures("app_port")
-def test_address_note_for_a_port_the_app_sets() -> None:
-    import framework
-
-    framework.server.socket_port = 9123
-    assert address_notes({"socket_port": "8080"}, None) == [
-        "note: server.socket_port is 9123 once the app is loaded, but --reload keeps the "
-        "address it bound first: pass --port 9123 to use it"
-    ]
-
-
-@pytest.mark.usefixtures("app_port")
-@pytest.mark.parametrize(
-    ("expected", "conf_port", "set_by_app", "noted"),
-    [
-        ({"socket_port": "8080"}, 8080, 9123, False),  # the file outranks the app
-        ({"socket_port": None}, 9000, 9123, False),  # --port / settings pinned it
-        ({"socket_port": "8080"}, 9000, 8080, True),  # the file changed
-        ({"socket_port": "0"}, 0, 0, False),  # port 0: the bound port is random
-    ],
-)
-def test_address_note_follows_the_config_file(
-    tmp_path: Path, expected: dict[str, str | None], conf_port: int, set_by_app: int, noted: bool
-) -> None:
-    import framework
-
-    conf = tmp_path / "dev.conf"
-    conf.write_text(f"[global]\nserver.socket_port = {conf_port}\n")
-    framework.server.socket_port = set_by_app
-    notes = address_notes(expected, conf)
-    assert notes == (
-        [
-            f"note: server.socket_port changed to {conf_port} in {conf}; the address is "
-            "fixed while cherry serve runs: restart it to move"
-        ]
-        if noted
-        else []
-    )
+# The notes themselves: tests/cli/test_serve_address.py.
 
 
 @pytest.mark.live
 def test_reload_notes_a_port_changed_in_the_config_file(tmp_path: Path) -> None:
     app_dir = copy_asset("serve_wsgi", tmp_path)
-    first, second = _free_port(), _free_port()
+    first, second = free_port(), free_port()
     (app_dir / "dev.conf").write_text(f"[global]\nserver.socket_port = {first}\n")
     with cherry(["serve", "app.py", "--config", "dev.conf", "--reload"], app_dir) as proc:
         url = proc.url()
@@ -205,7 +107,7 @@ def test_reload_notes_a_port_changed_in_the_config_file(tmp_path: Path) -> None:
 @pytest.mark.live
 def test_reload_with_a_port_option_notes_nothing(tmp_path: Path) -> None:
     app_dir = copy_asset("serve_wsgi", tmp_path)
-    (app_dir / "dev.conf").write_text(f"[global]\nserver.socket_port = {_free_port()}\n")
+    (app_dir / "dev.conf").write_text(f"[global]\nserver.socket_port = {free_port()}\n")
     args = ["serve", "app.py", "--config", "dev.conf", "--port", "0", "--reload"]
     with cherry(args, app_dir) as proc:
         proc.url()  # the worker writes any note before it reports ready

@@ -66,6 +66,14 @@ def try_get(url: str) -> tuple[int, str] | None:
         return None
 
 
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
 def port_is_free(host: str, port: int) -> bool:
     """True when a server could bind ``host:port`` again (SO_REUSEADDR, as servers do)."""
     sock = socket.socket()

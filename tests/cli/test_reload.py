@@ -5,14 +5,20 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Iterator
+from importlib import import_module
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from cherrycli.reloader import ReloadOptions, WatchFilter
+from cherrycli.reload.supervisor import ReloadOptions
+from cherrycli.reload.watch import WatchFilter
+from cherrycli.reload.worker import _parser, _stale_modules, worker_command
+from cherrycli.serve.address import Address
 from serve_harness import (
     Cherry,
     cherry,
@@ -105,8 +111,7 @@ def test_reload_options_watch_the_app_file_folder_outside_cwd(tmp_path: Path) ->
     elsewhere.mkdir()
     options = ReloadOptions(
         target=f"{elsewhere / 'app.py'}:Root",
-        host="127.0.0.1",
-        port=0,
+        address=Address("127.0.0.1", 0),
         config=tmp_path / "dev.conf",
         roots=[tmp_path / "proj"],
     )
@@ -363,3 +368,51 @@ def test_recovers_after_every_worker_was_killed(tmp_path: Path) -> None:
         proc.wait_watching()
         _rewrite(app_dir / "app.py", '"v1"', '"v2"')
         poll(lambda: _answers(url, "v2"), message="restart with a fresh worker")
+
+
+def test_stale_modules_notices_an_edited_loaded_module(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "edited_after_preload.py").write_text("X = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import_module("edited_after_preload")  # forgotten after the test (conftest.py)
+    since = time.time()
+    assert not _stale_modules(since + 3600)
+    os.utime(tmp_path / "edited_after_preload.py", (since + 60, since + 60))
+    assert _stale_modules(since + 30)
+
+
+@pytest.mark.parametrize(
+    ("options", "tail"),
+    [
+        ({}, []),
+        ({"config": Path("dev.conf"), "compat": True}, ["--config", "dev.conf", "--compat"]),
+        ({"strict": True}, ["--strict"]),
+        (
+            {"expected": {"socket_host": "0.0.0.0", "socket_port": None}},
+            ["--expect-host", "0.0.0.0"],
+        ),
+        (
+            {"expected": {"socket_host": None, "socket_port": "8080"}},
+            ["--expect-port", "8080"],
+        ),
+    ],
+    ids=["bare", "config-compat", "strict", "expect-host", "expect-port"],
+)
+def test_worker_command_is_what_the_worker_parses(options: dict[str, Any], tail: list[str]) -> None:
+    command = worker_command("app.py:Root", fd=5, control_fd=6, ready_fd=7, **options)
+    assert command[:3] == [sys.executable, "-m", "cherrycli.reload.worker"]
+    assert command[3:] == [
+        "--fd", "5", "--control-fd", "6", "--ready-fd", "7", *tail, "--", "app.py:Root"
+    ]  # fmt: skip
+    args = _parser().parse_args(command[3:])
+    assert (args.fd, args.control_fd, args.ready_fd, args.target) == (5, 6, 7, "app.py:Root")
+    expected = options.get("expected", {})
+    assert (args.expect_host, args.expect_port) == (
+        expected.get("socket_host"),
+        expected.get("socket_port"),
+    )
+    assert (args.strict, args.compat) == (
+        options.get("strict", False),
+        options.get("compat", False),
+    )

@@ -1,0 +1,309 @@
+"""The ``cherry serve --reload`` supervisor: it holds the socket and restarts workers.
+
+:func:`run_supervisor` binds the listening socket once and never closes it until it
+exits, so a restart never refuses a connection: connections wait in the listen backlog
+until the next worker accepts them. The app runs in a worker process
+(:mod:`cherrycli.reload.worker`) that inherits the socket and lives in its own session
+and process group, so Ctrl-C in the terminal reaches only the supervisor, which then
+stops the whole group.
+
+A thread watches the project (:func:`cherrycli.reload.watch.watch`) and queues changes.
+The main thread turns a change into a restart: SIGTERM to the worker's group, SIGKILL
+after :data:`KILL_AFTER` seconds, then a go to the warm spare worker, which already has
+Python, cheroot and the framework loaded. It prints which file changed and how long the
+new worker took to answer. The supervisor imports neither the framework nor the app.
+
+The address is fixed before any worker imports the app, so with ``--reload`` an app's
+own ``server.socket_host`` / ``server.socket_port`` set at import are not honoured
+(a config file's are: :func:`cherrycli.serve.address.choose_address` reads them first);
+workers print a note when the app asks for another address.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import queue
+import select
+import signal
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+
+from cherrycli.reload.watch import WatchFilter, watch
+from cherrycli.reload.worker import GO, READY_ERROR, READY_OK, worker_command
+from cherrycli.serve.address import Address
+from cherrycli.serve.listen import announced_url, bind_listener
+
+__all__ = ["KILL_AFTER", "READY_TIMEOUT", "ReloadOptions", "run_supervisor"]
+
+# Seconds a worker gets to finish in-flight requests before SIGKILL.
+KILL_AFTER = 5.0
+# Seconds to wait for a worker to load the app and start accepting.
+READY_TIMEOUT = 60.0
+
+
+@dataclass(frozen=True)
+class ReloadOptions:
+    """What the supervisor runs and watches.
+
+    Args:
+        target: TARGET as given (None: the project default).
+        address: the address the options, settings and config file chose; the
+            defaults fill the rest (see :meth:`Address.before_loading`).
+        config: the config file, or None.
+        compat: run the worker with the ``cherrypy`` aliases installed.
+        include: ``--reload-include`` globs.
+        exclude: ``--reload-exclude`` globs.
+        roots: directories to watch (default: the current directory).
+    """
+
+    target: str | None
+    address: Address = field(default_factory=Address)
+    config: Path | None = None
+    compat: bool = False
+    include: Sequence[str] = ()
+    exclude: Sequence[str] = ()
+    roots: Sequence[Path] = field(default_factory=lambda: [Path.cwd()])
+
+    def watch_filter(self) -> WatchFilter:
+        """The :class:`WatchFilter` for these options (the app file's folder included)."""
+        roots = {root.resolve() for root in self.roots}
+        script = (self.target or "").partition(":")[0]
+        if script.endswith(".py") and Path(script).parent.is_dir():
+            app_dir = Path(script).parent.resolve()
+            if not any(app_dir.is_relative_to(root) for root in roots):
+                roots.add(app_dir)
+        files = (self.config.resolve(),) if self.config else ()
+        return WatchFilter(tuple(sorted(roots)), files, tuple(self.include), tuple(self.exclude))
+
+
+class _Worker:
+    """One worker process: its Popen, control pipe (write end) and ready pipe (read end)."""
+
+    def __init__(self, options: ReloadOptions, sock: socket.socket, *, strict: bool) -> None:
+        control_read, self.control = os.pipe()
+        self.ready, ready_write = os.pipe()
+        command = worker_command(
+            options.target,
+            fd=sock.fileno(),
+            control_fd=control_read,
+            ready_fd=ready_write,
+            config=options.config,
+            compat=options.compat,
+            strict=strict,
+            expected=options.address.expected(),
+        )
+        self.process = subprocess.Popen(
+            command,
+            pass_fds=(sock.fileno(), control_read, ready_write),
+            start_new_session=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        os.close(control_read)
+        os.close(ready_write)
+
+    def go(self, deadline: float, stop: threading.Event) -> tuple[bytes, str]:
+        """Tell the worker to load the app; wait until it serves.
+
+        Returns:
+            :data:`READY_OK` with the app's mount point, :data:`READY_ERROR` with ``""``,
+            or ``(b"", "")`` if the worker exited (or the supervisor is stopping) first.
+        """
+        try:
+            os.write(self.control, GO)
+        except BrokenPipeError:
+            return b"", ""
+        while not stop.is_set() and time.monotonic() < deadline:
+            readable, _, _ = select.select([self.ready], [], [], 0.1)
+            if readable:
+                # The worker writes its status and mount point in one write (< PIPE_BUF).
+                answer = os.read(self.ready, 4096)
+                return answer[:1], answer[1:].decode("utf-8", "replace")
+        return b"", ""
+
+    def stop(self) -> None:
+        """SIGTERM the worker's process group, SIGKILL it after :data:`KILL_AFTER`."""
+        if self.process.poll() is None:
+            _signal_group(self.process.pid, signal.SIGTERM)
+            if not _wait_exit(self.process, KILL_AFTER):
+                _signal_group(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        for fd in (self.control, self.ready):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+def _wait_exit(process: subprocess.Popen[bytes], timeout: float) -> bool:
+    """Reap ``process`` within ``timeout`` seconds; False if it is still running.
+
+    PERF: ``Popen.wait(timeout)`` polls with sleeps of up to 50 ms, which is most of
+    a restart; a pidfd (Linux) wakes up the moment the process exits.
+    """
+    try:
+        pidfd = os.pidfd_open(process.pid)
+    except (AttributeError, OSError):
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
+    try:
+        select.select([pidfd], [], [], timeout)
+    finally:
+        os.close(pidfd)
+    try:
+        process.wait(0.5)
+    except subprocess.TimeoutExpired:
+        return False
+    return True
+
+
+def _signal_group(pid: int, signum: int) -> None:
+    try:
+        os.killpg(pid, signum)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+class _Supervisor:
+    def __init__(self, options: ReloadOptions) -> None:
+        self.options = options
+        self.filter = options.watch_filter()
+        self.stopping = threading.Event()
+        self.changes: queue.Queue[list[str]] = queue.Queue()
+
+    def run(self) -> int:
+        sock = bind_listener(*self.options.address.before_loading())
+        previous = {
+            signum: signal.signal(signum, self._on_signal)
+            for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+        }
+        watcher = threading.Thread(
+            target=watch,
+            args=(self.filter, self.stopping, self.changes, self._on_watching),
+            name="cherry-watch",
+            daemon=True,
+        )
+        watcher.start()
+        worker = spare = None
+        try:
+            worker = _Worker(self.options, sock, strict=True)
+            status, path = worker.go(time.monotonic() + READY_TIMEOUT, self.stopping)
+            if not status and not self.stopping.is_set():
+                try:
+                    code = worker.process.wait(KILL_AFTER)
+                except subprocess.TimeoutExpired:
+                    code = None
+                if code is not None:
+                    # The worker already printed why; its status says what kind of error.
+                    return max(code, 1)
+            url = announced_url(sock, path or "/")
+            _say(f"Serving on {url} with reload (press Ctrl+C to stop)", "ok")
+            self._report_start(status, None)
+            spare = _Worker(self.options, sock, strict=False)
+            reported_exit = False
+            while not self.stopping.is_set():
+                try:
+                    changed = self.changes.get(timeout=0.2)
+                except queue.Empty:
+                    code = worker.process.poll()
+                    if code is not None and not reported_exit:
+                        _say(f"The worker exited with status {code}; waiting for the next save")
+                        reported_exit = True
+                    continue
+                reported_exit = False
+                while not self.changes.empty():
+                    changed += self.changes.get_nowait()
+                _say(f"Detected a change in {self._describe(changed)}; reloading", "path")
+                started = time.monotonic()
+                _forget_bytecode(changed)
+                worker.stop()
+                worker, spare = spare, None
+                if worker.process.poll() is not None:
+                    worker.stop()  # the spare died while waiting: start afresh
+                    worker = _Worker(self.options, sock, strict=False)
+                status, _path = worker.go(started + READY_TIMEOUT, self.stopping)
+                self._report_start(status, started)
+                spare = _Worker(self.options, sock, strict=False)
+            return 0
+        finally:
+            self.stopping.set()
+            for process in (worker, spare):
+                if process is not None:
+                    process.stop()
+            sock.close()
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+            watcher.join(timeout=2)
+
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        self.stopping.set()
+
+    def _on_watching(self) -> None:
+        roots = ", ".join(_relative(str(root)) for root in self.filter.roots)
+        _say(f"Watching {roots} for changes")
+
+    def _report_start(self, status: bytes, started: float | None) -> None:
+        if status == READY_OK:
+            if started is not None:
+                _say(f"Reloaded in {(time.monotonic() - started) * 1000:.0f} ms", "ok")
+        elif status == READY_ERROR:
+            _say("The app failed to load; serving the error page until the next save", "error")
+        elif not self.stopping.is_set():
+            _say("The worker exited before serving; waiting for the next save")
+
+    def _describe(self, paths: list[str]) -> str:
+        shown = sorted(set(paths))
+        first = _relative(shown[0])
+        return first if len(shown) == 1 else f"{first} (and {len(shown) - 1} more)"
+
+
+def _forget_bytecode(paths: Iterable[str]) -> None:
+    """Delete the cached bytecode of changed modules.
+
+    Python trusts a ``.pyc`` whose recorded source mtime (whole seconds) and size match,
+    so two same-size saves within a second would otherwise run the older code.
+    """
+    for path in paths:
+        if path.endswith(".py"):
+            try:
+                os.unlink(importlib.util.cache_from_source(path))
+            except (OSError, ValueError, NotImplementedError):
+                pass
+
+
+def _relative(path: str) -> str:
+    try:
+        return str(Path(path).relative_to(Path.cwd()))
+    except ValueError:
+        return path
+
+
+def _say(message: str, style: str = "muted") -> None:
+    from cherrycli.console import say
+
+    say(message, style)
+
+
+def run_supervisor(options: ReloadOptions) -> int:
+    """Serve with reload until Ctrl-C or SIGTERM; leave no worker behind.
+
+    Args:
+        options: what to serve and watch.
+
+    Returns:
+        The exit status: 0 after a clean stop; when the first worker cannot resolve
+        TARGET, that worker's status (2 for a usage error, 1 otherwise).
+
+    Raises:
+        CliError: the port is taken (1) or the address is invalid (2).
+    """
+    return _Supervisor(options).run()

@@ -1,0 +1,195 @@
+"""Serving a loaded app on a bound socket, and ``cherry serve`` without ``--reload``.
+
+:func:`serve` is the whole plain path: load the TARGET (:mod:`cherrycli.serve.loading`),
+settle the address (loading comes first so that an address the command line left open
+can come from the app: a CherryPy app run with ``--compat`` often sets
+``server.socket_port`` at import), bind, print the URL with the app's mount point and
+serve until Ctrl-C or SIGTERM.
+
+Two ways to serve a socket:
+
+- :func:`serve_app` goes through the engine and ``framework.server`` handed the bound
+  socket, so engine plugins and ``server.*`` settings work as in any deployment; a
+  request no mounted app matches writes the access log too;
+- :func:`serve_socket` uses a bare cheroot server, for the load-error page, so it still
+  shows when the framework itself fails to import.
+
+With ``--reload``, :mod:`cherrycli.reload.worker` calls both in its worker processes.
+"""
+
+from __future__ import annotations
+
+import signal
+import socket
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+
+from cherrycli.errors import CliError
+from cherrycli.serve.address import Address, app_address
+from cherrycli.serve.listen import BACKLOG, announced_url, bind_listener, mount_path
+from cherrycli.serve.loading import WSGIApp, load_app, summarize_load_error
+
+if TYPE_CHECKING:
+    from cheroot.wsgi import Server as CherootServer
+
+__all__ = ["SHUTDOWN_TIMEOUT", "serve", "serve_app", "serve_socket"]
+
+# How long a stopping worker lets in-flight requests finish before closing them.
+SHUTDOWN_TIMEOUT = 2
+
+
+def serve(target: str | None, address: Address, config: Path | None, compat: bool) -> int:
+    """Run ``cherry serve`` without reloading: load, bind, print the URL, serve.
+
+    Args:
+        target: TARGET as given on the command line (None: project default).
+        address: what the options, settings and config file chose
+            (:func:`~cherrycli.serve.address.choose_address`); the app's own
+            ``server.socket_host`` / ``server.socket_port``, else the defaults, fill the rest.
+        config: config file or None.
+        compat: install the ``cherrypy`` aliases first.
+
+    Returns:
+        The exit status (0 after a clean stop).
+
+    Raises:
+        CliError: the port is taken, TARGET or the config file is bad, or the app fails
+            to load (the message names the file and line) or to start.
+    """
+    try:
+        app = load_app(target, config, compat=compat)
+    except (Exception, SystemExit) as exc:
+        if isinstance(exc, CliError):
+            raise
+        raise CliError(
+            f"the app failed to load: {summarize_load_error(exc)}",
+            hint="run with --reload to see the full traceback in the browser",
+        ) from None
+    sock = bind_listener(*address.after_loading(app_address()))
+    try:
+        url = announced_url(sock, mount_path(app))
+        from cherrycli.console import stdout
+
+        announce = f"[ok]Serving on {url}[/ok] (press Ctrl+C to stop)"
+        try:
+            serve_app(app, sock, lambda: stdout().print(announce, soft_wrap=True))
+        except Exception as exc:  # ChannelFailures: the engine already logged it
+            raise CliError(f"the app failed to start: {exc}") from None
+    finally:
+        sock.close()
+    return 0
+
+
+def serve_app(app: WSGIApp, sock: socket.socket, on_ready: Callable[[], None]) -> None:
+    """Serve ``app`` through the engine and ``framework.server`` until the engine exits.
+
+    The engine's plugins start and stop as in any deployment (so ``engine.subscribe``
+    listeners of a CherryPy app run); SIGTERM and Ctrl-C exit it. The server adopts a
+    duplicate of ``sock``'s descriptor, so ``sock`` stays usable afterwards. Engine
+    messages below WARNING are dropped: the toolchain prints its own one-line status.
+
+    Args:
+        app: the WSGI callable (usually ``framework.tree``).
+        sock: a bound, listening socket.
+        on_ready: called once the server accepts connections.
+
+    Raises:
+        ChannelFailures: a start listener failed (the engine has exited).
+    """
+    import framework
+
+    engine = framework.engine
+    for listener in list(engine.listeners.get("log", ())):
+        engine.unsubscribe("log", listener)
+        engine.subscribe("log", _warnings_only(listener))
+    server = framework.server
+    # Development serving: a 404 outside every mount point of a Tree is logged too.
+    server.wsgi_app = _unmounted_logged(app) if hasattr(app, "script_name") else app
+    server.socket_fd = sock.fileno()
+    server.socket_queue_size = BACKLOG
+    server.shutdown_timeout = SHUTDOWN_TIMEOUT
+    engine.signals.subscribe()  # type: ignore[attr-defined]
+    engine.start()
+    on_ready()
+    # Poll often: stopping a worker is on the reload critical path.
+    engine.block(interval=0.02)
+
+
+def _unmounted_logged(tree: Any) -> WSGIApp:
+    """Wrap a ``framework.Tree`` so a request no mounted app matches writes an access line
+    too: the tree answers those 404 itself, outside every app's pipeline (which logs)."""
+    import framework
+    from framework.core.log import AccessLogMiddleware
+
+    logged = AccessLogMiddleware(tree, framework.log)
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+        if tree.script_name(path or "/") is None:
+            return logged(environ, start_response)
+        result: Iterable[bytes] = tree(environ, start_response)
+        return result
+
+    return app
+
+
+def _warnings_only(listener: Callable[[str, int], Any]) -> Callable[[str, int], Any]:
+    def forward(msg: str, level: int = 20) -> None:
+        if level >= 30:
+            listener(msg, level)
+
+    return forward
+
+
+class _Stop(BaseException):
+    """Raised in the main thread by SIGTERM/SIGINT/SIGHUP to leave the serve loop."""
+
+
+def _raise_stop(signum: int, frame: FrameType | None) -> None:
+    raise _Stop
+
+
+def serve_socket(app: WSGIApp, sock: socket.socket, on_ready: Callable[[], None]) -> None:
+    """Serve ``app`` on ``sock`` with a bare cheroot server until SIGTERM/SIGINT/SIGHUP.
+
+    Used for the error page, so it works even when the framework itself cannot load.
+    In-flight requests get :data:`SHUTDOWN_TIMEOUT` seconds to finish; connections still
+    waiting in the listen backlog are left for the next process sharing the socket.
+
+    Args:
+        app: the WSGI callable.
+        sock: a bound, listening socket (inherited or from
+            :func:`~cherrycli.serve.listen.bind_listener`).
+        on_ready: called once the server accepts connections.
+    """
+    server = _make_server(app, sock)
+    stop_signals = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+    for signum in stop_signals:
+        signal.signal(signum, _raise_stop)
+    try:
+        server.prepare()
+        on_ready()
+        server.serve()
+    except _Stop:
+        pass
+    finally:
+        # A second signal while draining ends the process the ordinary way.
+        for signum in stop_signals:
+            signal.signal(signum, signal.SIG_DFL)
+        server.stop()
+
+
+def _make_server(app: WSGIApp, sock: socket.socket) -> CherootServer:
+    """A cheroot server that adopts ``sock`` instead of binding its own."""
+    from cheroot.wsgi import Server
+
+    class _AdoptingServer(Server):
+        # cheroot's prepare() asks bind() for a socket; hand it ours instead.
+        def bind(self, family: int, type: int, proto: int = 0) -> None:
+            self.socket = sock
+
+    server = _AdoptingServer(sock.getsockname()[:2], app, shutdown_timeout=SHUTDOWN_TIMEOUT)
+    server.request_queue_size = BACKLOG
+    return server
