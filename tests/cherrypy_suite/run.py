@@ -140,6 +140,8 @@ def run_module(
         CHERRY_SUITE_REPORT=str(report),
         CHERRY_SUITE_TEST_TIMEOUT=str(PHASE_TIMEOUT),
         PYTHONDONTWRITEBYTECODE="1",
+        # cheroot's WebCase would otherwise prompt on the terminal at the first failure.
+        WEBTEST_INTERACTIVE="false",
     )
     if netns:
         env["CHERRY_SUITE_NETNS"] = "1"

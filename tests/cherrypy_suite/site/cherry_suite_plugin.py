@@ -81,10 +81,10 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 
 def _short(text: str) -> str:
-    """The line that says what went wrong: pytest's first ``E`` line, else the last line."""
+    """What went wrong: pytest's first ``E`` lines, else the last line."""
     lines = [line for line in text.splitlines() if line.strip()]
     errors = [line[1:].strip() for line in lines if line.startswith("E ")]
-    return (errors[0] if errors else lines[-1] if lines else "")[:300]
+    return (" | ".join(errors[:4]) if errors else lines[-1] if lines else "")[:400]
 
 
 class PhaseTimeout(Exception):
