@@ -1,29 +1,38 @@
 """HTTP data types and helpers shared by the request pipeline and the tools.
 
 This module owns the small, dependency-free pieces of HTTP the framework needs:
-the case-insensitive :class:`HeaderMap`, status-line validation
-(:func:`valid_status`), query-string parsing, header-element parsing for
-``Accept``-style headers, and the :class:`Host` record used for
-``request.remote`` and ``request.local``. Nothing here touches the current
-request; callers pass values in.
+the case-insensitive :class:`CaseInsensitiveDict` and :class:`HeaderMap`,
+status-line validation (:func:`valid_status`), query-string parsing, URL path joining
+(:func:`urljoin`), ``Range`` parsing (:func:`get_ranges`) and the :class:`Host`
+record used for ``request.remote`` and ``request.local``. Header values are parsed by
+:mod:`framework.headers` (its element types are re-exported here). Nothing here
+touches the current request; callers pass values in.
 """
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Iterable, Mapping
 from http import HTTPStatus
 from typing import Any, NamedTuple
 from urllib.parse import unquote_to_bytes
 
+from framework.headers import AcceptElement, HeaderElement, header_elements
+
 __all__ = [
     "RESPONSE_CODES",
     "AcceptElement",
+    "CaseInsensitiveDict",
     "HeaderElement",
     "HeaderMap",
     "Host",
+    "get_ranges",
     "header_elements",
     "parse_query_string",
+    "protocol_from_http",
+    "urljoin",
+    "urljoin_bytes",
     "valid_status",
 ]
 
@@ -66,7 +75,8 @@ def valid_status(status: int | str | None) -> tuple[int, str, str]:
             ``None`` (meaning 200).
 
     Returns:
-        The numeric code, the reason phrase and a default long message.
+        The numeric code, the reason phrase and a default long message (empty for a
+        code the table does not know, as CherryPy's).
 
     Raises:
         ValueError: if the status is not a number between 100 and 599 or its reason
@@ -74,6 +84,8 @@ def valid_status(status: int | str | None) -> tuple[int, str, str]:
     """
     if status is None:
         status = 200
+    if not isinstance(status, int | str):
+        raise ValueError(f"Illegal response status from server ({status!r} is non-numeric).")
     # PERF: handlers reuse a handful of statuses; validate each spelling once.
     cached = _STATUS_CACHE.get(status)
     if cached is not None:
@@ -89,7 +101,7 @@ def _valid_status(status: int | str) -> tuple[int, str, str]:
     if isinstance(status, int):
         code = status
     else:
-        text = str(status).strip()
+        text = status.strip()
         head, _, rest = text.partition(" ")
         try:
             code = int(head)
@@ -105,12 +117,71 @@ def _valid_status(status: int | str) -> tuple[int, str, str]:
         reason = default_reason or "Unknown"
     elif any(ord(ch) < 32 or ord(ch) == 127 for ch in reason):
         raise ValueError("Illegal response status: the reason phrase holds a control character.")
-    return code, reason, message or reason
+    return code, reason, message
 
 
-def _title(key: str) -> str:
+def urljoin(*atoms: str) -> str:
+    """Join URL path pieces (``SCRIPT_NAME`` and ``PATH_INFO``) with single slashes.
+
+    Empty pieces are skipped and runs of slashes collapse: ``urljoin("/sn/", "/pi")``
+    is ``"/sn/pi"``, ``urljoin("", "")`` is ``"/"``.
+    """
+    url = "/".join(atom for atom in atoms if atom)
+    while "//" in url:
+        url = url.replace("//", "/")
+    return url or "/"
+
+
+def urljoin_bytes(*atoms: bytes) -> bytes:
+    """:func:`urljoin` for ``bytes`` pieces."""
+    return urljoin(*(atom.decode("latin-1") for atom in atoms)).encode("latin-1")
+
+
+def protocol_from_http(protocol: str) -> tuple[int, int]:
+    """Return ``(1, 1)`` for ``"HTTP/1.1"``."""
+    return int(protocol[5]), int(protocol[7])
+
+
+def get_ranges(headervalue: str | None, content_length: int) -> list[tuple[int, int]] | None:
+    """Turn a ``Range`` header into ``(start, stop)`` slice indices of the content.
+
+    Args:
+        headervalue: e.g. ``"bytes=0-99,-20"``; ``None`` or empty for no header.
+        content_length: the size of the whole representation.
+
+    Returns:
+        ``None`` when the whole content should be sent (no header, or a syntactically
+        invalid one, which RFC 9110 says to ignore); an empty list when no range is
+        satisfiable (answer 416); otherwise the slices, e.g. ``[(0, 100), (80, 100)]``.
+    """
+    if not headervalue:
+        return None
+    unit, eq, byteranges = headervalue.partition("=")
+    if not eq or unit.strip().lower() != "bytes":
+        return None
+    result: list[tuple[int, int]] = []
+    for byterange in byteranges.split(","):
+        first, dash, last = (part.strip() for part in byterange.partition("-"))
+        if not dash or not (first or last) or not all(p.isdigit() for p in (first, last) if p):
+            return None
+        if first:
+            start, stop = int(first), int(last) if last else content_length - 1
+            if stop < start:
+                return None
+            if start < content_length:
+                result.append((start, min(stop + 1, content_length)))
+        else:  # the last N bytes; all of them if the content is shorter
+            result.append((max(content_length - int(last), 0), content_length))
+    return result
+
+
+def _title(key: str | bytes) -> str:
     # PERF: str.title() is slower than this for the common already-titled case.
-    return key if key in _TITLED else key.title()
+    if key in _TITLED:
+        return key  # type: ignore[return-value,unused-ignore]  # only str keys are in _TITLED
+    if isinstance(key, bytes):  # COMPAT: CherryPy accepts bytes header names
+        key = key.decode("latin-1")
+    return key.title()
 
 
 _TITLED = frozenset(
@@ -131,12 +202,11 @@ _TITLED = frozenset(
 )
 
 
-class HeaderMap(dict[str, Any]):
-    """A dict of HTTP headers whose keys are case-insensitive.
+class CaseInsensitiveDict(dict[str, Any]):
+    """A dict whose ``str`` keys are case-insensitive: stored title-cased.
 
-    Keys are stored title-cased (``content-type`` becomes ``Content-Type``), so the
-    map can be read and written with any spelling. Values are usually ``str``; a few
-    tools store lists, which :meth:`output` expands into repeated header lines.
+    ``content-type`` is stored as ``Content-Type``, so the dict can be read and written
+    with any spelling. ``bytes`` keys are decoded as Latin-1.
     """
 
     __slots__ = ()
@@ -156,10 +226,10 @@ class HeaderMap(dict[str, Any]):
         dict.__delitem__(self, _title(key))
 
     def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and dict.__contains__(self, _title(key))
+        return isinstance(key, str | bytes) and dict.__contains__(self, _title(key))
 
     def get(self, key: str, default: Any = None) -> Any:
-        """Return the header ``key`` (any case), or ``default``."""
+        """Return the value of ``key`` (any case), or ``default``."""
         return dict.get(self, _title(key), default)
 
     def setdefault(self, key: str, default: Any = None) -> Any:
@@ -176,6 +246,28 @@ class HeaderMap(dict[str, Any]):
             items = source.items() if hasattr(source, "items") else source
             for key, value in items:
                 dict.__setitem__(self, _title(key), value)
+
+    def copy(self) -> Any:
+        """Return a shallow copy of the same class."""
+        new = type(self)()
+        dict.update(new, self)
+        return new
+
+    @classmethod
+    def fromkeys(cls, keys: Iterable[str], value: Any = None) -> Any:  # type: ignore[override]
+        """Return a new dict of this class with ``keys`` (title-cased) set to ``value``."""
+        return cls((key, value) for key in keys)
+
+
+class HeaderMap(CaseInsensitiveDict):
+    """A dict of HTTP headers whose keys are case-insensitive.
+
+    Keys are stored title-cased (``content-type`` becomes ``Content-Type``), so the
+    map can be read and written with any spelling. Values are usually ``str``; a few
+    tools store lists, which :meth:`output` expands into repeated header lines.
+    """
+
+    __slots__ = ()
 
     def copy(self) -> HeaderMap:
         """Return a shallow copy that is still a :class:`HeaderMap`."""
@@ -196,8 +288,10 @@ class HeaderMap(dict[str, Any]):
     def output(self) -> list[tuple[str, str]]:
         """Return ``(name, value)`` pairs ready for WSGI ``start_response``.
 
-        Values are converted to ``str``; list values become repeated headers. CR and LF
-        are removed so no header can ever be split by a value (response splitting).
+        Values are converted to ``str`` (``bytes`` decoded as Latin-1); list values
+        become repeated headers. CR, LF and NUL are replaced by spaces so no header can
+        ever be split by a value (response splitting). A value outside Latin-1 is sent
+        as an RFC 2047 encoded word (``=?utf-8?b?...?=``), as CherryPy does.
 
         Raises:
             ValueError: if a header name is not an HTTP token (e.g. holds CR or LF).
@@ -209,115 +303,39 @@ class HeaderMap(dict[str, Any]):
             if key not in _TITLED and not _TOKEN.fullmatch(key):
                 raise ValueError(f"Invalid response header name: {key!r}")
             if type(value) is str:
-                if "\r" in value or "\n" in value or "\0" in value:
-                    value = _clean(value)
+                # PERF: the usual value is plain ASCII; isascii() is O(1).
+                if not value.isascii() or "\r" in value or "\n" in value or "\0" in value:
+                    value = _wire(value)
                 append((key, value))
             elif isinstance(value, list | tuple):
                 for item in value:
-                    append((key, _clean(str(item))))
+                    append((key, _wire(_text(item))))
             else:
-                append((key, _clean(str(value))))
+                append((key, _wire(_text(value))))
         return pairs
 
 
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 
+def _text(value: Any) -> str:
+    return value.decode("latin-1") if isinstance(value, bytes) else str(value)
+
+
+def _wire(value: str) -> str:
+    """``value`` made safe for a header line: no CR/LF/NUL, Latin-1 or RFC 2047."""
+    value = _clean(value)
+    try:
+        value.encode("latin-1")
+    except UnicodeEncodeError:
+        return "=?utf-8?b?" + base64.b64encode(value.encode("utf-8")).decode("ascii") + "?="
+    return value
+
+
 def _clean(value: str) -> str:
     if "\r" in value or "\n" in value or "\0" in value:
         value = value.replace("\r", " ").replace("\n", " ").replace("\0", " ")
     return value
-
-
-_Q_RE = re.compile(r";\s*q=", re.IGNORECASE)
-
-
-class HeaderElement:
-    """One element of a comma-separated header value, with its parameters."""
-
-    def __init__(self, value: str, params: dict[str, str] | None = None) -> None:
-        self.value = value
-        self.params = params or {}
-
-    def __str__(self) -> str:
-        params = "".join(f";{key}={val}" for key, val in self.params.items())
-        return f"{self.value}{params}"
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.value!r}, {self.params!r})"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, HeaderElement) and str(self) == str(other)
-
-    def __hash__(self) -> int:
-        return hash(str(self))
-
-    def __lt__(self, other: HeaderElement) -> bool:
-        return self.value < other.value
-
-    @staticmethod
-    def parse(elementstr: str) -> tuple[str, dict[str, str]]:
-        """Split ``'text/html;level=1'`` into ``('text/html', {'level': '1'})``."""
-        atoms = [atom.strip() for atom in elementstr.split(";") if atom.strip()]
-        value = atoms.pop(0) if atoms else ""
-        params: dict[str, str] = {}
-        for atom in atoms:
-            key, _, val = atom.partition("=")
-            params[key.strip()] = val.strip().strip('"')
-        return value, params
-
-    @classmethod
-    def from_str(cls, elementstr: str) -> HeaderElement:
-        """Build an element from its header text."""
-        value, params = cls.parse(elementstr)
-        return cls(value, params)
-
-
-class AcceptElement(HeaderElement):
-    """An element of an ``Accept*`` header; sorts by its ``q`` quality value."""
-
-    @classmethod
-    def from_str(cls, elementstr: str) -> AcceptElement:
-        """Build an element, moving ``q`` out of the media-range parameters."""
-        qvalue = None
-        parts = _Q_RE.split(elementstr, maxsplit=1)
-        if len(parts) == 2:
-            elementstr, qtext = parts
-            qvalue = HeaderElement.from_str(qtext.strip())
-        value, params = cls.parse(elementstr)
-        if qvalue is not None:
-            params["q"] = qvalue.value
-        return cls(value, params)
-
-    @property
-    def qvalue(self) -> float:
-        """The quality value, 1.0 when absent; 0.0 for a malformed one."""
-        try:
-            return float(self.params.get("q", "1"))
-        except ValueError:
-            return 0.0
-
-    def __lt__(self, other: HeaderElement) -> bool:
-        other_q = other.qvalue if isinstance(other, AcceptElement) else 1.0
-        if self.qvalue == other_q:
-            return str(self) < str(other)
-        return self.qvalue < other_q
-
-
-def header_elements(fieldname: str, fieldvalue: str | None) -> list[HeaderElement]:
-    """Parse a comma-separated header into elements, best (highest q) first."""
-    if not fieldvalue:
-        return []
-    accept = fieldname.lower().startswith("accept") or fieldname.lower() == "te"
-    result: list[HeaderElement] = []
-    for element in fieldvalue.split(","):
-        if not element.strip():
-            continue
-        if accept:
-            result.append(AcceptElement.from_str(element))
-        else:
-            result.append(HeaderElement.from_str(element))
-    return sorted(result, reverse=True) if accept else result
 
 
 def _unquote(text: str, encoding: str) -> str:
@@ -330,7 +348,8 @@ def parse_query_string(query_string: str, encoding: str = "utf-8") -> dict[str, 
     """Parse a query string into a dict; a repeated name becomes a list.
 
     Blank values are kept (``a=`` gives ``{'a': ''}``). Percent-escapes that do not
-    form valid hex are kept literally, as browsers do.
+    form valid hex are kept literally, as browsers do. A server-side image map query
+    (``"12,34"``) gives ``{'x': 12, 'y': 34}``.
 
     Raises:
         UnicodeDecodeError: if the decoded bytes are not valid in ``encoding``.
@@ -338,6 +357,11 @@ def parse_query_string(query_string: str, encoding: str = "utf-8") -> dict[str, 
     result: dict[str, Any] = {}
     if not query_string:
         return result
+    if "," in query_string and "=" not in query_string:
+        x, _, y = query_string.partition(",")
+        if x.isdigit() and y.isdigit():
+            # COMPAT: a server-side image map click ("?12,34"), as CherryPy reads it.
+            return {"x": int(x), "y": int(y)}
     for pair in query_string.replace(";", "&").split("&"):
         if not pair:
             continue

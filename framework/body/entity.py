@@ -17,6 +17,7 @@ from typing import Any, BinaryIO
 
 from framework.body.reader import BodyReader
 from framework.errors import HTTPError
+from framework.headers import parse_header
 from framework.httputil import HeaderMap
 
 __all__ = [
@@ -71,20 +72,11 @@ class MediaType(str):
         """Parse a ``Content-Type`` value such as ``'text/plain; charset="utf-8"'``.
 
         Returns:
-            The lowercase media type; parameter values are unquoted.
+            The lowercase media type; parameter names are lowercased and values
+            unquoted (:func:`framework.headers.parse_header`).
         """
-        media, _, rest = header.partition(";")
-        params: dict[str, str] = {}
-        if rest:
-            for item in rest.split(";"):
-                key, eq, val = item.partition("=")
-                if not eq:
-                    continue
-                val = val.strip()
-                if len(val) > 1 and val[0] == val[-1] == '"':
-                    val = val[1:-1]
-                params[key.strip().lower()] = val
-        return cls(media.strip().lower(), params)
+        media, params = parse_header(header)
+        return cls(media.lower(), params)
 
 
 class Part:

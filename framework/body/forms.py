@@ -24,6 +24,7 @@ from framework.body.entity import (
 )
 from framework.body.reader import BUFSIZE
 from framework.errors import HTTPError
+from framework.headers import parse_header
 from framework.httputil import HeaderMap
 
 __all__ = ["process_multipart_form_data", "process_urlencoded"]
@@ -88,7 +89,7 @@ def process_multipart_form_data(entity: RequestBody) -> None:
     if entity.length == 0:
         return  # COMPAT: CherryPy reads an empty multipart body as no fields.
     header_charset = entity.content_type.params.get("charset") or entity.default_charset
-    collector = _PartCollector(multipart, charsets_for(entity))
+    collector = _PartCollector(charsets_for(entity))
     try:
         parser = multipart.PushMultipartParser(
             boundary,
@@ -117,8 +118,7 @@ def process_multipart_form_data(entity: RequestBody) -> None:
 class _PartCollector:
     """Builds :class:`Part` objects from the parser's events, spooling big ones to disk."""
 
-    def __init__(self, multipart: Any, charsets: list[str]) -> None:
-        self.multipart = multipart
+    def __init__(self, charsets: list[str]) -> None:
         self.charsets = charsets
         self.parts: list[Part] = []
         self.current: Part | None = None
@@ -140,7 +140,7 @@ class _PartCollector:
             ):
                 current._spool()
         else:
-            self.current = _new_part(self.multipart, event, self.charsets)
+            self.current = _new_part(event, self.charsets)
             self.parts.append(self.current)
 
     def close(self) -> None:
@@ -162,14 +162,25 @@ def _store_parts(entity: RequestBody, parts: list[Part]) -> None:
             add_param(params, part.name, part)
 
 
-def _new_part(multipart: Any, segment: Any, charsets: list[str]) -> Part:
-    """Build a :class:`Part` from a ``multipart.MultipartSegment``."""
-    name: str | None = segment.name
-    if not name:
-        # The parser reports a missing name as ''; CherryPy tells the two apart.
-        disposition = segment.header("Content-Disposition", "")
-        name = multipart.parse_content_disposition(disposition)[1]
-    return Part(HeaderMap(segment.headerlist), name, segment.filename, charsets)
+def _new_part(segment: Any, charsets: list[str]) -> Part:
+    """Build a :class:`Part` from a ``multipart.MultipartSegment``.
+
+    Its name and file name come from our own header grammar, not the parser's:
+    ``filename="file"name.csv"`` names ``file"name.csv``, as in CherryPy, and a
+    missing name is ``None``, not ``''``.
+    """
+    _, params = parse_header(segment.header("Content-Disposition", ""))
+    filename = params.get("filename")
+    extended = params.get("filename*")
+    if extended is not None:
+        # RFC 5987: charset'language'percent-encoded-name
+        charset, _, rest = extended.partition("'")
+        encoded = rest.partition("'")[2]
+        try:
+            filename = unquote_to_bytes(encoded).decode(charset or "utf-8")
+        except (LookupError, UnicodeDecodeError):
+            pass  # keep the plain filename
+    return Part(HeaderMap(segment.headerlist), params.get("name"), filename, charsets)
 
 
 RequestBody.processors = {

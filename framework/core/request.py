@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from framework._globals import config as global_config
 from framework.dispatch import Dispatcher
 from framework.errors import HTTPError, HTTPRedirect, InternalRedirect, format_exc, log_exception
+from framework.headers import decode_header_value
 from framework.hooks import HookMap
 from framework.httputil import HeaderMap, Host, parse_query_string
 
@@ -121,7 +122,7 @@ class Request:
         environ = self.wsgi_environ
         for key, value in environ.items():
             if key.startswith("HTTP_"):
-                dict.__setitem__(headers, _header_name(key), value)
+                dict.__setitem__(headers, _header_name(key), decode_header_value(value))
         ctype = environ.get("CONTENT_TYPE")
         if ctype:
             dict.__setitem__(headers, "Content-Type", ctype)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote, unquote_to_bytes, urlencode, urljoin, urlsplit
 from wsgiref.validate import validator
 
+from framework.headers import parse_header
 from framework.testing.cookies import CookieJar
 from framework.testing.forms import FileSpec, encode_body, form_pairs
 
@@ -103,11 +104,8 @@ class TestResponse:
     @property
     def charset(self) -> str:
         """The charset named in Content-Type, or ``utf-8`` when there is none."""
-        for param in self.headers.get("Content-Type", "").split(";")[1:]:
-            key, _, value = param.partition("=")
-            if key.strip().lower() == "charset" and value.strip():
-                return value.strip().strip('"')
-        return "utf-8"
+        _, params = parse_header(self.headers.get("Content-Type", ""))
+        return params.get("charset") or "utf-8"
 
     @property
     def text(self) -> str:

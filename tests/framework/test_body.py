@@ -216,6 +216,25 @@ def test_multipart_text_field_is_str_and_file_field_is_part(make: Make) -> None:
     assert doc.value == "hello\r\nworld"
 
 
+@pytest.mark.parametrize(
+    "filename",
+    ['file"name.csv', "file;name.csv", "file; name.csv", "foo, bar.csv", "test_\u0142\xf3.txt"],
+)
+def test_multipart_file_names_keep_quotes_semicolons_and_commas(make: Make, filename: str) -> None:
+    # What a browser (and CherryPy's test_http) sends: the name quoted, inner quotes not.
+    data = multipart(upload("f", filename, b"x"))
+    body = make(data, MULTIPART)
+    body.process()
+    assert body.params["f"].filename == filename
+
+
+def test_multipart_extended_file_name_wins_over_the_plain_one(make: Make) -> None:
+    disposition = '; name="f"; filename="plain.txt"; filename*=UTF-8\'\'caf%C3%A9.txt'
+    body = make(multipart(part(disposition, b"x")), MULTIPART)
+    body.process()
+    assert body.params["f"].filename == "caf\xe9.txt"
+
+
 def test_multipart_params_merge_into_request_params(make: Make) -> None:
     request_params: dict[str, Any] = {"name": "q"}
     make(multipart(field("name", "alice")), MULTIPART, params=request_params).process()

@@ -156,6 +156,11 @@ def test_headers_include_content_type_and_length() -> None:
     assert got == ("text/plain", "3")
 
 
+def test_rfc2047_encoded_header_values_are_decoded() -> None:
+    got = ask(lambda r: r.headers["If-Match"], headers={"If-Match": "=?utf-8?q?f=C3=BCr?="})
+    assert got == "f\xfcr"
+
+
 def test_missing_header_get_returns_default() -> None:
     assert ask(lambda r: r.headers.get("X-Absent", "none")) == "none"
 
