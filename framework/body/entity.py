@@ -295,6 +295,9 @@ class RequestBody:
             self.default_proc()
         merge_params(self.request_params, self.params)
 
+    #: True once a processor created parts (files to release when the request ends).
+    holds_files = False
+
     def close(self) -> None:
         """Close the files of all multipart parts (deleting spooled temp files)."""
         for part in self.parts:

@@ -89,6 +89,7 @@ def process_multipart_form_data(entity: RequestBody) -> None:
     if entity.length == 0:
         return  # COMPAT: CherryPy reads an empty multipart body as no fields.
     header_charset = entity.content_type.params.get("charset") or entity.default_charset
+    entity.holds_files = True
     collector = _PartCollector(charsets_for(entity))
     try:
         parser = multipart.PushMultipartParser(

@@ -25,7 +25,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from framework.context import Exchange
+from framework.context import Exchange, activate, restore
 from framework.core import config as _config
 from framework.core.log import LogManager
 from framework.core.plan import Plan
@@ -106,12 +106,11 @@ class Application:
 
     def plan_for(self, path_info: str, method: str, request: Request) -> Plan:
         """Return the (cached) plan for ``path_info`` and ``method``."""
-        # PERF: one int compare per request detects any config change.
-        generation = _config.generation()
         plans = self._plans
-        if self._generation != generation:
+        # PERF: one int compare per request detects any config change.
+        if self._generation != _config.generation:
             plans.clear()
-            self._generation = generation
+            self._generation = _config.generation
         key = (path_info, method)
         plan = plans.get(key)
         if plan is None:
@@ -130,12 +129,16 @@ class Application:
     # -- WSGI ---------------------------------------------------------------------------
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         """Serve one WSGI request."""
-        path_info = self._path_info(environ)
-        if path_info is None:
-            return bare_response(
-                start_response, "400 Bad Request", "Invalid UTF-8 in the URL path."
-            )
-        _announce_thread()
+        path_info: str = environ.get("PATH_INFO", "")
+        # PERF: an ASCII path at the app's own mount point needs no work.
+        if environ.get("SCRIPT_NAME", "") != self.script_name or not path_info.isascii():
+            decoded = self._path_info(environ)
+            if decoded is None:
+                return bare_response(start_response, "400 Bad Request", _BAD_PATH)
+            path_info = decoded
+        process = sys.modules.get("framework.process")
+        if process is not None:  # the engine is loaded: tell it a request thread works
+            process.announce_thread()
         exchange = self._respond(environ, path_info)
         try:
             return self._send(exchange, start_response)
@@ -159,7 +162,10 @@ class Application:
         return path_info
 
     def _respond(self, environ: dict[str, Any], path_info: str) -> Exchange:
-        """Run the pipeline, following internal redirects; return the final exchange."""
+        """Run the pipeline, following internal redirects; return the final exchange.
+
+        The exchange is current while the pipeline runs and never after.
+        """
         redirections: list[str] = []
         prev: Request | None = None
         while True:
@@ -168,25 +174,27 @@ class Application:
             if prev is not None:
                 request.prev = prev
             exchange = Exchange(request, response)
-            with exchange:
+            token = activate(exchange.pair)
+            try:
                 try:
-                    try:
-                        request.respond()
-                    except InternalRedirect as redirect:
-                        _note_redirect(request, redirect, redirections)
-                        exchange.close()
-                        environ = _redirected_environ(environ, redirect)
-                        path_info = redirect.path
-                        prev = request
-                        continue
-                except (KeyboardInterrupt, SystemExit):
+                    request.respond()
+                except InternalRedirect as redirect:
+                    _note_redirect(request, redirect, redirections)
                     exchange.close()
-                    raise
-                except Exception as exc:
-                    self.log.error("Unhandled error", "HTTP", logging.ERROR, traceback=True)
-                    request.bare_error(exc)
-                if request.method == "HEAD":
-                    response.body = None
+                    environ = _redirected_environ(environ, redirect)
+                    path_info = redirect.path
+                    prev = request
+                    continue
+            except (KeyboardInterrupt, SystemExit):
+                exchange.close()
+                raise
+            except Exception as exc:
+                self.log.error("Unhandled error", "HTTP", logging.ERROR, traceback=True)
+                request.bare_error(exc)
+            finally:
+                restore(token)
+            if request.method == "HEAD":
+                response.body = None
             return exchange
 
     def _send(self, exchange: Exchange, start_response: Callable[..., Any]) -> Any:
@@ -203,21 +211,13 @@ class Application:
         if body and isinstance(body[0], str):
             body = list(response.iter_body())
         # PERF: only a request with end-of-request work needs a body that closes it.
-        if request._hooks["on_end_request"] or "body" in request.__dict__:
+        request_body = request.__dict__.get("body")
+        if request._hooks["on_end_request"] or (
+            request_body is not None and request_body.holds_files
+        ):
             return ClosingBody(body, exchange)
         exchange.closed = True
         return body
-
-
-def _announce_thread() -> None:
-    """Publish ``acquire_thread`` when someone listens (CherryPy's per-thread start)."""
-    process = sys.modules.get("framework.process")
-    if process is not None:
-        # COMPAT: CherryPy publishes this per request so ThreadManager can run
-        # start_thread listeners once per server thread.
-        bus = process.bus
-        if bus.has_listeners("acquire_thread"):
-            bus.publish("acquire_thread")
 
 
 def _note_redirect(request: Request, redirect: InternalRedirect, seen: list[str]) -> None:

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from framework._globals import tools as toolbox
-from framework.context import serving
+from framework.context import current
 from framework.dispatch import Found, check_call
 from framework.errors import HTTPError, NotFound
 from framework.hooks import HookMap
@@ -41,6 +41,7 @@ class Plan:
         "allow",
         "body_attrs",
         "config",
+        "customized",
         "error",
         "error_page",
         "error_response",
@@ -96,6 +97,14 @@ class Plan:
         for _, factory, conf in sorted(self._wrappers, key=lambda item: item[0]):
             assert self.handler is not None
             self.handler = factory(self.handler, conf)
+        self.customized = bool(
+            self.error_page
+            or self.error_response is not None
+            or self.request_attrs
+            or self.response_attrs
+            or self.response_headers
+            or self.request_setups
+        )
 
     def _tools_key(self, rest: str, value: Any) -> None:
         name, _, arg = rest.partition(".")
@@ -170,9 +179,9 @@ class Plan:
             if self.error == 405:
                 raise HTTPError(405)
             raise NotFound()
-        request = serving.request
-        assert request is not None
-        params = request.params
+        pair = current()
+        assert pair is not None
+        params = pair[0].params
         try:
             return handler(*self.vpath, **params)
         except TypeError:

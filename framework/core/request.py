@@ -16,11 +16,11 @@ address) are built lazily from the WSGI environ on first use.
 
 from __future__ import annotations
 
-from functools import cached_property
 from http.cookies import CookieError, SimpleCookie
 from typing import TYPE_CHECKING, Any
 
 from framework._globals import config as global_config
+from framework.body import RequestBody
 from framework.dispatch import Dispatcher
 from framework.errors import HTTPError, HTTPRedirect, InternalRedirect, format_exc, log_exception
 from framework.headers import decode_header_value
@@ -28,12 +28,38 @@ from framework.hooks import HookMap
 from framework.httputil import HeaderMap, Host, parse_query_string
 
 if TYPE_CHECKING:
-    from framework.body import RequestBody
+    from functools import cached_property
+
     from framework.core.application import Application
     from framework.core.plan import Plan
     from framework.core.response import Response
 
 __all__ = ["Request"]
+
+if not TYPE_CHECKING:
+
+    class cached_property:
+        """``functools.cached_property`` without its lock.
+
+        # PERF: on Python 3.11 the stdlib version takes an RLock on every first access,
+        which is most of what a request's lazy attributes cost. A request belongs to
+        one thread, so there is nothing to lock.
+        """
+
+        def __init__(self, func: Any) -> None:
+            self.func = func
+            self.__doc__ = func.__doc__
+            self.attrname = func.__name__
+
+        def __set_name__(self, owner: type, name: str) -> None:
+            self.attrname = name
+
+        def __get__(self, instance: Any, owner: type | None = None) -> Any:
+            if instance is None:
+                return self
+            value = instance.__dict__[self.attrname] = self.func(instance)
+            return value
+
 
 _HEADER_NAMES: dict[str, str] = {}
 
@@ -79,6 +105,11 @@ class Request:
     stage: str | None = None
     json: Any = None
     plan: Plan | None = None
+    #: Tool arguments by namespace and tool, set from the plan (CherryPy's toolmaps).
+    toolmaps: dict[str, Any] = {}  # replaced per request, never mutated
+    # Until get_resource() finds the plan: no hooks (a shared map nobody attaches to;
+    # request.hooks hands out a private copy).
+    _hooks: HookMap = _NO_HOOKS
 
     def __init__(
         self,
@@ -98,10 +129,6 @@ class Request:
         self.server_protocol: str = environ.get("SERVER_PROTOCOL", "HTTP/1.0")
         self.params: dict[str, Any] = {}
         self.time = response.time
-        self.toolmaps: dict[str, Any] = {}
-        # Until get_resource() finds the plan: no hooks (a shared map nobody attaches
-        # to; request.hooks hands out a private copy).
-        self._hooks: HookMap = _NO_HOOKS
 
     # -- lazily built attributes ---------------------------------------------------------
     @cached_property
@@ -118,11 +145,21 @@ class Request:
     @cached_property
     def headers(self) -> HeaderMap:
         """The request headers (case-insensitive)."""
-        headers = HeaderMap()
         environ = self.wsgi_environ
-        for key, value in environ.items():
-            if key.startswith("HTTP_"):
-                dict.__setitem__(headers, _header_name(key), decode_header_value(value))
+        names = _HEADER_NAMES
+        headers = HeaderMap.__new__(HeaderMap)
+        # PERF: one comprehension over the environ; known names are a dict lookup, and
+        # only a value holding an RFC 2047 encoded word ("=?") is decoded.
+        dict.update(
+            headers,
+            {
+                names.get(key) or _header_name(key): (
+                    value if "=?" not in value else decode_header_value(value)
+                )
+                for key, value in environ.items()
+                if key[:5] == "HTTP_"
+            },
+        )
         ctype = environ.get("CONTENT_TYPE")
         if ctype:
             dict.__setitem__(headers, "Content-Type", ctype)
@@ -206,8 +243,6 @@ class Request:
     @cached_property
     def body(self) -> RequestBody:
         """The request body (read and parsed on demand)."""
-        from framework.body import RequestBody
-
         return RequestBody(self.wsgi_environ["wsgi.input"], self.headers, self.params)
 
     @cached_property
@@ -324,6 +359,11 @@ class Request:
         self.handler = plan
         self.is_index = plan.is_index
         self.toolmaps = plan.toolmaps
+        if plan.customized:  # PERF: most paths set nothing more
+            self._customize(plan)
+
+    def _customize(self, plan: Plan) -> None:
+        """Apply the plan's per-path settings: error pages, request/response attributes."""
         if plan.error_page:
             self.error_page = plan.error_page
         if plan.error_response is not None:

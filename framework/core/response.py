@@ -18,6 +18,10 @@ from framework.httputil import HeaderMap, valid_status
 
 __all__ = ["Response", "http_date"]
 
+_new_headers = dict.__new__
+#: The status a response starts with (identity-compared: it needs no validation).
+_OK = "200 OK"
+
 _date_cache: tuple[int, str] = (0, "")
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -70,17 +74,18 @@ class Response:
 
     timeout = 300.0
     stream = False
+    output_status = ""
+    _cookie: SimpleCookie | None = None
 
     def __init__(self) -> None:
-        self.status: Any = "200 OK"
+        self.status: Any = _OK
         self.time = now = time.time()
-        self.headers = headers = HeaderMap()
+        # PERF: an empty map straight from dict.__new__ (no Python-level __init__).
+        self.headers = headers = _new_headers(HeaderMap)
         dict.__setitem__(headers, "Content-Type", "text/html")
         dict.__setitem__(headers, "Server", "Cherry")
         dict.__setitem__(headers, "Date", http_date(now))
         self._body: Any = []
-        self._cookie: SimpleCookie | None = None
-        self.output_status = ""
         self.header_list: list[tuple[str, str]] = []
 
     @property
@@ -116,6 +121,9 @@ class Response:
 
     def collapse_body(self) -> bytes:
         """Join the body into one bytes value (and keep it as the body)."""
+        body = self._body
+        if type(body) is list and len(body) == 1 and type(body[0]) is bytes:
+            return body[0]  # PERF: already collapsed (the encode tool's usual result)
         parts = []
         for chunk in self._body:
             parts.append(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
@@ -129,12 +137,16 @@ class Response:
         Raises:
             HTTPError: 500 if the status set by the application is invalid.
         """
-        try:
-            code, reason, _ = valid_status(self.status)
-        except ValueError as exc:
-            raise HTTPError(500, str(exc)) from None
+        status = self.status
+        if status is _OK:  # PERF: the default status needs no validation
+            code = 200
+        else:
+            try:
+                code, reason, _ = valid_status(status)
+            except ValueError as exc:
+                raise HTTPError(500, str(exc)) from None
+            self.status = status = f"{code} {reason}"
         headers = self.headers
-        self.status = status = f"{code} {reason}"
         self.output_status = status
         if self.stream:
             if dict.get(headers, "Content-Length") is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import codecs
 from collections.abc import Iterable, Iterator
 
-from framework.context import serving
+from framework.context import current
 from framework.errors import HTTPError
 from framework.httputil import AcceptElement
 
@@ -55,6 +55,25 @@ def find_acceptable_charset(header: str | None, preferred: str) -> str:
     )
 
 
+_CTYPE_CACHE: dict[str, tuple[str | None, bool]] = {}
+
+
+def _content_type_info(ctype: str) -> tuple[str | None, bool]:
+    """``(declared charset or None, is text/*)`` for a Content-Type value."""
+    # PERF: responses reuse a few content types; parse each once.
+    info = _CTYPE_CACHE.get(ctype)
+    if info is None:
+        lowered = ctype.lower()
+        declared = None
+        if "charset=" in lowered:
+            start = lowered.index("charset=") + 8
+            declared = ctype[start:].split(";", maxsplit=1)[0].strip().strip('"') or None
+        info = (declared, lowered.startswith("text/"))
+        if len(_CTYPE_CACHE) < 256:
+            _CTYPE_CACHE[ctype] = info
+    return info
+
+
 def _encode_iter(chunks: Iterable[object], charset: str, errors: str) -> Iterator[bytes]:
     for chunk in chunks:
         if isinstance(chunk, str):
@@ -79,27 +98,22 @@ def encode(
         errors: the codec error handler.
         default_encoding: the preferred charset when negotiating.
     """
-    pair = serving.get()
+    pair = current()
     assert pair is not None
     request, response = pair
     headers = response.headers
     ctype: str = dict.get(headers, "Content-Type") or ""
-    declared = None
-    lowered = ctype.lower()
-    if "charset=" in lowered:
-        declared = (
-            ctype[lowered.index("charset=") + 8 :].split(";", maxsplit=1)[0].strip().strip('"')
-        )
+    declared, is_text = _content_type_info(ctype)
     if declared:
         charset = declared
     elif encoding:
         charset = encoding
     else:
-        charset = find_acceptable_charset(
-            request.wsgi_environ.get("HTTP_ACCEPT_CHARSET"), default_encoding
-        )
-    if add_charset and not declared and ctype and (not text_only or lowered.startswith("text/")):
-        headers["Content-Type"] = f"{ctype};charset={charset}"
+        accept = request.wsgi_environ.get("HTTP_ACCEPT_CHARSET")
+        # PERF: without Accept-Charset there is nothing to negotiate.
+        charset = find_acceptable_charset(accept, default_encoding) if accept else default_encoding
+    if add_charset and not declared and ctype and (is_text or not text_only):
+        dict.__setitem__(headers, "Content-Type", f"{ctype};charset={charset}")
     body = response.body
     if type(body) is list:
         # PERF: the common case, one chunk of text, is encoded in place.

@@ -16,13 +16,24 @@ Bus messages go to ``framework.log`` (context ``ENGINE``).
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from framework._globals import log as site_log
 from framework.process import plugins
 from framework.process.wspbus import Bus, ChannelFailures, StartError, states
 
-__all__ = ["Bus", "ChannelFailures", "StartError", "bus", "configure", "plugins", "states"]
+__all__ = [
+    "Bus",
+    "ChannelFailures",
+    "StartError",
+    "announce_thread",
+    "bus",
+    "configure",
+    "plugins",
+    "states",
+    "thread_manager",
+]
 
 
 class _SignalsPlugin:
@@ -55,13 +66,32 @@ def _build_engine() -> Bus:
     engine.signal_handler = plugins.SignalHandler(engine)  # type: ignore[attr-defined]
     engine.signals = _SignalsPlugin(engine)  # type: ignore[attr-defined]
     engine.autoreload = plugins.Autoreloader(engine)  # type: ignore[attr-defined]
-    thread_manager = plugins.ThreadManager(engine)
-    thread_manager.subscribe()
-    engine.thread_manager = thread_manager  # type: ignore[attr-defined]
     return engine
 
 
 bus: Bus = _build_engine()
+#: ``bus.thread_manager``: start_thread/stop_thread callbacks per request thread.
+thread_manager = plugins.ThreadManager(bus)
+thread_manager.subscribe()
+bus.thread_manager = thread_manager  # type: ignore[attr-defined]
+
+_MANAGER_ONLY = (thread_manager.acquire_thread,)
+
+
+def announce_thread() -> None:
+    """Publish ``acquire_thread`` for the request thread calling (once per request).
+
+    # COMPAT: CherryPy publishes it at the start of every request, so the
+    ThreadManager can run ``start_thread`` listeners once per server thread.
+    # PERF: when the ThreadManager is the only listener and already knows this thread,
+    publishing would do nothing: it is skipped (a dict lookup instead of a publish).
+    """
+    listeners = bus.ordered.get("acquire_thread")
+    if not listeners:
+        return
+    if listeners == _MANAGER_ONLY and threading.get_ident() in thread_manager.threads:
+        return
+    bus.publish("acquire_thread")
 
 
 def configure(key: str, value: Any) -> None:

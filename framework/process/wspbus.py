@@ -105,7 +105,10 @@ class Bus:
         self.listeners: dict[str, set[Listener]] = {c: set() for c in CHANNELS}
         self._priorities: dict[tuple[str, Listener], int] = {}
         # PERF: each channel's listeners are sorted once, on (un)subscribe, not per publish.
-        self._ordered: dict[str, tuple[Listener, ...]] = {}
+        #: Listeners by channel, in the order publish() calls them. Read it freely
+        #: (a tuple per channel, replaced on each change); change it only through
+        #: subscribe()/unsubscribe().
+        self.ordered: dict[str, tuple[Listener, ...]] = {}
         self._cond = threading.Condition(threading.RLock())
         self._state: State = states.STOPPED
         self.execv = False
@@ -160,14 +163,10 @@ class Bus:
         for callback in list(self.listeners.get(channel, ())):
             self.unsubscribe(channel, callback)
 
-    def has_listeners(self, channel: str) -> bool:
-        """True when ``channel`` has at least one listener (cheap: no lock, no copy)."""
-        return bool(self._ordered.get(channel))
-
     def _reorder(self, channel: str) -> None:
         listeners = self.listeners.get(channel, set())
         # sorted() is stable, but sets have no order: break ties by name for repeatability.
-        self._ordered[channel] = tuple(
+        self.ordered[channel] = tuple(
             sorted(
                 listeners,
                 key=lambda cb: (self._priorities[(channel, cb)], getattr(cb, "__qualname__", "")),
@@ -191,7 +190,7 @@ class Bus:
         Raises:
             ChannelFailures: One or more listeners raised an ordinary exception.
         """
-        ordered = self._ordered.get(channel) if channel is not None else None
+        ordered = self.ordered.get(channel) if channel is not None else None
         if not ordered:
             return []
         failures = ChannelFailures()
