@@ -1,6 +1,6 @@
 """The engine bus: a publish/subscribe hub that drives a process through its life.
 
-A :class:`Bus` owns the process state (``states.STOPPED`` .. ``states.EXITED``) and a set
+A :class:`Bus` owns the process state (``states.STOPPED`` .. ``states.EXITING``) and a set
 of named channels. Plugins and servers subscribe callbacks to channels (``start``,
 ``stop``, ``exit``, ``graceful``, ``main``, ``log`` or any custom name); the bus
 publishes to them as the state changes. ``framework.engine`` is the process-wide
@@ -53,8 +53,9 @@ class _States:
     STARTING: Final = State("STARTING")
     STARTED: Final = State("STARTED")
     STOPPING: Final = State("STOPPING")
+    #: The final state: set when exit begins and kept after the ``exit`` listeners ran
+    #: (as in CherryPy, so ``bus.wait([states.EXITING])`` returns after ``exit()``).
     EXITING: Final = State("EXITING")
-    EXITED: Final = State("EXITED")
 
 
 states: Final = _States()
@@ -113,6 +114,7 @@ class Bus:
         self._state: State = states.STOPPED
         self.execv = False
         self._exit_watched = False
+        self._exit_done = threading.Event()  # set once the exit listeners have run
 
     # -- state -----------------------------------------------------------------------
     @property
@@ -235,9 +237,10 @@ class Bus:
         """Publish ``start``; on any failure stop and exit the bus, then re-raise.
 
         Raises:
-            ChannelFailures: A start listener failed (the bus is EXITED afterwards).
+            ChannelFailures: A start listener failed (the bus has exited afterwards).
         """
         self.execv = False
+        self._exit_done.clear()
         self._watch_interpreter_exit()
         self.state = states.STARTING
         self.log("Bus STARTING")
@@ -266,7 +269,7 @@ class Bus:
             self._exit_watched = True
 
     def _clean_exit(self) -> None:
-        if self.state not in (states.STOPPED, states.EXITING, states.EXITED):
+        if self.state not in (states.STOPPED, states.EXITING):
             self.log(
                 f"The main thread is exiting but the bus is {self.state!r}: exiting it now. "
                 "Call bus.block() after start(), or bus.exit() before the program ends.",
@@ -299,7 +302,7 @@ class Bus:
             raise SystemExit(70)
 
     def _shutdown(self) -> None:
-        if self.state in (states.EXITING, states.EXITED):
+        if self.state is states.EXITING:
             return
         self.stop()
         self.state = states.EXITING
@@ -308,8 +311,8 @@ class Bus:
             self.publish("exit")
         except ChannelFailures:
             pass
-        self.state = states.EXITED
         self.log("Bus EXITED")
+        self._exit_done.set()
 
     def restart(self) -> None:
         """Exit, and make the thread in :meth:`block` re-execute the process."""
@@ -331,7 +334,7 @@ class Bus:
             interval: Seconds between publishes to the ``main`` channel.
         """
         try:
-            self.wait((states.EXITING, states.EXITED), interval=interval, channel="main")
+            self.wait(states.EXITING, interval=interval, channel="main")
         except KeyboardInterrupt:
             self.log("Keyboard Interrupt: shutting down bus")
             self._shutdown()
@@ -340,7 +343,8 @@ class Bus:
             self._shutdown()
             raise
         # Exit may still be running in another thread (a signal or a monitor).
-        self.wait(states.EXITED, interval=interval)
+        self._exit_done.wait()
+        self.log("Waiting for child threads to terminate...")
         current = threading.current_thread()
         for thread in threading.enumerate():
             joinable = not thread.daemon and thread is not threading.main_thread()

@@ -173,7 +173,7 @@ def test_stop_then_exit_publish_in_order(bus: Bus) -> None:
     bus.start()
     bus.exit()
     assert events == ["start", "stop", "exit"]
-    assert bus.state is states.EXITED
+    assert bus.state is states.EXITING
 
 
 def test_exit_twice_runs_exit_listeners_once(bus: Bus) -> None:
@@ -208,7 +208,7 @@ def test_failed_start_stops_exits_and_raises(bus: Bus, logged: list[tuple[str, i
     with pytest.raises(ChannelFailures, match=r"port 1 on 127\.0\.0\.1 is busy"):
         bus.start()
     assert events == ["stop", "exit"]
-    assert bus.state is states.EXITED
+    assert bus.state is states.EXITING
     # A StartError explains itself: logged without a traceback.
     assert not any("Traceback" in m for m, _ in logged)
 
@@ -221,7 +221,7 @@ def test_exit_during_start_raises_system_exit_70(bus: Bus) -> None:
     with pytest.raises(SystemExit) as info:
         bus.start()
     assert info.value.code == 70
-    assert bus.state is states.EXITED
+    assert bus.state is states.EXITING
 
 
 def test_graceful_publishes_graceful(bus: Bus) -> None:
@@ -235,7 +235,7 @@ def test_wait_returns_when_another_thread_changes_state(bus: Bus) -> None:
     bus.start()
     threading.Timer(0.05, bus.exit).start()
     began = time.monotonic()
-    bus.wait(states.EXITED, interval=5)
+    bus.wait(states.EXITING, interval=5)
     assert time.monotonic() - began < 2  # woken by the state change, not the interval
 
 
@@ -249,7 +249,7 @@ def test_wait_publishes_to_channel_while_waiting(bus: Bus) -> None:
 
     bus.subscribe("main", tick)
     bus.start()
-    bus.wait(states.EXITED, interval=0.01, channel="main")
+    bus.wait(states.EXITING, interval=0.01, channel="main")
     assert len(ticks) == 3
 
 
@@ -257,7 +257,31 @@ def test_block_returns_after_exit_from_another_thread(bus: Bus) -> None:
     bus.start()
     threading.Timer(0.05, bus.exit).start()
     bus.block(interval=0.01)
-    assert bus.state is states.EXITED
+    assert bus.state is states.EXITING
+
+
+def test_exit_ends_in_exiting_so_waiting_for_exiting_returns(bus: Bus) -> None:
+    # COMPAT: CherryPy's test_bus waits for [EXITING] after exit(); EXITING is final.
+    bus.start()
+    threading.Timer(0.05, bus.exit).start()
+    bus.wait([states.EXITING], interval=5)
+    assert bus.state is states.EXITING
+    assert not hasattr(states, "EXITED")
+
+
+def test_block_returns_only_after_the_exit_listeners_ran(bus: Bus) -> None:
+    finished: list[int] = []
+
+    def slow_exit() -> None:
+        time.sleep(0.2)
+        finished.append(1)
+
+    bus.subscribe("exit", slow_exit)
+    bus.start()
+    # A daemon thread: block() must wait for the listeners, not for the thread.
+    threading.Thread(target=bus.exit, daemon=True).start()
+    bus.block(interval=0.01)
+    assert finished == [1]
 
 
 def test_block_turns_keyboard_interrupt_into_exit(bus: Bus) -> None:
@@ -271,7 +295,7 @@ def test_block_turns_keyboard_interrupt_into_exit(bus: Bus) -> None:
     bus.start()
     bus.block(interval=0.01)
     assert exits == [1]
-    assert bus.state is states.EXITED
+    assert bus.state is states.EXITING
 
 
 def test_block_exits_and_reraises_system_exit(bus: Bus) -> None:
@@ -282,7 +306,7 @@ def test_block_exits_and_reraises_system_exit(bus: Bus) -> None:
     bus.start()
     with pytest.raises(SystemExit):
         bus.block(interval=0.01)
-    assert bus.state is states.EXITED
+    assert bus.state is states.EXITING
 
 
 def test_start_with_callback_runs_after_start(bus: Bus) -> None:

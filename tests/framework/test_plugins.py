@@ -109,7 +109,7 @@ def handler(bus: Bus) -> Iterator[SignalHandler]:
 def test_sigterm_exits_the_bus(bus: Bus, handler: SignalHandler) -> None:
     bus.start()
     os.kill(os.getpid(), signal.SIGTERM)
-    assert wait_for(lambda: bus.state is states.EXITED)
+    assert wait_for(lambda: bus.state is states.EXITING)
 
 
 def test_sigusr1_is_graceful(bus: Bus, handler: SignalHandler) -> None:
@@ -122,7 +122,7 @@ def test_sigusr1_is_graceful(bus: Bus, handler: SignalHandler) -> None:
 def test_sighup_exits_when_not_daemonized(bus: Bus, handler: SignalHandler) -> None:
     bus.start()
     os.kill(os.getpid(), signal.SIGHUP)
-    assert wait_for(lambda: bus.state is states.EXITED)
+    assert wait_for(lambda: bus.state is states.EXITING)
     assert bus.execv is False
 
 
@@ -132,7 +132,7 @@ def test_sighup_restarts_when_daemonized(bus: Bus) -> None:
     bus.start()
     sig.handle_SIGHUP()  # pytest's stdin is no terminal
     assert bus.execv is True
-    assert bus.state is states.EXITED
+    assert bus.state is states.EXITING
 
 
 def test_unsubscribe_restores_previous_handler(bus: Bus) -> None:
@@ -253,7 +253,7 @@ def test_autoreloader_restarts_when_a_watched_file_changes(bus: Bus, tmp_path: P
     assert wait_for(lambda: str(watched) in reloader.mtimes)
     stamp = watched.stat().st_mtime + 5
     os.utime(watched, (stamp, stamp))
-    assert wait_for(lambda: bus.state is states.EXITED)
+    assert wait_for(lambda: bus.state is states.EXITING)
     assert bus.execv is True
 
 

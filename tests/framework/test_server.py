@@ -126,7 +126,7 @@ def test_busy_port_fails_fast_names_host_and_port_and_stops_engine(bus: Bus) -> 
             bus.start()
         assert time.monotonic() - began < 5
         assert f"Cannot listen on 127.0.0.1:{busy}: Address already in use" in str(info.value)
-        assert bus.state is states.EXITED
+        assert bus.state is states.EXITING
         assert not healthy.running
 
 
@@ -385,4 +385,4 @@ def test_failing_serve_thread_exits_the_engine(bus: Bus) -> None:
             raise RuntimeError("listener died")
 
     srv._serve(Broken())
-    assert bus.state is states.EXITED
+    assert bus.state is states.EXITING
