@@ -29,17 +29,26 @@ Unlike CherryPy, which imports whatever a config file names, only dotted names r
 ``framework`` or ``cherrypy`` (read through :data:`framework.compat.ALIASES`) are
 resolved.  Any other name, subscripts and comprehensions are rejected, so a config file
 cannot import or run arbitrary code; objects of your own go in ``_cp_config`` or a dict.
+
+# COMPAT: while the CherryPy compatibility layer is installed (``framework.compat``),
+config files are read as CherryPy reads them, so unchanged CherryPy apps and their
+configs work: ``%(name)s`` is interpolated (configparser's basic interpolation) and a
+value is any Python expression, whose names are importable modules or builtins
+(``os.path.join(sys.prefix, "x")``, ``dict(**{"a": 1})``, ``codes[404]``). Such a file
+can run code, exactly as it could under CherryPy.
 """
 
 from __future__ import annotations
 
 import ast
+import builtins
 import configparser
 import importlib
 import inspect
 import io
 import operator
 import os
+import sys
 import tokenize
 import types
 from collections.abc import Callable, Mapping
@@ -112,14 +121,25 @@ def parse(source: Source, *, filename: str | None = None) -> dict[str, dict[str,
             raise ConfigError(
                 f"{name}: not valid UTF-8 ({exc.reason} at byte {exc.start})"
             ) from None
-    parser = _read_ini(data, name)
+    cherrypy_dialect = _cherrypy_dialect()
+    parser = _read_ini(data, name, cherrypy_dialect)
     result: dict[str, dict[str, Any]] = {}
     for section in parser.sections():
         # COMPAT: like CherryPy, [DEFAULT] keys appear in every section, not on their own.
+        try:
+            items = parser.items(section)
+        except configparser.InterpolationError as exc:
+            raise ConfigError(f"{name} [{section}]: {exc.message}") from None
         result[section] = {
-            key: _value(raw, name, section, key) for key, raw in parser.items(section)
+            key: _value(raw, name, section, key, cherrypy_dialect) for key, raw in items
         }
     return result
+
+
+def _cherrypy_dialect() -> bool:
+    """True while ``framework.compat`` is installed: read config files as CherryPy does."""
+    compat = sys.modules.get("framework.compat")
+    return compat is not None and bool(compat.installed())
 
 
 def load(source: Source | Mapping[str, Any]) -> dict[str, Any]:
@@ -140,12 +160,13 @@ def load(source: Source | Mapping[str, Any]) -> dict[str, Any]:
     return dict(parse(source))
 
 
-def _read_ini(text: str, name: str) -> configparser.ConfigParser:
-    # COMPAT: CherryPy interpolates %(key)s; we do not (interpolation=None) because
-    # literal percent signs in strings (log formats, error pages) are far more common.
-    # Inline comments are handled in _strip_semicolon_comment() and by the Python
-    # tokenizer, since configparser's own handling would cut "a # b" inside quotes.
-    parser = configparser.ConfigParser(interpolation=None, strict=True)
+def _read_ini(text: str, name: str, cherrypy_dialect: bool) -> configparser.ConfigParser:
+    # COMPAT: CherryPy interpolates %(key)s; natively we do not (interpolation=None)
+    # because literal percent signs in strings (log formats, error pages) are far more
+    # common. Inline comments are handled in _strip_semicolon_comment() and by the
+    # Python tokenizer, since configparser's own handling would cut "a # b" in quotes.
+    interpolation = configparser.BasicInterpolation() if cherrypy_dialect else None
+    parser = configparser.ConfigParser(interpolation=interpolation, strict=True)
     parser.optionxform = str  # type: ignore[assignment, method-assign]
     try:
         parser.read_string(text, source=name)
@@ -168,7 +189,7 @@ def _read_ini(text: str, name: str) -> configparser.ConfigParser:
     return parser
 
 
-def _value(raw: str, name: str, section: str, key: str) -> Any:
+def _value(raw: str, name: str, section: str, key: str, cherrypy_dialect: bool) -> Any:
     """Evaluate one raw value, turning any failure into a ConfigError that says where."""
     source = _strip_semicolon_comment(raw)
     try:
@@ -176,6 +197,8 @@ def _value(raw: str, name: str, section: str, key: str) -> Any:
             # COMPAT: CherryPy returns an empty value as the empty string.
             return ""
         tree = ast.parse(source.strip(), mode="eval")
+        if cherrypy_dialect:
+            return _evaluate_as_cherrypy(tree)
         return _evaluate(tree.body)
     except (SyntaxError, tokenize.TokenError):
         reason = "not a Python literal"
@@ -189,6 +212,47 @@ def _value(raw: str, name: str, section: str, key: str) -> Any:
     if len(shown) > _MAX_SHOWN_VALUE:
         shown = shown[: _MAX_SHOWN_VALUE - 3] + "..."
     raise ConfigError(f"{name} [{section}] {key}: invalid value {shown!r} ({reason})")
+
+
+class _ImportingNames(dict[str, Any]):
+    """The names of a CherryPy-dialect value: an unknown name is imported as a module."""
+
+    def __missing__(self, name: str) -> Any:
+        try:
+            return importlib.import_module(name)
+        except ImportError:
+            raise KeyError(name) from None  # eval() then looks in the builtins
+
+
+class _ExplicitKeywordsWin(ast.NodeTransformer):
+    """Rewrite ``f(k=1, **d)`` to ``f(**{**d, "k": 1})``.
+
+    # COMPAT: CherryPy's unrepr lets a direct keyword override the same key from
+    # ``**mapping``, where Python raises "got multiple values for keyword argument".
+    """
+
+    def visit_Call(self, node: ast.Call) -> ast.Call:
+        self.generic_visit(node)
+        if all(keyword.arg is not None for keyword in node.keywords):
+            return node
+        unpacked = [kw for kw in node.keywords if kw.arg is None]
+        explicit = [kw for kw in node.keywords if kw.arg is not None]
+        merged = ast.Dict(
+            keys=[None] * len(unpacked) + [ast.Constant(kw.arg) for kw in explicit],
+            values=[kw.value for kw in unpacked] + [kw.value for kw in explicit],
+        )
+        node.keywords = [ast.keyword(arg=None, value=merged)]
+        return ast.fix_missing_locations(node)
+
+
+def _evaluate_as_cherrypy(tree: ast.Expression) -> Any:
+    """Evaluate a value as CherryPy's ``reprconf.unrepr`` does: any expression."""
+    tree = _ExplicitKeywordsWin().visit(tree)
+    code = compile(tree, "<config value>", "eval")
+    try:
+        return eval(code, {"__builtins__": builtins}, _ImportingNames())
+    except Exception as exc:
+        raise _Rejected(f"{type(exc).__name__}: {exc}") from None
 
 
 def _strip_semicolon_comment(raw: str) -> str:

@@ -58,6 +58,8 @@ class Application:
     """
 
     relative_urls: bool | str = False
+    #: The class of ``framework.request`` for this app (CherryPy's ``Application.request_class``).
+    request_class: type[Request] = Request
 
     #: Callables told about every dispatch, as ``observer(app, plan, request)``, right
     #: after the plan for a request is chosen (cached plans included). The pytest
@@ -170,7 +172,7 @@ class Application:
         prev: Request | None = None
         while True:
             response = Response()
-            request = Request(environ, self, path_info, response)
+            request = self.request_class(environ, self, path_info, response)
             if prev is not None:
                 request.prev = prev
             exchange = Exchange(request, response)

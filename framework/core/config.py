@@ -137,6 +137,14 @@ class Config(dict[str, Any]):
     def __init__(self) -> None:
         super().__init__(DEFAULTS)
 
+    @property
+    def namespaces(self) -> dict[str, Callable[[str, Any], None]]:
+        """The handlers of global-config namespaces (``config.namespaces["db"] = fn``).
+
+        ``fn(key, value)`` is called for every ``db.<key>`` set afterwards.
+        """
+        return namespace_handlers
+
     def reset(self) -> None:
         """Return to the defaults (for test isolation)."""
         dict.clear(self)

@@ -15,6 +15,7 @@ differently each time.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -24,9 +25,15 @@ from framework.dispatch import Found, check_call
 from framework.errors import HTTPError, NotFound
 from framework.hooks import HookMap
 
-__all__ = ["Plan"]
+__all__ = ["REQUEST_NAMESPACES", "Plan"]
 
 HandlerFactory = Callable[[Callable[..., Any], dict[str, Any]], Callable[..., Any]]
+
+#: Config namespaces of your own, applied per request: ``handler(key, value)`` runs at
+#: the start of every request whose path config has ``<namespace>.<key>`` (after
+#: dispatch, before any hook), so it can read and change ``framework.request``. This is
+#: CherryPy's ``Request.namespaces`` (``app.request_class.namespaces['raw'] = fn``).
+REQUEST_NAMESPACES: dict[str, Callable[[str, Any], Any]] = {}
 
 
 class Plan:
@@ -93,6 +100,9 @@ class Plan:
                 apply = _NAMESPACES.get(namespace)
                 if apply is not None:
                     apply(self, rest, value)
+                elif namespace in REQUEST_NAMESPACES:
+                    custom = REQUEST_NAMESPACES[namespace]
+                    self.request_setups.append(functools.partial(custom, rest, value))
         self._setup_tools(self.toolmaps["tools"])
         for _, factory, conf in sorted(self._wrappers, key=lambda item: item[0]):
             assert self.handler is not None

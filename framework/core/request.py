@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from framework._globals import config as global_config
 from framework.body import RequestBody
+from framework.core.plan import REQUEST_NAMESPACES
 from framework.dispatch import Dispatcher
 from framework.errors import HTTPError, HTTPRedirect, InternalRedirect, format_exc, log_exception
 from framework.headers import decode_header_value
@@ -110,6 +111,8 @@ class Request:
     # Until get_resource() finds the plan: no hooks (a shared map nobody attaches to;
     # request.hooks hands out a private copy).
     _hooks: HookMap = _NO_HOOKS
+    #: Per-request config namespaces of your own (:data:`framework.core.plan.REQUEST_NAMESPACES`).
+    namespaces = REQUEST_NAMESPACES
 
     def __init__(
         self,

@@ -250,6 +250,32 @@ def test_section_applies_to_default_arguments_path() -> None:
 # -- namespaces ------------------------------------------------------------------------
 
 
+def test_global_config_namespaces_are_called_for_their_keys() -> None:
+    seen: list[tuple[str, Any]] = []
+    framework.config.namespaces["db"] = lambda key, value: seen.append((key, value))
+    try:
+        framework.config.update({"db.scheme": "sqlite://", "other": 1})
+    finally:
+        del framework.config.namespaces["db"]
+    assert seen == [("scheme", "sqlite://")]
+
+
+def test_custom_request_namespace_runs_per_request_and_may_wrap_the_handler() -> None:
+    def raw(key: str, value: Any) -> None:
+        if key == "output":
+            inner = framework.request.handler
+            framework.request.handler = lambda: value(inner())
+
+    app = framework.Application(Root(), config={"/params": {"raw.output": str.upper}})
+    app.request_class.namespaces["raw"] = raw
+    try:
+        client = Client(app)
+        assert client.get("/params?a=x").text == '{"A": "X"}'
+        assert client.get("/").text == "null"  # no raw.* key here: untouched
+    finally:
+        del app.request_class.namespaces["raw"]
+
+
 def test_request_namespace_sets_request_attribute() -> None:
     client = Client(Root(), config={"/": {"request.process_request_body": False}})
     assert client.post("/params", data={"a": "1"}).json() == {}

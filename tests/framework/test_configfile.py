@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -410,3 +411,48 @@ def test_an_app_mounted_with_a_config_file_uses_the_dispatcher_it_names(
     client = Client(application)
     assert client.get("/").text == "got"
     assert client.post("/").status_code == 405
+
+
+# -- the CherryPy dialect (while framework.compat is installed) -------------------------
+
+
+@pytest.fixture
+def cherrypy_dialect() -> Iterator[None]:
+    from framework import compat
+
+    compat.install()
+    try:
+        yield
+    finally:
+        compat.uninstall()
+
+
+@pytest.mark.usefixtures("cherrypy_dialect")
+def test_cherrypy_dialect_interpolates_and_evaluates_any_expression() -> None:
+    conf = parse(
+        io.StringIO(
+            "[DEFAULT]\n"
+            'dir = "/some/dir"\n'
+            "[s]\n"
+            'sub = %(dir)s + "/sub"\n'
+            'joined = os.path.join("a", "b")\n'
+            "code = cherrypy.lib.httputil.response_codes[404][0]\n"
+            "made = dict(**{'a': 1})\n"
+            "won = dict(a='explicit', **{'a': 'unpacked', 'b': 2})\n"
+        )
+    )["s"]
+    assert conf["sub"] == "/some/dir/sub"
+    assert conf["joined"] == "a/b"
+    assert conf["code"] == "Not Found"
+    assert conf["made"] == {"a": 1}
+    assert conf["won"] == {"a": "explicit", "b": 2}  # a direct keyword wins, as in CherryPy
+
+
+@pytest.mark.usefixtures("cherrypy_dialect")
+def test_cherrypy_dialect_reports_a_failing_value_where_it_is() -> None:
+    assert "NameError" in value_error("no_such_name + 1")
+
+
+def test_native_dialect_still_refuses_code_and_keeps_percent_signs() -> None:
+    assert "only framework" in value_error('os.path.join("a", "b")')
+    assert parse_value('"%(dir)s"') == "%(dir)s"
