@@ -50,7 +50,7 @@ import types
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["ALIASES", "OVERRIDES", "install", "installed", "uninstall"]
+__all__ = ["ALIASES", "CHERRYPY_VERSION", "OVERRIDES", "install", "installed", "uninstall"]
 
 #: ``cherrypy`` module name -> (framework module, the feature it provides). The feature
 #: is named in the ImportError when the framework module does not exist (yet).
@@ -67,6 +67,8 @@ ALIASES: dict[str, tuple[str, str]] = {
     "cherrypy._cpreqbody": ("framework.body", "request bodies"),
     "cherrypy._cpserver": ("framework.process.server", "the HTTP server"),
     "cherrypy._helper": ("framework.helpers", "expose, popargs and url"),
+    "cherrypy._cpwsgi": ("framework.compat.cpwsgi", "the WSGI pipeline and virtual hosts"),
+    "cherrypy._cpwsgi_server": ("framework.compat.cpwsgi_server", "the default HTTP server"),
     "cherrypy.lib": ("framework.lib", "the tool library"),
     "cherrypy.lib.httputil": ("framework.lib.httputil", "the HTTP helpers"),
     "cherrypy.lib.cptools": ("framework.lib.cptools", "the small built-in tools"),
@@ -100,7 +102,14 @@ OVERRIDES: dict[str, dict[str, str]] = {
 _PACKAGES = frozenset(name.rpartition(".")[0] for name in ALIASES if "." in name)
 
 #: Dunder names a proxy package reads from its framework module (others stay its own).
-_FORWARDED_DUNDERS = frozenset({"__version__", "__all__"})
+_FORWARDED_DUNDERS = frozenset({"__all__"})
+
+#: The CherryPy release whose behaviour this layer matches: ``cherrypy.__version__``.
+#: (``framework.__version__`` stays Cherry's own.) CherryPy apps check it at import.
+CHERRYPY_VERSION = "18.10.0"
+
+#: ``framework._globals`` singletons an app may replace through ``cherrypy.<name> = ...``.
+_REPLACEABLE_SINGLETONS = frozenset({"tree"})
 
 _ROOT = "cherrypy"
 
@@ -132,7 +141,7 @@ class _AliasPackage(types.ModuleType):
         if override is not None:
             module_name, _, attr = override.partition(":")
             value = getattr(importlib.import_module(module_name), attr)
-            setattr(self, name, value)
+            super().__setattr__(name, value)  # cached on the alias, never on the framework
             return value
         target = self._compat_target
         try:
@@ -142,6 +151,19 @@ class _AliasPackage(types.ModuleType):
                 f"module {self.__name__!r} (an alias of {target.__name__!r}) "
                 f"has no attribute {name!r}"
             ) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # COMPAT: CherryPy apps (and its test helper) replace module globals, e.g.
+        # ``cherrypy.tree = cherrypy._cptree.Tree()``: the framework must see the new
+        # object, so public writes go to the framework module (and to the singletons
+        # module for the mount tree). Submodules and private names stay on the alias.
+        if name.startswith("_") or isinstance(value, types.ModuleType):
+            super().__setattr__(name, value)
+            return
+        target = self._compat_target
+        setattr(target, name, value)
+        if target.__name__ == "framework" and name in _REPLACEABLE_SINGLETONS:
+            setattr(importlib.import_module("framework._globals"), name, value)
 
     def __dir__(self) -> list[str]:
         parent = self.__name__
@@ -197,7 +219,10 @@ class _AliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
                 name=spec.name,
             ) from None
         if spec.name in _PACKAGES:
-            return _AliasPackage(spec.name, target)
+            package = _AliasPackage(spec.name, target)
+            if spec.name == _ROOT:
+                package.__version__ = CHERRYPY_VERSION
+            return package
         # importlib stamps the alias spec on the module it gets back; keep the
         # framework module's own spec to restore in exec_module().
         spec.loader_state = target.__spec__

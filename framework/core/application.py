@@ -25,7 +25,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from framework.context import Exchange, activate, restore
+from framework.context import Exchange, activate, restore, serving
 from framework.core import config as _config
 from framework.core.log import LogManager
 from framework.core.plan import Plan
@@ -34,6 +34,7 @@ from framework.core.response import Response
 from framework.core.tree import bare_response
 from framework.dispatch import find_with
 from framework.errors import InternalRedirect
+from framework.wsgi import Pipeline
 
 __all__ = ["PLAN_CACHE_SIZE", "Application", "DispatchObserver"]
 
@@ -54,6 +55,8 @@ class Application:
     Args:
         root: the root of the object tree (``None`` for an app of pure config).
         script_name: the mount point, ``""`` for the site root; no trailing slash.
+            ``None`` takes it from each request's ``SCRIPT_NAME`` (for an app grafted
+            inside other WSGI middleware).
         config: path sections (``{"/": {...}}``), a file name or an open file.
     """
 
@@ -67,16 +70,40 @@ class Application:
     #: on every request of every application.
     observers: list[DispatchObserver] = []
 
-    def __init__(self, root: Any, script_name: str = "", config: Any = None) -> None:
+    def __init__(self, root: Any, script_name: str | None = "", config: Any = None) -> None:
         self.root = root
-        self.script_name = script_name.rstrip("/")
+        self._script_name = None if script_name is None else script_name.rstrip("/")
         self.config: dict[str, dict[str, Any]] = {}
         self.log = LogManager(str(id(self)), "cherry")
         self._plans: dict[tuple[str, str], Plan] = {}
         self._generation = -1
-        self.namespaces: dict[str, Callable[[str, Any], None]] = {"log": self._log_namespace}
+        #: WSGI middleware around this app (CherryPy's ``app.wsgiapp``; ``wsgi.*`` config).
+        self.wsgiapp = Pipeline(self._serve)
+        self.namespaces: dict[str, Callable[[str, Any], None]] = {
+            "log": self._log_namespace,
+            "wsgi": self.wsgiapp.namespace_handler,
+        }
         if config:
             self.merge(config)
+
+    @property
+    def script_name(self) -> str:
+        """The mount point (``""`` at the site root); see :meth:`mount_point`."""
+        if self._script_name is not None:
+            return self._script_name
+        request = serving.request
+        return "" if request is None else self.mount_point(request.wsgi_environ)
+
+    @script_name.setter
+    def script_name(self, value: str | None) -> None:
+        self._script_name = None if value is None else value.rstrip("/")
+
+    def mount_point(self, environ: dict[str, Any]) -> str:
+        """The mount point for a request: the configured one, else its ``SCRIPT_NAME``."""
+        if self._script_name is not None:
+            return self._script_name
+        script_name: str = environ.get("SCRIPT_NAME", "")
+        return script_name.rstrip("/")
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.root!r}, {self.script_name!r})"
@@ -130,10 +157,16 @@ class Application:
 
     # -- WSGI ---------------------------------------------------------------------------
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        """Serve one WSGI request."""
+        """Serve one WSGI request (through :attr:`wsgiapp` when it has middleware)."""
+        if self.wsgiapp.pipeline:
+            return self.wsgiapp(environ, start_response)
+        return self._serve(environ, start_response)
+
+    def _serve(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        """Serve one WSGI request: the innermost app of :attr:`wsgiapp`."""
         path_info: str = environ.get("PATH_INFO", "")
         # PERF: an ASCII path at the app's own mount point needs no work.
-        if environ.get("SCRIPT_NAME", "") != self.script_name or not path_info.isascii():
+        if environ.get("SCRIPT_NAME", "") != self._script_name or not path_info.isascii():
             decoded = self._path_info(environ)
             if decoded is None:
                 return bare_response(start_response, "400 Bad Request", _BAD_PATH)
@@ -152,10 +185,11 @@ class Application:
         """The path below this app's mount point, decoded (``None`` if not UTF-8)."""
         path_info: str = environ.get("PATH_INFO", "")
         script = environ.get("SCRIPT_NAME", "")
-        if script != self.script_name:
+        mount = self._script_name
+        if mount is not None and script != mount:
             full = script + path_info
-            if self.script_name and full.startswith(self.script_name):
-                path_info = full[len(self.script_name) :]
+            if mount and full.startswith(mount):
+                path_info = full[len(mount) :]
         if not path_info.isascii():
             try:
                 path_info = path_info.encode("latin-1").decode("utf-8")

@@ -125,7 +125,7 @@ class Request:
         self.app = app
         self.response = response
         self.method: str = environ["REQUEST_METHOD"]
-        self.script_name: str = app.script_name
+        self.script_name: str = app.mount_point(environ)
         self.path_info = path_info
         self.query_string: str = environ.get("QUERY_STRING", "")
         self.scheme: str = environ.get("wsgi.url_scheme", "http")

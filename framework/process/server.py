@@ -25,6 +25,7 @@ engine's plugins inside another WSGI server.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import re
 import socket
@@ -32,8 +33,8 @@ import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from framework import _globals
 from framework._globals import config as global_config
-from framework._globals import tree as global_tree
 from framework.process import bus
 from framework.process.wspbus import Bus, ChannelFailures, StartError
 
@@ -54,7 +55,8 @@ __all__ = [
 
 
 def _default_app() -> WSGIApplication:
-    app: WSGIApplication = global_tree
+    # Read at each start: an app may have replaced the mount tree (cherrypy.tree = ...).
+    app: WSGIApplication = _globals.tree
     return app
 
 
@@ -92,6 +94,10 @@ class Server:
     ssl_ciphers: str | None = None
     ssl_context: Any = None
     statistics: bool = False
+    #: The HTTP server to run instead of cheroot's: an object with cheroot's server
+    #: API (``prepare``, ``serve``, ``stop``, ``ready``, ``bind_addr``), or a class or
+    #: dotted name called with this :class:`Server` to make one. ``None``: cheroot.
+    instance: Any = None
 
     def __init__(self, wsgi_app: WSGIApplication | None = None, engine: Bus | None = None) -> None:
         self.wsgi_app = wsgi_app
@@ -190,7 +196,7 @@ class Server:
         if self.running:
             self.bus.log(f"Already serving on {self.base()}")
             return
-        httpserver = self._build()
+        httpserver = self._make_httpserver()
         try:
             httpserver.prepare()
         except OSError as exc:
@@ -234,7 +240,19 @@ class Server:
         addr = self.bind_addr
         return addr if isinstance(addr, str) else f"{addr[0]}:{addr[1]}"
 
-    def _build(self) -> Any:
+    def _make_httpserver(self) -> Any:
+        instance = self.instance
+        if instance is None:
+            return self.build_cheroot()
+        if isinstance(instance, str):
+            module_name, _, attr = instance.rpartition(".")
+            instance = getattr(importlib.import_module(module_name), attr)
+        if isinstance(instance, type) or (callable(instance) and not hasattr(instance, "serve")):
+            return instance(self)
+        return instance
+
+    def build_cheroot(self) -> Any:
+        """Return the cheroot server for this server's settings (the default HTTP server)."""
         httpserver = _cheroot_class()(
             self.bind_addr,
             self.wsgi_app if self.wsgi_app is not None else _default_app(),
@@ -411,7 +429,7 @@ def quickstart(root: Any = None, script_name: str = "", config: Any = None) -> N
     """
     if config:
         global_config.update(config)
-    global_tree.mount(root, script_name, config)
+    _globals.tree.mount(root, script_name, config)
     bus.signals.subscribe()  # type: ignore[attr-defined]
     try:
         bus.start()

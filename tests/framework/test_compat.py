@@ -160,10 +160,11 @@ def test_dir_of_a_package_alias_lists_its_aliased_children() -> None:
 
 
 @pytest.mark.usefixtures("aliases")
-def test_version_is_forwarded_and_other_dunders_are_not() -> None:
+def test_version_is_the_cherrypy_release_matched_and_other_dunders_are_not_forwarded() -> None:
     import cherrypy
 
-    assert cherrypy.__version__ == framework.__version__
+    assert cherrypy.__version__ == compat.CHERRYPY_VERSION == "18.10.0"
+    assert framework.__version__ != cherrypy.__version__  # Cherry's own version stays
     assert cherrypy.__name__ == "cherrypy"
     assert not hasattr(cherrypy, "__file__")
 
@@ -286,7 +287,7 @@ def test_install_wins_over_the_real_cherrypy_imported_first() -> None:
         import cherrypy
         import cherrypy.lib.httputil
         import framework
-        print(cherrypy.tree is framework.tree, real.__version__ != cherrypy.__version__)
+        print(cherrypy.tree is framework.tree, cherrypy is not real)
         compat.uninstall()
         import cherrypy
         print(cherrypy is real)
@@ -380,3 +381,42 @@ def test_sample_app_hides_exception_text_when_tracebacks_are_off(
     response = sample_app_client.get("/fail")
     assert response.status_code == 500
     assert "hidden detail" not in response.text
+
+
+@pytest.mark.usefixtures("aliases")
+def test_replacing_cherrypy_tree_replaces_the_tree_the_server_serves() -> None:
+    import cherrypy
+
+    from framework import _globals
+    from framework.process import server
+
+    old = _globals.tree
+    try:
+        cherrypy.tree = cherrypy._cptree.Tree()
+        assert framework.tree is cherrypy.tree is _globals.tree is not old
+        assert server._default_app() is cherrypy.tree
+    finally:
+        cherrypy.tree = old
+
+
+@pytest.mark.usefixtures("aliases")
+def test_private_and_module_attributes_stay_on_the_alias() -> None:
+    import cherrypy
+
+    cherrypy._app_private = 1
+    try:
+        assert cherrypy._app_private == 1
+        assert not hasattr(framework, "_app_private")
+    finally:
+        del cherrypy._app_private
+
+
+@pytest.mark.usefixtures("aliases")
+def test_cherrypy_wsgi_modules_are_the_frameworks() -> None:
+    import cherrypy
+
+    from framework import wsgi
+
+    assert cherrypy._cpwsgi.VirtualHost is wsgi.VirtualHost
+    assert cherrypy._cpwsgi.CPWSGIApp is wsgi.Pipeline
+    assert callable(cherrypy._cpwsgi_server.CPWSGIServer)

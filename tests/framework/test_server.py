@@ -386,3 +386,30 @@ def test_failing_serve_thread_exits_the_engine(bus: Bus) -> None:
 
     srv._serve(Broken())
     assert bus.state is states.EXITING
+
+
+def test_instance_setting_runs_the_given_http_server(bus: Bus) -> None:
+    made: list[Server] = []
+
+    def factory(srv: Server) -> Any:
+        made.append(srv)
+        return srv.build_cheroot()
+
+    srv = make_server(bus, instance=factory)
+    bus.start()
+    assert made == [srv]
+    assert get("127.0.0.1", port_of(srv))[0] == 200
+
+
+def test_instance_setting_takes_a_dotted_name(bus: Bus) -> None:
+    srv = make_server(bus, instance="framework.compat.cpwsgi_server.CPWSGIServer")
+    bus.start()
+    assert get("127.0.0.1", port_of(srv)) == (200, f"hello {port_of(srv)}".encode())
+
+
+def test_server_instance_is_a_known_config_key() -> None:
+    configure("extra.instance", None)
+    try:
+        assert servers["extra"].instance is None
+    finally:
+        servers.pop("extra").unsubscribe()
