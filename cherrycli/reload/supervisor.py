@@ -179,6 +179,8 @@ class _Supervisor:
         self.filter = options.watch_filter()
         self.stopping = threading.Event()
         self.changes: queue.Queue[list[str]] = queue.Queue()
+        self.worker: _Worker | None = None
+        self.spare: _Worker | None = None
 
     def run(self) -> int:
         sock = bind_listener(*self.options.address.before_loading())
@@ -193,56 +195,74 @@ class _Supervisor:
             daemon=True,
         )
         watcher.start()
-        worker = spare = None
+        self.worker = self.spare = None
         try:
-            worker = _Worker(self.options, sock, strict=True)
-            status, path = worker.go(time.monotonic() + READY_TIMEOUT, self.stopping)
-            if not status and not self.stopping.is_set():
-                try:
-                    code = worker.process.wait(KILL_AFTER)
-                except subprocess.TimeoutExpired:
-                    code = None
-                if code is not None:
-                    # The worker already printed why; its status says what kind of error.
-                    return max(code, 1)
-            url = announced_url(sock, path or "/")
-            _say(f"Serving on {url} with reload (press Ctrl+C to stop)", "ok")
-            self._report_start(status, None)
-            spare = _Worker(self.options, sock, strict=False)
-            reported_exit = False
-            while not self.stopping.is_set():
-                try:
-                    changed = self.changes.get(timeout=0.2)
-                except queue.Empty:
-                    code = worker.process.poll()
-                    if code is not None and not reported_exit:
-                        _say(f"The worker exited with status {code}; waiting for the next save")
-                        reported_exit = True
-                    continue
-                reported_exit = False
-                while not self.changes.empty():
-                    changed += self.changes.get_nowait()
-                _say(f"Detected a change in {self._describe(changed)}; reloading", "path")
-                started = time.monotonic()
-                _forget_bytecode(changed)
-                worker.stop()
-                worker, spare = spare, None
-                if worker.process.poll() is not None:
-                    worker.stop()  # the spare died while waiting: start afresh
-                    worker = _Worker(self.options, sock, strict=False)
-                status, _path = worker.go(started + READY_TIMEOUT, self.stopping)
-                self._report_start(status, started)
-                spare = _Worker(self.options, sock, strict=False)
+            first = self._first_start(sock)
+            if first is not None:
+                return first
+            self._reload_until_stopped(sock)
             return 0
         finally:
             self.stopping.set()
-            for process in (worker, spare):
+            for process in (self.worker, self.spare):
                 if process is not None:
                     process.stop()
             sock.close()
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
             watcher.join(timeout=2)
+
+    def _first_start(self, sock: socket.socket) -> int | None:
+        """Start the first worker (strict: a wrong TARGET ends everything); announce."""
+        self.worker = worker = _Worker(self.options, sock, strict=True)
+        status, path = worker.go(time.monotonic() + READY_TIMEOUT, self.stopping)
+        if not status and not self.stopping.is_set():
+            try:
+                code = worker.process.wait(KILL_AFTER)
+            except subprocess.TimeoutExpired:
+                code = None
+            if code is not None:
+                # The worker already printed why; its status says what kind of error.
+                return max(code, 1)
+        url = announced_url(sock, path or "/")
+        _say(f"Serving on {url} with reload (press Ctrl+C to stop)", "ok")
+        self._report_start(status, None)
+        self.spare = _Worker(self.options, sock, strict=False)
+        return None
+
+    def _reload_until_stopped(self, sock: socket.socket) -> None:
+        """On each batch of changes, swap in the warm spare and warm up the next one."""
+        reported_exit = False
+        while not self.stopping.is_set():
+            try:
+                changed = self.changes.get(timeout=0.2)
+            except queue.Empty:
+                assert self.worker is not None
+                code = self.worker.process.poll()
+                if code is not None and not reported_exit:
+                    _say(f"The worker exited with status {code}; waiting for the next save")
+                    reported_exit = True
+                continue
+            reported_exit = False
+            while not self.changes.empty():
+                changed += self.changes.get_nowait()
+            _say(f"Detected a change in {self._describe(changed)}; reloading", "path")
+            self._reload(sock, changed)
+
+    def _reload(self, sock: socket.socket, changed: list[str]) -> None:
+        started = time.monotonic()
+        _forget_bytecode(changed)
+        assert self.worker is not None
+        self.worker.stop()
+        worker, self.spare = self.spare, None
+        if worker is None or worker.process.poll() is not None:
+            if worker is not None:
+                worker.stop()  # the spare died while waiting: start afresh
+            worker = _Worker(self.options, sock, strict=False)
+        self.worker = worker
+        status, _path = worker.go(started + READY_TIMEOUT, self.stopping)
+        self._report_start(status, started)
+        self.spare = _Worker(self.options, sock, strict=False)
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         self.stopping.set()

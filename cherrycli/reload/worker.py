@@ -162,6 +162,35 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _load(args: argparse.Namespace) -> tuple[loading.WSGIApp, bytes] | int:
+    """Load the app; on failure, an error page app (or, with --strict, an exit status)."""
+    expected = {"socket_host": args.expect_host, "socket_port": args.expect_port}
+    try:
+        app = loading.load_app(args.target, args.config, compat=args.compat)
+        notes = address_notes(expected, args.config, app_address())
+        if notes:
+            from cherrycli.console import say
+
+            for note in notes:
+                say(note, "hint")
+        return app, READY_OK
+    except CliError as exc:
+        cause = loading.user_code_error(exc)
+        if cause is None:
+            from cherrycli.console import print_error
+
+            print_error(exc)
+            if args.strict:
+                return exc.exit_code  # the supervisor exits with it: 2 usage, 1 failure
+        else:
+            sys.stderr.write(loading.format_load_error(cause))
+        return loading.error_page_app(cause or exc), READY_ERROR
+    except (Exception, SystemExit) as exc:
+        sys.stderr.write(loading.format_load_error(exc))
+        sys.stderr.flush()
+        return loading.error_page_app(exc), READY_ERROR
+
+
 def worker_main(argv: list[str] | None = None) -> int:
     """Entry point of a reload worker (see the module docstring for the protocol).
 
@@ -183,31 +212,10 @@ def worker_main(argv: list[str] | None = None) -> int:
     threading.Thread(target=_watch_control, args=(args.control_fd,), daemon=True).start()
 
     sock = socket.socket(fileno=args.fd)
-    status = READY_OK
-    expected = {"socket_host": args.expect_host, "socket_port": args.expect_port}
-    try:
-        app = loading.load_app(args.target, args.config, compat=args.compat)
-        notes = address_notes(expected, args.config, app_address())
-        if notes:
-            from cherrycli.console import say
-
-            for note in notes:
-                say(note, "hint")
-    except CliError as exc:
-        cause = loading.user_code_error(exc)
-        if cause is None:
-            from cherrycli.console import print_error
-
-            print_error(exc)
-            if args.strict:
-                return exc.exit_code  # the supervisor exits with it: 2 usage, 1 failure
-        else:
-            sys.stderr.write(loading.format_load_error(cause))
-        app, status = loading.error_page_app(cause or exc), READY_ERROR
-    except (Exception, SystemExit) as exc:
-        app, status = loading.error_page_app(exc), READY_ERROR
-        sys.stderr.write(loading.format_load_error(exc))
-        sys.stderr.flush()
+    loaded = _load(args)
+    if isinstance(loaded, int):
+        return loaded
+    app, status = loaded
 
     def ready() -> None:
         # One write below PIPE_BUF: the supervisor reads status and path in one go.
