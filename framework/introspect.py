@@ -151,12 +151,18 @@ class Route:
 
 
 def routes(target: Any) -> list[Route]:
-    """Every route of an Application, a Tree (each mounted Application) or a root object.
+    """Every route of an Application, a Tree (each mounted Application) or a root.
 
-    A root object is mounted (in memory, at ``""``) in a throwaway Application.
+    A root object is mounted (in memory, at ``""``) in a throwaway Application; a root
+    class is instantiated without arguments first, as the test client does, since the
+    dispatcher only ever walks instances (properties and attributes set in
+    ``__init__`` exist only there).
 
     Returns:
         The routes sorted by path, then methods.
+
+    Raises:
+        Exception: whatever a root class's ``__init__`` raises.
     """
     return sorted(iter_routes(target), key=lambda r: (r.path, r.methods, r.identity.name))
 
@@ -172,8 +178,10 @@ def iter_routes(target: Any) -> Iterator[Route]:
                 yield from _AppWalk(app).routes()
     elif kind == "application":
         yield from _AppWalk(target).routes()
-    elif kind in ("root", "class"):
+    elif kind == "root":
         yield from _AppWalk(Application(target, "")).routes()
+    elif kind == "class":
+        yield from _AppWalk(Application(target(), "")).routes()
 
 
 def classify(obj: object) -> str:

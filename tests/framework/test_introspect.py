@@ -240,6 +240,14 @@ def test_tools_are_those_switched_on_beyond_the_defaults() -> None:
     assert route.tools == ("json_out",)
 
 
+def test_a_root_class_lists_the_routes_of_its_instance() -> None:
+    # Children set in __init__ and properties exist only on an instance; a class's
+    # functions would be listed with ``self`` as a path segment.
+    from_class = [(r.path, r.identity) for r in routes(Root)]
+    assert from_class == [(r.path, r.identity) for r in routes(Root())]
+    assert {"/lazy/", "/blog/feed.xml", "/page/{n}/{size?}"} <= {path for path, _ in from_class}
+
+
 def test_tree_lists_each_mounted_application() -> None:
     tree = framework.Tree()
     tree.mount(Root(), "/a")
