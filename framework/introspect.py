@@ -210,9 +210,12 @@ def publishes(obj: object) -> bool:
     """True when ``obj`` (a root object or class) publishes at least one URL.
 
     Without config the dispatcher of each path is unknown, so an exposed resource with
-    verb methods (a ``MethodDispatcher`` resource) counts as publishing too.
+    verb methods (a ``MethodDispatcher`` resource) counts as publishing too. A class is
+    read without being instantiated: its exposed methods and class attributes count,
+    children its ``__init__`` would attach cannot be seen.
     """
-    if inspect.isroutine(obj) or type(obj).__module__ == "builtins":
+    owner = obj if isinstance(obj, type) else type(obj)
+    if inspect.isroutine(obj) or owner.__module__ == "builtins":
         return False
     for rules in (_never, _always):
         if next(_NodeWalk(rules).candidates(obj, "", 0, frozenset()), None) is not None:
@@ -282,12 +285,21 @@ def _attribute(node: Any, name: str) -> Any:
     """Read ``node.name`` the way the dispatcher does; None when it fails."""
     try:
         return getattr(node, name, None)
-    except Exception:  # a property that raises is a 404 to the dispatcher too
+    except Exception:  # a property that raises fails the request (500): no handler there
         return None
 
 
 def _is_handler(value: Any, callable_needed: bool = True) -> bool:
     return bool(getattr(value, "exposed", False)) and (callable(value) or not callable_needed)
+
+
+def _answers_itself(root: Any) -> bool:
+    """True for an exposed callable root (for a class: if its instances are callable)."""
+    if not getattr(root, "exposed", False):
+        return False
+    if isinstance(root, type):
+        return any("__call__" in vars(cls) for cls in root.__mro__)
+    return callable(root)
 
 
 def _is_node(value: Any) -> bool:
@@ -366,6 +378,9 @@ class _NodeWalk:
             return
         ancestors = ancestors | {id(node)}
         if not self.method_dispatch(path or "/"):
+            if depth == 0 and _answers_itself(node):
+                # An exposed callable root is the handler of last resort for every path.
+                yield self._leaf(node, path, "handler", popped)
             yield from self._own_handlers(node, path, popped)
         elif depth == 0 and _is_handler(node, callable_needed=False):
             yield from self._verbs(node, path, popped)

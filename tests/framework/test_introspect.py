@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from framework.introspect import (
     url_segment,
 )
 from framework.testing import Client
+from route_support import matches
 
 
 class Comments:
@@ -71,7 +71,7 @@ class Root:
 
     @property
     def broken(self) -> Any:
-        raise RuntimeError("a property that fails is a 404, never a crash")
+        raise RuntimeError("the request fails (500, as on CherryPy): no handler is there")
 
     @framework.expose
     def index(self) -> str:
@@ -110,23 +110,6 @@ def app(static_dir: Path) -> framework.Application:
 @pytest.fixture
 def listed(app: framework.Application) -> dict[str, Route]:
     return {route.path: route for route in routes(app)}
-
-
-def _matches(template: str, path: str) -> bool:
-    """True if ``path`` is one of the URLs ``template`` names ('.' equals '_', as dispatch)."""
-    pattern = ""
-    for segment in template.strip("/").split("/"):
-        if segment.startswith("{*"):
-            pattern += r"(?:/[^/]*)*"
-        elif segment.endswith("?}"):
-            pattern += r"(?:/[^/]+)?"
-        elif segment.startswith("{"):
-            pattern += r"/[^/]+"
-        elif segment:
-            pattern += "/" + re.escape(segment.replace(".", "_"))
-    if (template.endswith("/") and not template.endswith("}/")) or template.endswith("}/"):
-        pattern += "/"
-    return re.fullmatch(pattern or "/", path.replace(".", "_")) is not None
 
 
 def test_single_underscore_handler_is_listed(listed: dict[str, Route]) -> None:
@@ -196,7 +179,7 @@ def test_every_path_the_dispatcher_serves_is_listed(app: Any, listed: dict[str, 
             continue
         served += 1
         path = probe.partition("?")[0]
-        assert any(_matches(template, path) for template in listed), (probe, sorted(listed))
+        assert any(matches(template, path) for template in listed), (probe, sorted(listed))
     assert served >= 12
 
 
@@ -292,6 +275,14 @@ def test_classify(obj: object, kind: str) -> None:
     assert classify(obj) == kind
 
 
+@pytest.mark.parametrize(
+    ("obj", "published"),
+    [(Root, True), (Blog, True), (int, False), (object, False), (type("Empty", (), {}), False)],
+)
+def test_a_class_publishes_its_exposed_methods(obj: type, published: bool) -> None:
+    assert publishes(obj) is published
+
+
 def test_a_root_publishing_only_through_a_property_publishes() -> None:
     class OnlyLazy:
         @property
@@ -300,3 +291,29 @@ def test_a_root_publishing_only_through_a_property_publishes() -> None:
 
     assert publishes(OnlyLazy())
     assert Client(OnlyLazy()).get("/lazy/").text == "lazy"
+
+
+class CallableRoot:
+    """An exposed callable root: the dispatcher calls it for every path."""
+
+    exposed = True
+
+    def __call__(self, *parts: str) -> str:
+        return "root " + "/".join(parts)
+
+
+def test_an_exposed_callable_root_answers_every_path() -> None:
+    (route,) = routes(CallableRoot())
+    assert (route.path, route.kind) == ("/{*parts}", "handler")
+    assert route.identity.name == f"{__name__}.CallableRoot"
+    assert (classify(CallableRoot()), publishes(CallableRoot)) == ("root", True)
+    client = Client(CallableRoot())
+    assert (client.get("/").text, client.get("/a/b").text) == ("root ", "root a/b")
+
+
+def test_an_exposed_root_with_nothing_callable_publishes_nothing() -> None:
+    class Marked:
+        exposed = True
+
+    assert Client(framework.Application(Marked())).get("/").status_code == 404
+    assert (publishes(Marked), publishes(Marked()), routes(Marked())) == (False, False, [])
