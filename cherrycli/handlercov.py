@@ -7,14 +7,16 @@ two records of the run:
 
 - the **dispatch log** (:func:`read_dispatches`): the framework's pytest plugin, told
   by ``CHERRY_HANDLER_LOG``, notes every handler the framework dispatched a request to
-  (``framework.testing_plugin``). A route whose function (matched by its ``def``
-  location) is in it was **requested**. Aliases (one function at several URLs)
-  share the function, so a request to any of them marks them all;
+  (``framework.testing_plugin``). Both sides name a handler with
+  :func:`framework.introspect.handler_identity` (``module.Class.method`` and the file
+  and first line of its ``def``), so a route whose identity is in the log was
+  **requested**. Aliases (one function at several URLs) share the identity, so a
+  request to any of them marks them all;
 - **coverage** of the handler's body (:mod:`cherrycli.coverage_data`): the lines from
   its first statement after the docstring to its last line, found by matching the
-  route's location (``file:line``, for a decorated function its first decorator) to
-  the ``def`` in the file's syntax tree; the ``def`` and decorator lines run at import
-  and do not count.
+  identity's line (for a decorated function its first decorator) to the ``def`` in
+  the file's syntax tree; the ``def`` and decorator lines run at import and do not
+  count.
 
 A handler never dispatched is **called directly** when its body ran anyway (a unit
 test calling the method), and **never requested** when it did not. When the body ran
@@ -41,7 +43,7 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from framework.introspect import HANDLER_LOG_ENV
+from framework.introspect import HANDLER_LOG_ENV, HandlerIdentity
 
 if TYPE_CHECKING:
     from cherrycli.coverage_data import CoverageReport
@@ -89,10 +91,9 @@ class HandlerCoverage:
     statements: int = 0
 
 
-# The dispatch log, read back: ``(resolved file, first line)`` of each function the
-# framework dispatched to, the key routes' ``file:line`` locations are matched on
-# (names could differ: a route names the instance's class, the code its own).
-Dispatches = frozenset[tuple[Path, int]]
+# The dispatch log, read back: the identity of each handler the framework dispatched
+# to, its file resolved (a symlinked checkout names the same file two ways).
+Dispatches = frozenset[HandlerIdentity]
 
 
 def read_dispatches(path: Path) -> Dispatches | None:
@@ -109,21 +110,19 @@ def read_dispatches(path: Path) -> Dispatches | None:
         text = path.read_text(encoding="utf-8")
     except OSError:
         return None
-    locations: set[tuple[Path, int]] = set()
+    handlers: set[HandlerIdentity] = set()
     for line in text.splitlines():
         try:
             entry = json.loads(line)
-            locations.add((Path(entry["file"]).resolve(), int(entry["line"])))
+            handlers.add(_resolved(str(entry["handler"]), entry["file"], int(entry["line"])))
         except (ValueError, KeyError, TypeError):
             continue  # a torn line from a killed worker costs only that entry
-    return frozenset(locations)
+    return frozenset(handlers)
 
 
-def _split_location(location: str, cwd: Path) -> tuple[Path, int] | None:
-    path, sep, line = location.rpartition(":")
-    if not sep or not line.isdigit():
-        return None
-    return (cwd / path).resolve(), int(line)
+def _resolved(name: str, file: str, line: int) -> HandlerIdentity:
+    """An identity with its file resolved, so two spellings of one file compare equal."""
+    return HandlerIdentity(name, str(Path(file).resolve()), line)
 
 
 def _functions(tree: ast.AST) -> Iterable[ast.FunctionDef | ast.AsyncFunctionDef]:
@@ -180,7 +179,6 @@ class _Trees:
 def handler_coverage(
     routes: Iterable[Route],
     report: CoverageReport,
-    cwd: Path,
     dispatches: Dispatches | None,
     *,
     other_processes: bool = False,
@@ -190,31 +188,34 @@ def handler_coverage(
     Args:
         routes: routes from :func:`cherrycli.routes.collect_routes`.
         report: the run's coverage (files keyed by resolved path).
-        cwd: the directory the routes' relative locations are relative to.
         dispatches: what the plugin saw dispatched, or None when it wrote no log.
         other_processes: coverage includes other processes (parallel or subprocess
             measurement), whose requests the dispatch log cannot hold.
 
     Returns:
-        One :class:`HandlerCoverage` per route, in the routes' order.
+        One :class:`HandlerCoverage` per route that has a handler (static sections
+        have none), in the routes' order.
     """
     trees = _Trees()
     unseen = Status.EXECUTED if dispatches is None or other_processes else Status.CALLED_DIRECTLY
     results = []
     for route in routes:
-        where = _split_location(route.location, cwd)
-        measured = report.by_path.get(where[0]) if where else None
-        if where is None or measured is None:
+        if route.source.handler is None:
+            continue  # a static section: files, no handler
+        identity = route.source.identity
+        handler = _resolved(identity.name, identity.file, identity.line) if identity.file else None
+        measured = report.by_path.get(Path(handler.file)) if handler is not None else None
+        if handler is None or measured is None:
             results.append(HandlerCoverage(route, Status.NOT_MEASURED))
             continue
-        tree = trees.get(where[0])
-        body = body_lines(tree, where[1]) if tree is not None else None
+        tree = trees.get(Path(handler.file))
+        body = body_lines(tree, handler.line) if tree is not None else None
         statements = (measured.executed | measured.missing).intersection(body or ())
         if not statements:
             results.append(HandlerCoverage(route, Status.NO_CODE))
             continue
         covered = len(measured.executed.intersection(statements))
-        if dispatches is not None and where in dispatches:
+        if dispatches is not None and handler in dispatches:
             status = Status.REQUESTED
         else:
             status = unseen if covered else Status.NEVER_REQUESTED
@@ -288,9 +289,7 @@ def print_handler_coverage(
             soft_wrap=True,
         )
         return
-    results = handler_coverage(
-        routes, report, Path.cwd(), dispatches, other_processes=other_processes
-    )
+    results = handler_coverage(routes, report, dispatches, other_processes=other_processes)
     table = Table(title="Handler coverage", title_justify="left")
     table.add_column("Path", style="path", overflow="fold")
     table.add_column("Methods", style="method")

@@ -10,10 +10,12 @@
 - nothing: ``CHERRY_APP`` or ``app`` in ``[tool.cherry]`` of the nearest pyproject.toml.
 
 What is found is returned as is (a root object, a root class, an ``Application``, a
-``Tree`` or a plain WSGI callable) in a :class:`LoadedTarget`, with :func:`classify`
-naming which. Anything else (``42``, a list, an instance that exposes nothing, a
-function that cannot take ``(environ, start_response)``) is refused by
-:func:`require_app` rather than served as a site that answers 404 everywhere.
+``Tree`` or a plain WSGI callable) in a :class:`LoadedTarget`, with
+:func:`framework.introspect.classify` naming which: the framework's route model decides
+what publishes, so the importer, ``cherry routes`` and the test client agree. Anything
+else (``42``, a list, an instance that exposes nothing, a function that cannot take
+``(environ, start_response)``) is refused by :func:`require_app` rather than served as
+a site that answers 404 everywhere.
 
 Every failure is a :class:`~cherrycli.errors.CliError` that tells apart a module or file
 that does not exist (a usage error, exit 2), an attribute that is missing or not an app,
@@ -25,6 +27,7 @@ real CherryPy it would mount itself on CherryPy's tree and Cherry would serve no
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 import re
@@ -41,7 +44,6 @@ from cherrycli.settings import Settings, load_settings
 __all__ = [
     "DEFAULT_NAMES",
     "LoadedTarget",
-    "classify",
     "load_target",
     "parse_target",
     "require_app",
@@ -57,8 +59,6 @@ _ATTR_RE = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$")
 _HINT_FORMS = "use pkg.module:attr, path/to/app.py or path/to/app.py:Root"
 _HINT_COMPAT = "this app imports cherrypy: add --compat (or compat = true in [tool.cherry])"
 _NOT_AN_APP = "not a root object, class, Application or WSGI callable"
-# How deep require_app looks for an exposed handler below a root (root.api.v1.users).
-_PUBLISH_DEPTH = 6
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ class LoadedTarget:
         obj: the object found (root object or class, Application, Tree, WSGI callable).
         spec: the TARGET string as resolved (``module:attr``).
         module: the imported module holding ``obj``.
-        kind: what ``obj`` is, see :func:`classify`.
+        kind: what ``obj`` is, see :func:`framework.introspect.classify`.
         source: where TARGET came from ("argument", "CHERRY_APP" or a pyproject path).
     """
 
@@ -80,34 +80,12 @@ class LoadedTarget:
     source: str
 
 
-def classify(obj: object) -> str:
-    """Name what kind of app object ``obj`` is.
-
-    Returns:
-        ``"application"`` (a mounted app: has ``root``, ``script_name`` and ``config``),
-        ``"tree"`` (a mount table: has ``apps``), ``"class"`` (a root class to
-        instantiate), ``"wsgi"`` (a callable publishing no handlers that accepts
-        ``(environ, start_response)``), ``"root"`` (an object publishing a handler,
-        itself or below) or ``"other"`` (none of these: nothing to serve).
-    """
-    if isinstance(obj, type):
-        return "class"
-    if all(hasattr(obj, name) for name in ("root", "script_name", "config")) and callable(obj):
-        return "application"
-    if isinstance(getattr(obj, "apps", None), dict) and callable(obj):
-        return "tree"
-    if callable(obj) and not _publishes(obj):
-        return "wsgi" if _wsgi_signature(obj) else "other"
-    if type(obj).__module__ == "builtins":
-        return "other"  # a value (``str.index`` is no handler) or None
-    return "root" if _publishes_below(obj, _PUBLISH_DEPTH, set()) else "other"
-
-
 def require_app(obj: object, spec: str) -> str:
-    """Return ``classify(obj)``, refusing what cannot be served.
+    """Return :func:`framework.introspect.classify` of ``obj``, refusing what cannot be served.
 
-    A class is refused only when it publishes nothing and has no ``__init__`` of its own
-    (which could attach exposed children); mount its instance through this again.
+    A class is refused only when it publishes nothing and has neither an ``__init__``
+    of its own nor a property (either could lead to exposed children on an instance);
+    mount its instance through this again.
 
     Args:
         obj: the object TARGET names (or a root class's instance).
@@ -120,10 +98,12 @@ def require_app(obj: object, spec: str) -> str:
         CliError: (exit 1) ``obj`` is a value, an object exposing nothing, or a function
             that cannot be called as WSGI.
     """
+    from framework.introspect import classify, publishes
+
     kind = classify(obj)
-    if kind == "class":
+    if isinstance(obj, type):  # classify says "class"
         own_init = getattr(obj, "__init__", object.__init__) is not object.__init__
-        if own_init or _publishes_below(obj, _PUBLISH_DEPTH, set()):
+        if own_init or _has_properties(obj) or publishes(obj):
             return kind
     elif kind != "other":
         return kind
@@ -144,68 +124,13 @@ def require_app(obj: object, spec: str) -> str:
     )
 
 
-def _publishes(obj: object) -> bool:
-    """True if ``obj`` or one of its public attributes is exposed."""
-    if getattr(obj, "exposed", False) is True:
-        return True
-    for name, value in _public_attrs(obj):
-        if getattr(value, "exposed", False) is True or name in ("index", "default"):
-            return True
-    return False
-
-
-def _public_attrs(obj: object) -> list[tuple[str, Any]]:
-    """Public attributes read without running properties or ``__getattr__``."""
-    found: list[tuple[str, Any]] = []
-    try:
-        names = dir(obj)
-    except Exception:  # a broken __dir__: nothing we can read
-        return found
-    for name in names:
-        if name.startswith("_"):
-            continue
-        try:
-            found.append((name, inspect.getattr_static(obj, name)))
-        except AttributeError:
-            continue
-    return found
-
-
-def _publishes_below(obj: object, depth: int, seen: set[int]) -> bool:
-    """True if ``obj`` publishes a handler itself or through its child objects.
-
-    The dispatcher walks plain attributes (``root.api.users``), so a root whose only
-    handlers live on a child object still publishes; values, modules and classes as
-    attributes do not lead anywhere.
-    """
-    if _publishes(obj) or inspect.getattr_static(obj, "_cp_dispatch", None) is not None:
-        return True
-    if depth == 0 or id(obj) in seen:
-        return False
-    seen.add(id(obj))
-    for _name, value in _public_attrs(obj):
-        if (
-            isinstance(value, type)
-            or inspect.ismodule(value)
-            or type(value).__module__ == "builtins"
-        ):
-            continue
-        if _publishes_below(value, depth - 1, seen):
-            return True
-    return False
-
-
-def _wsgi_signature(obj: object) -> bool:
-    """False only when ``obj``'s signature cannot take ``(environ, start_response)``."""
-    try:
-        signature = inspect.signature(obj)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return True  # a builtin without a signature: give it the benefit of the doubt
-    try:
-        signature.bind({}, None)
-    except TypeError:
-        return False
-    return True
+def _has_properties(cls: type) -> bool:
+    """True if ``cls`` defines a property, which only an instance can evaluate."""
+    return any(
+        isinstance(value, property | functools.cached_property)
+        for owner in cls.__mro__
+        for value in vars(owner).values()
+    )
 
 
 def parse_target(target: str) -> tuple[str, str | None, Path | None]:
@@ -387,6 +312,8 @@ def _get_attr(module: ModuleType, attr: str) -> Any:
 
 def _candidates(module: ModuleType) -> list[str]:
     """Public names in ``module`` that look like apps (for hints and defaults)."""
+    from framework.introspect import classify, publishes
+
     found = []
     for name, value in vars(module).items():
         if name.startswith("_") or inspect.ismodule(value):
@@ -397,7 +324,7 @@ def _candidates(module: ModuleType) -> list[str]:
         elif kind in ("class", "root"):
             cls = value if kind == "class" else type(value)
             # Skip names merely imported into the module (framework classes and the like).
-            if cls.__module__ == module.__name__ and _publishes(value):
+            if cls.__module__ == module.__name__ and publishes(value):
                 found.append(name)
     return sorted(found)
 

@@ -30,6 +30,7 @@ Requests are strictly sequential in one thread: since Python 3.12 cProfile sits 
 from __future__ import annotations
 
 import cProfile
+import inspect
 import io
 import math
 import os
@@ -269,8 +270,8 @@ def default_paths(app: Any, method: str = "GET") -> list[str]:
     Returns:
         The paths, sorted and without duplicates; empty for a plain WSGI callable.
     """
-    from cherrycli.importer import classify
     from cherrycli.routes import ANY_METHOD, collect_routes
+    from framework.introspect import classify
 
     if classify(app) == "wsgi":
         return []
@@ -279,16 +280,19 @@ def default_paths(app: Any, method: str = "GET") -> list[str]:
         if method not in route.methods and ANY_METHOD not in route.methods:
             continue
         path = _OPTIONAL_TAIL.sub("", route.path) or "/"
-        if "{" in path or any(_required(param) for param in route.params):
+        if "{" in path or any(_required(param) for param in route.source.params):
             continue
         if path not in paths:
             paths.append(path)
     return sorted(paths)
 
 
-def _required(param: str) -> bool:
-    """True for a formatted parameter (``q: str``) that has no default and is not ``*x``."""
-    return not param.startswith("*") and "=" not in param
+def _required(param: inspect.Parameter) -> bool:
+    """True for a parameter without default that is not ``*args`` or ``**kwargs``."""
+    return param.default is param.empty and param.kind not in (
+        param.VAR_POSITIONAL,
+        param.VAR_KEYWORD,
+    )
 
 
 def _environ_template(spec: RequestSpec) -> dict[str, Any]:

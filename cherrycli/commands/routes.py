@@ -2,7 +2,7 @@
 
 A thin signature over :func:`cherrycli.importer.load_target` and
 :func:`cherrycli.routes.collect_routes`; output is a rich table or, with ``--json``, a
-JSON array of route objects (path, handler, location, methods, params, tools).
+JSON array of route objects (path, handler, location, methods, params, tools, kind).
 """
 
 from __future__ import annotations
@@ -22,10 +22,13 @@ def routes_command(
     config: ConfigOption = None,
     compat: CompatOption = False,
 ) -> None:
-    """List every published URL with its handler, methods, parameters and tools.
+    """List every URL that dispatches, with its handler, methods, parameters and tools.
 
     A root object or class is read with its config file (--config, else
     \\[tool.cherry] config or CHERRY_CONFIG), as 'cherry serve' would mount it.
+    An index takes its parameters from the query string (listed as /path/), feed_xml
+    is listed as feed.xml, and static sections (tools.staticdir, tools.staticfile)
+    are listed with the directory or file they serve.
 
     Examples:
 
@@ -69,6 +72,7 @@ def routes_command(
     table.add_column("Handler", overflow="fold")
     table.add_column("Parameters", overflow="fold")
     table.add_column("Tools")
+    table.add_column("Kind")
     for route in routes:
         methods = "any" if route.methods == (ANY_METHOD,) else ", ".join(route.methods)
         handler = escape(route.handler)
@@ -80,5 +84,6 @@ def routes_command(
             handler,
             escape(", ".join(route.params)),
             escape(", ".join(route.tools)),
+            route.kind,
         )
     console.print(table)

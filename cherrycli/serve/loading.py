@@ -118,17 +118,14 @@ def unknown_tools(tree: Any) -> dict[str, list[str]]:
         ``{tool name: [paths where it is on]}``, empty when every tool exists.
     """
     import framework
-    from cherrycli.routes import routes_of_app
+    from framework.introspect import routes
 
     known = set(framework.tools.names())
     missing: dict[str, list[str]] = {}
-    for application in getattr(tree, "apps", {}).values():
-        if not isinstance(application, framework.Application):
-            continue
-        for route in routes_of_app(application.root, application.script_name, application.config):
-            for name in route.tools:
-                if name not in known and route.path not in missing.setdefault(name, []):
-                    missing[name].append(route.path)
+    for route in routes(tree):
+        for name in route.tools:
+            if name not in known and route.path not in missing.setdefault(name, []):
+                missing[name].append(route.path)
     return missing
 
 

@@ -24,9 +24,9 @@ from cherrycli.handlercov import (
     read_dispatches,
     summary_line,
 )
-from cherrycli.routes import Route
 from cherrycli.testrunner import EXIT_OK, LONG_DATA_PATH
-from cli_support import cherry
+from cli_support import cherry, load_module, route_for
+from framework.introspect import HandlerIdentity
 
 RUN_TIMEOUT = 180
 
@@ -191,10 +191,8 @@ def judge(
         branch=False,
         by_path={source: item},
     )
-    route = Route("/page", "handlers.page", "handlers.py:1", ("*",), (), ())
-    (result,) = handler_coverage(
-        [route], report, source.parent, dispatches, other_processes=other_processes
-    )
+    route = route_for(load_module(source).page, "/page")
+    (result,) = handler_coverage([route], report, dispatches, other_processes=other_processes)
     return result.status
 
 
@@ -229,8 +227,35 @@ def test_status_combines_dispatches_and_coverage(
 ) -> None:
     dispatches: Dispatches | None = None
     if logged:
-        dispatches = frozenset({(source, 1)}) if dispatched else frozenset({(source, 99)})
+        line = 1 if dispatched else 99
+        dispatches = frozenset({HandlerIdentity("handlers.page", str(source), line)})
     assert judge(source, body_ran, dispatches, other_processes) is expected
+
+
+def test_a_dispatch_counts_for_the_handler_of_the_same_name_only(source: Path) -> None:
+    # One def reached through two classes (a base class's handler) is two handlers;
+    # the plugin logs the name handler_identity gives, which the route shares.
+    other = frozenset({HandlerIdentity("handlers.Other.page", str(source), 1)})
+    assert judge(source, True, other) is Status.CALLED_DIRECTLY
+
+
+def test_routes_match_the_identity_the_plugin_logs(source: Path) -> None:
+    from framework.introspect import handler_identity
+
+    page = load_module(source).page
+    logged = handler_identity(page)
+    assert route_for(page).source.identity == logged
+    assert judge(source, True, frozenset({logged})) is Status.REQUESTED
+
+
+def test_static_sections_have_no_handler_to_judge(tmp_path: Path) -> None:
+    from cherrycli.routes import collect_routes
+
+    config = {"/static": {"tools.staticdir.on": True, "tools.staticdir.dir": str(tmp_path)}}
+    (static,) = collect_routes(Bare(), config)
+    report = CoverageReport(files=(), totals={}, fail_under=0, precision=0, branch=False)
+    assert static.kind == "static"
+    assert handler_coverage([static], report, frozenset()) == []
 
 
 def test_dispatch_log_matches_locations_resolved(tmp_path: Path) -> None:
@@ -239,14 +264,16 @@ def test_dispatch_log_matches_locations_resolved(tmp_path: Path) -> None:
     log = tmp_path / "dispatched.jsonl"
     entry = {"handler": "app.Root.index", "file": str(tmp_path / "link" / "app.py"), "line": 7}
     log.write_text(json.dumps(entry) + "\n")
-    assert read_dispatches(log) == frozenset({((tmp_path / "real" / "app.py").resolve(), 7)})
+    resolved = str((tmp_path / "real" / "app.py").resolve())
+    assert read_dispatches(log) == frozenset({HandlerIdentity("app.Root.index", resolved, 7)})
 
 
 def test_dispatch_log_skips_torn_lines(tmp_path: Path) -> None:
     log = tmp_path / "dispatched.jsonl"
     good = json.dumps({"handler": "a.f", "file": str(tmp_path / "a.py"), "line": 3})
-    log.write_text(good + '\n{"handler": "b.g", "fi\n{"line": "x"}\n')
-    assert read_dispatches(log) == frozenset({((tmp_path / "a.py").resolve(), 3)})
+    log.write_text(good + '\n{"handler": "b.g", "fi\n{"line": "x"}\n[1]\n')
+    expected = HandlerIdentity("a.f", str((tmp_path / "a.py").resolve()), 3)
+    assert read_dispatches(log) == frozenset({expected})
 
 
 def test_missing_dispatch_log_means_unknown(tmp_path: Path) -> None:
@@ -259,8 +286,16 @@ def test_empty_dispatch_log_means_nothing_dispatched(tmp_path: Path) -> None:
     assert read_dispatches(log) == frozenset()
 
 
+class Bare:
+    """A root without handlers of its own (static sections only)."""
+
+
+def page() -> int:
+    return 1
+
+
 def result_with(status: Status) -> HandlerCoverage:
-    return HandlerCoverage(Route("/", "m.f", "m.py:1", ("*",), (), ()), status)
+    return HandlerCoverage(route_for(page, "/"), status)
 
 
 @pytest.mark.parametrize(

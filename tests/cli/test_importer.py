@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from cherrycli.errors import CliError
-from cherrycli.importer import classify, load_target, parse_target, require_app, resolve_target
+from cherrycli.importer import load_target, parse_target, require_app, resolve_target
 from cherrycli.settings import load_settings
 from cli_support import ASSETS
 
@@ -26,6 +26,10 @@ def no_cherry_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith("CHERRY_"):
             monkeypatch.delenv(name)
+
+
+# A root class publishing "/" (an index method, marked without importing framework).
+ROOT = "class Root:\n    def index(self):\n        return 'x'\n    index.exposed = True\n"
 
 
 def write(path: Path, source: str) -> Path:
@@ -80,10 +84,14 @@ def test_file_with_two_apps_asks_to_choose(tmp_path: Path) -> None:
         tmp_path / "two_sites.py",
         """
         class One:
-            exposed = True
+            def index(self):
+                return "one"
+            index.exposed = True
 
         class Two:
-            exposed = True
+            def index(self):
+                return "two"
+            index.exposed = True
         """,
     )
     with pytest.raises(CliError, match="several apps: One, Two") as info:
@@ -193,7 +201,7 @@ def test_malformed_target_is_a_usage_error(target: str) -> None:
 
 def test_default_comes_from_pyproject(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write(tmp_path / "pyproject.toml", '[tool.cherry]\napp = "proj_app:Root"\n')
-    write(tmp_path / "proj_app.py", "class Root:\n    exposed = True\n")
+    write(tmp_path / "proj_app.py", ROOT)
     (tmp_path / "sub").mkdir()
     monkeypatch.chdir(tmp_path / "sub")  # the project root is found upwards
     loaded = load_target(None)
@@ -203,7 +211,7 @@ def test_default_comes_from_pyproject(tmp_path: Path, monkeypatch: pytest.Monkey
 
 def test_cherry_app_overrides_pyproject(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write(tmp_path / "pyproject.toml", '[tool.cherry]\napp = "proj_app:Root"\n')
-    write(tmp_path / "proj_app.py", "class Root:\n    exposed = True\n\nother = Root()\n")
+    write(tmp_path / "proj_app.py", ROOT + "\nother = Root()\n")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("CHERRY_APP", "proj_app:other")
     loaded = load_target(None)
@@ -224,27 +232,33 @@ def test_resolve_target_returns_the_object(monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def test_same_file_name_in_two_directories_loads_each(tmp_path: Path) -> None:
-    first = write(
-        tmp_path / "a" / "twin_app.py", "class Root:\n    exposed = True\n    NAME = 'a'\n"
-    )
-    second = write(
-        tmp_path / "b" / "twin_app.py", "class Root:\n    exposed = True\n    NAME = 'b'\n"
-    )
+    first = write(tmp_path / "a" / "twin_app.py", ROOT + "    NAME = 'a'\n")
+    second = write(tmp_path / "b" / "twin_app.py", ROOT + "    NAME = 'b'\n")
     assert load_target(str(first)).obj.NAME == "a"
     assert load_target(str(second)).obj.NAME == "b"
 
 
-def test_classify_kinds(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("attr", "kind"),
+    [("Root", "class"), ("root", "root"), ("nested", "root"), ("wsgi_app", "wsgi")],
+)
+def test_loaded_targets_say_what_they_are(
+    monkeypatch: pytest.MonkeyPatch, attr: str, kind: str
+) -> None:
+    monkeypatch.chdir(ASSETS)
+    assert load_target(f"importer_pkg.app:{attr}").kind == kind
+
+
+def test_applications_and_trees_are_accepted() -> None:
     import framework
 
-    monkeypatch.syspath_prepend(str(ASSETS))
-    from importer_pkg import app  # type: ignore[import-not-found]
+    class Root:
+        @framework.expose
+        def index(self) -> str:
+            return "x"
 
-    assert classify(app.Root) == "class"
-    assert classify(app.root) == "root"
-    assert classify(app.wsgi_app) == "wsgi"
-    assert classify(framework.Application(app.Root())) == "application"
-    assert classify(framework.tree) == "tree"
+    assert require_app(framework.Application(Root()), "app:application") == "application"
+    assert require_app(framework.Tree(), "app:tree") == "tree"
 
 
 # -- settings: [tool.cherry] and CHERRY_* (what TARGET defaults are read from) ---------
@@ -324,6 +338,13 @@ class Plain:
 plain = Plain()
 
 
+class Marked:
+    exposed = True  # but nothing callable: every URL would answer 404
+
+
+marked = Marked()
+
+
 def helper():
     return 1
 """
@@ -339,6 +360,8 @@ def helper():
         ("submodule", "not_apps:submodule is a module, not a root object"),
         ("plain", "not_apps:plain publishes nothing: no exposed method"),
         ("Plain", "not_apps:Plain publishes nothing: no exposed method"),
+        ("marked", "not_apps:marked publishes nothing: no exposed method"),
+        ("Marked", "not_apps:Marked publishes nothing: no exposed method"),
         ("helper", "not_apps:helper cannot be called as a WSGI app (environ, start_response)"),
     ],
 )
@@ -374,9 +397,24 @@ class Dispatching:
         return Api()
 
 
+class Lazy:
+    @property
+    def api(self):
+        return Api()
+
+
+class Handler:
+    exposed = True
+
+    def __call__(self, *parts):
+        return "/".join(parts)
+
+
 site = Site()
 built = Built()
 dispatching = Dispatching()
+lazy = Lazy()
+handler = Handler()
 """
 
 
@@ -387,6 +425,10 @@ dispatching = Dispatching()
         ("built", "root"),  # the child is attached in __init__
         ("Built", "class"),  # may attach children in __init__: checked once instantiated
         ("dispatching", "root"),
+        ("lazy", "root"),  # a property leads to the child: the dispatcher runs it
+        ("Lazy", "class"),
+        ("handler", "root"),  # an exposed callable root answers every path itself
+        ("Handler", "class"),
     ],
 )
 def test_roots_publishing_below_are_accepted(tmp_path: Path, attr: str, kind: str) -> None:
@@ -404,11 +446,19 @@ def test_require_app_refuses_an_instance_that_publishes_nothing() -> None:
 
 
 @pytest.mark.parametrize(
-    ("value", "kind"),
-    [(42, "other"), ("index", "other"), (None, "other"), (abs, "other"), (len, "other")],
+    ("value", "message"),
+    [
+        (42, "x:v is an int, "),
+        ("index", "x:v is a str, "),
+        (None, "x:v is None, "),
+        (abs, "x:v cannot be called as a WSGI app"),
+        (len, "x:v cannot be called as a WSGI app"),
+    ],
 )
-def test_classify_values_are_other(value: object, kind: str) -> None:
-    assert classify(value) == kind
+def test_values_and_builtins_are_refused(value: object, message: str) -> None:
+    with pytest.raises(CliError) as info:
+        require_app(value, "x:v")
+    assert info.value.message.startswith(message)
 
 
 # -- CherryPy apps loaded without --compat ------------------------------------------------

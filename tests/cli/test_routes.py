@@ -6,13 +6,19 @@ import inspect
 import json
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
 from cherrycli.appconfig import read_config
 from cherrycli.errors import CliError
+from cherrycli.importer import load_target
 from cherrycli.routes import ANY_METHOD, Route, collect_routes
 from cli_support import ASSETS, cherry, load_module
+from framework.testing import Client
+from route_support import matches
+from serve_harness import cherry as serve
+from serve_harness import get, poll, try_get
 
 
 @pytest.fixture(scope="module")
@@ -28,6 +34,11 @@ def by_path(sample: object) -> dict[str, list[Route]]:
     return table
 
 
+@pytest.fixture(scope="module")
+def client(sample: object) -> Client:
+    return Client(sample.application)  # type: ignore[attr-defined]
+
+
 def only(by_path: dict[str, list[Route]], path: str) -> Route:
     routes = by_path[path]
     assert len(routes) == 1, routes
@@ -35,43 +46,84 @@ def only(by_path: dict[str, list[Route]], path: str) -> Route:
 
 
 def test_index_is_the_mount_point_with_a_slash(by_path: dict[str, list[Route]]) -> None:
-    assert only(by_path, "/site/").handler == "routes_app.Root.index"
+    route = only(by_path, "/site/")
+    assert (route.handler, route.kind) == ("routes_app.Root.index", "index")
 
 
 def test_handler_location_is_file_and_line(sample: object, by_path: dict[str, list[Route]]) -> None:
     line = inspect.getsourcelines(sample.Root.index)[1]  # type: ignore[attr-defined]
-    assert only(by_path, "/site/").location.endswith(f"routes_app.py:{line}")
+    assert only(by_path, "/site/").location == f"tests/cli/assets/routes_app.py:{line}"
 
 
-def test_aliases_are_listed_each(by_path: dict[str, list[Route]]) -> None:
-    for path in ("/site/about", "/site/about_us", "/site/about_html"):
+def test_location_is_the_handler_identity_the_plugin_logs(by_path: dict[str, list[Route]]) -> None:
+    from framework.introspect import handler_identity
+
+    route = only(by_path, "/site/about.html")
+    assert route.source.identity == handler_identity(route.source.handler)
+    assert route.location.endswith(f":{route.source.identity.line}")
+
+
+def test_aliases_are_listed_as_requested(client: Client, by_path: dict[str, list[Route]]) -> None:
+    for path in ("/site/about", "/site/about_us", "/site/about.html"):
         assert only(by_path, path).handler == "routes_app.Root.about"
+        assert client.get(path).text == "about"
+    assert "/site/about_html" not in by_path  # the same URL for the dispatcher
 
 
-def test_required_positional_args_become_placeholders(by_path: dict[str, list[Route]]) -> None:
+def test_file_extension_names_are_listed_with_their_dot(
+    client: Client, by_path: dict[str, list[Route]]
+) -> None:
+    assert only(by_path, "/site/feed.xml").handler == "routes_app.Root.feed_xml"
+    assert "/site/feed_xml" not in by_path
+    assert client.get("/site/feed.xml").text == "<rss/>"
+
+
+def test_index_parameters_are_query_parameters(
+    client: Client, by_path: dict[str, list[Route]]
+) -> None:
+    route = only(by_path, "/site/comments/")
+    assert (route.handler, route.params) == ("routes_app.Comments.index", ("post_id: str",))
+    assert not any(path.startswith("/site/comments/{") for path in by_path)
+    assert client.get("/site/comments/", params={"post_id": "7"}).text == "comments of 7"
+    assert client.get("/site/comments/7").status_code == 404  # no default on the way
+
+
+def test_required_positional_args_become_placeholders(
+    client: Client, by_path: dict[str, list[Route]]
+) -> None:
     route = only(by_path, "/site/users/show/{user_id}")
     assert route.params == ("user_id: int", "verbose: bool = False")
+    assert client.get("/site/users/show/42").text == "42"
 
 
 def test_optional_positional_args_are_marked(by_path: dict[str, list[Route]]) -> None:
     assert only(by_path, "/site/submit/{text?}").handler == "routes_app.Root.submit"
 
 
-def test_default_takes_the_rest_of_the_path(by_path: dict[str, list[Route]]) -> None:
-    assert only(by_path, "/site/users/{*parts}").handler == "routes_app.Users.default"
+def test_default_takes_the_rest_of_the_path(
+    client: Client, by_path: dict[str, list[Route]]
+) -> None:
+    route = only(by_path, "/site/users/{*parts}")
+    assert (route.handler, route.kind) == ("routes_app.Users.default", "default")
+    assert client.get("/site/users/a/b").text == "a/b"
 
 
-def test_popargs_names_become_placeholders(by_path: dict[str, list[Route]]) -> None:
+def test_popargs_names_become_placeholders(client: Client, by_path: dict[str, list[Route]]) -> None:
     assert only(by_path, "/site/blog/{year}/{month}/").handler == "routes_app.Blog.index"
     assert only(by_path, "/site/blog/{year}/{month}/feed").handler == "routes_app.Blog.feed"
-    # Without popped segments the index answers at /blog/ (no duplicate placeholders).
-    assert "/site/blog/" in by_path
+    # Without popped segments the index answers at /blog/, its names as query parameters.
+    assert only(by_path, "/site/blog/").params == (
+        "year: str | None = None",
+        "month: str | None = None",
+    )
     assert not any("{year?}" in path for path in by_path)
+    assert client.get("/site/blog/2024/05/").text == "2024-05"
+    assert client.get("/site/blog/", params={"year": "2023"}).text == "2023-None"
 
 
 def test_custom_dispatch_is_a_dynamic_route(by_path: dict[str, list[Route]]) -> None:
     route = only(by_path, "/site/dynamic/{*vpath}")
-    assert route.handler == "routes_app.Dynamic._cp_dispatch"
+    assert (route.handler, route.kind) == ("routes_app.Dynamic._cp_dispatch", "dispatch")
     assert route.params == ("vpath: list[str]",)
 
 
@@ -80,6 +132,7 @@ def test_method_dispatcher_lists_one_route_per_verb(by_path: dict[str, list[Rout
     post = only(by_path, "/site/api/items/{name}")
     assert (get.methods, get.handler) == (("GET", "HEAD"), "routes_app.Item.GET")
     assert (post.methods, post.handler) == (("POST",), "routes_app.Item.POST")
+    assert (get.kind, post.kind) == ("resource", "resource")
     assert only(by_path, "/site/api").methods == ("GET", "HEAD")
 
 
@@ -87,10 +140,11 @@ def test_default_dispatcher_answers_any_method(by_path: dict[str, list[Route]]) 
     assert only(by_path, "/site/").methods == (ANY_METHOD,)
 
 
-def test_allow_tool_restricts_methods(by_path: dict[str, list[Route]]) -> None:
+def test_allow_tool_restricts_methods(client: Client, by_path: dict[str, list[Route]]) -> None:
     route = only(by_path, "/site/submit/{text?}")
     assert route.methods == ("POST",)
     assert route.tools == ("allow",)
+    assert client.get("/site/submit").status_code == 405
 
 
 def test_decorator_tools_are_listed(by_path: dict[str, list[Route]]) -> None:
@@ -98,12 +152,55 @@ def test_decorator_tools_are_listed(by_path: dict[str, list[Route]]) -> None:
     assert only(by_path, "/site/api/items/{item_id?}").tools == ("json_out",)
 
 
-def test_unexposed_methods_plain_data_and_properties_are_skipped(
-    by_path: dict[str, list[Route]],
+def test_static_sections_are_listed(
+    sample: object, client: Client, by_path: dict[str, list[Route]]
+) -> None:
+    static_dir = sample.STATIC  # type: ignore[attr-defined]
+    directory = only(by_path, "/site/static/{*path}")
+    assert (directory.kind, directory.methods) == ("static", ("GET", "HEAD"))
+    assert directory.handler == f"tools.staticdir: {static_dir}"
+    assert (directory.location, directory.params) == ("", ())
+    assert only(by_path, "/site/robots.txt").handler == (
+        f"tools.staticfile: {static_dir / 'robots.txt'}"
+    )
+    assert client.get("/site/static/style.css").text.startswith("body")
+    assert client.get("/site/robots.txt").text.startswith("User-agent")
+
+
+def test_single_underscore_handlers_are_listed(
+    client: Client, by_path: dict[str, list[Route]]
+) -> None:
+    assert only(by_path, "/site/_hidden").handler == "routes_app.Root._hidden"
+    assert client.get("/site/_hidden").text == "hidden"
+
+
+def test_a_property_leading_to_an_exposed_child_is_listed(
+    client: Client, by_path: dict[str, list[Route]]
+) -> None:
+    # The dispatcher runs properties, so the child publishes.
+    assert only(by_path, "/site/lazy/").handler == "routes_app.Lazy.index"
+    assert client.get("/site/lazy/").text == "lazy"
+
+
+def test_a_property_that_raises_is_not_listed(
+    client: Client, by_path: dict[str, list[Route]]
+) -> None:
+    assert not any("broken" in path for path in by_path)
+    assert client.get("/site/broken").status_code == 500  # no handler behind it
+
+
+def test_unexposed_methods_and_plain_data_are_not_listed(
+    client: Client, by_path: dict[str, list[Route]]
 ) -> None:
     paths = " ".join(by_path)
-    for name in ("helper", "settings", "expensive", "loop/loop"):
+    for name in ("helper", "settings"):
         assert f"/{name}" not in paths
+        assert client.get(f"/site/{name}").status_code == 404
+
+
+def test_a_cycle_is_not_followed(by_path: dict[str, list[Route]]) -> None:
+    # root.loop is root: /site/loop/... would name the whole tree again, forever.
+    assert not any("/loop" in path for path in by_path)
 
 
 def test_app_config_file_tools_apply_by_path(sample: object, tmp_path: Path) -> None:
@@ -113,6 +210,52 @@ def test_app_config_file_tools_apply_by_path(sample: object, tmp_path: Path) -> 
     tools = {route.path: route.tools for route in routes}
     assert tools["/"] == ("gzip",)
     assert tools["/users/"] == ("etags", "gzip")
+
+
+def test_config_file_static_sections_are_listed(sample: object, tmp_path: Path) -> None:
+    conf = tmp_path / "app.conf"
+    conf.write_text(
+        f"[/assets]\ntools.staticdir.on = True\ntools.staticdir.dir = {str(tmp_path)!r}\n"
+    )
+    routes = collect_routes(sample.Root(), read_config(conf))  # type: ignore[attr-defined]
+    (static,) = [route for route in routes if route.kind == "static"]
+    assert (static.path, static.handler) == ("/assets/{*path}", f"tools.staticdir: {tmp_path}")
+
+
+GLOBAL_SHADOWED = """
+import framework
+
+
+class Root:
+    _cp_config = {"tools.gzip.on": False}
+
+    @framework.expose
+    def index(self):
+        return "x"
+
+    @framework.expose
+    @framework.config(**{"tools.etags.on": False})
+    def page(self):
+        return "x"
+"""
+
+
+def test_global_keys_sit_below_every_other_level(tmp_path: Path) -> None:
+    # As cherry serve applies [global]: the root's _cp_config and the handler's own
+    # config win over it; only request keys are read (log.* would open the file).
+    (tmp_path / "shadowed.py").write_text(GLOBAL_SHADOWED)
+    module = load_module(tmp_path / "shadowed.py")
+    access_log = tmp_path / "access.log"
+    config = {
+        "global": {
+            "tools.gzip.on": True,
+            "tools.etags.on": True,
+            "log.access_file": str(access_log),
+        }
+    }
+    tools = {route.path: route.tools for route in collect_routes(module.Root(), config)}
+    assert tools == {"/": ("etags",), "/page": ()}
+    assert not access_log.exists()
 
 
 def test_root_object_and_class_give_the_same_routes(sample: object) -> None:
@@ -129,7 +272,7 @@ def test_tree_lists_every_mounted_app(sample: object) -> None:
     tree.mount(sample.Root(), "/a")  # type: ignore[attr-defined]
     tree.mount(sample.Root(), "/b")  # type: ignore[attr-defined]
     paths = {route.path for route in collect_routes(tree)}
-    assert {"/a/", "/b/"} <= paths
+    assert {"/a/", "/b/", "/a/lazy/", "/b/feed.xml"} <= paths
 
 
 def test_plain_wsgi_callable_is_refused() -> None:
@@ -153,7 +296,15 @@ def test_class_needing_arguments_is_refused() -> None:
 
 def test_route_to_dict_is_json_ready(by_path: dict[str, list[Route]]) -> None:
     data = only(by_path, "/site/status").to_dict()
-    assert data["methods"] == ["*"]
+    assert data == {
+        "path": "/site/status",
+        "handler": "routes_app.Root.status",
+        "location": data["location"],
+        "methods": ["*"],
+        "params": ["**kwargs: str"],
+        "tools": ["json_out"],
+        "kind": "handler",
+    }
     assert json.loads(json.dumps(data)) == data
 
 
@@ -219,6 +370,7 @@ def test_command_uses_pyproject_app_and_config(tmp_path: Path) -> None:
             "methods": ["*"],
             "params": [],
             "tools": ["gzip"],
+            "kind": "index",
         }
     ]
 
@@ -240,7 +392,7 @@ def test_command_reports_an_import_error_in_one_line(tmp_path: Path) -> None:
 
 def test_config_option_overrides_the_pyproject_config(tmp_path: Path) -> None:
     (tmp_path / "dev.conf").write_text("[/]\ntools.gzip.on = True\n")
-    (tmp_path / "other.conf").write_text("[/]\ntools.encode.on = True\n")
+    (tmp_path / "other.conf").write_text("[/]\ntools.etags.on = True\n")
     (tmp_path / "opt_routes.py").write_text(
         "class Root:\n    def index(self):\n        return 'x'\n    index.exposed = True\n"
     )
@@ -249,7 +401,7 @@ def test_config_option_overrides_the_pyproject_config(tmp_path: Path) -> None:
     )
     result = cherry("routes", "--json", "--config", "other.conf", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)[0]["tools"] == ["encode"]
+    assert json.loads(result.stdout)[0]["tools"] == ["etags"]
 
 
 def test_compat_lists_an_unchanged_cherrypy_app(tmp_path: Path) -> None:
@@ -263,3 +415,114 @@ def test_compat_lists_an_unchanged_cherrypy_app(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert [route["path"] for route in json.loads(result.stdout)] == ["/", "/page/{n}"]
     assert (tmp_path / "tree.txt").read_text() == "framework.core.tree"
+
+
+# -- one route model: the listing, the importer, the test client and the server agree ----
+
+DISAGREEMENT = """
+import framework
+
+
+class Lazy:
+    @framework.expose
+    def index(self):
+        return "lazy"
+
+
+class Root:
+    @property
+    def lazy(self):
+        return Lazy()
+
+    @framework.expose
+    def _hidden(self):
+        return "hidden"
+
+
+root = Root()
+"""
+
+
+@pytest.fixture
+def disagreement(tmp_path: Path) -> Path:
+    """The foundations issue's root: an exposed ``_hidden`` and a property to a child."""
+    (tmp_path / "app.py").write_text(DISAGREEMENT)
+    return tmp_path
+
+
+def test_the_issue_root_is_listed_as_it_dispatches(disagreement: Path) -> None:
+    result = cherry("routes", "app.py:root", "--json", cwd=disagreement)
+    assert result.returncode == 0, result.stderr
+    listed = {(route["path"], route["handler"]) for route in json.loads(result.stdout)}
+    assert listed == {("/_hidden", "app.Root._hidden"), ("/lazy/", "app.Lazy.index")}
+
+
+def test_the_issue_root_is_a_root_to_the_importer(disagreement: Path) -> None:
+    assert load_target(str(disagreement / "app.py") + ":root").kind == "root"
+
+
+def test_the_issue_root_works_in_the_test_client(disagreement: Path) -> None:
+    client = Client(load_module(disagreement / "app.py").root)
+    assert client.get("/_hidden").text == "hidden"
+    assert client.get("/lazy/").text == "lazy"
+
+
+@pytest.mark.live
+def test_the_issue_root_is_served_by_cherry_serve(disagreement: Path) -> None:
+    with serve(["serve", "app.py:root", "--port", "0"], disagreement) as proc:
+        url = proc.url()
+        assert poll(lambda: try_get(url + "/_hidden")) == (200, "hidden")
+        assert get(url + "/lazy/") == (200, "lazy")
+
+
+@pytest.fixture(scope="module")
+def listed_json() -> list[dict[str, Any]]:
+    """What ``cherry routes --json`` prints for the sample app."""
+    result = cherry("routes", str(ASSETS / "routes_app.py") + ":application", "--json")
+    assert result.returncode == 0, result.stderr
+    routes: list[dict[str, Any]] = json.loads(result.stdout)
+    return routes
+
+
+def test_every_listed_route_without_parameters_dispatches(
+    client: Client, listed_json: list[dict[str, Any]]
+) -> None:
+    checked = 0
+    for route in listed_json:
+        if "{" in route["path"]:
+            continue
+        # Required parameters (no default, not *args/**kwargs) come from the query.
+        query = {
+            param.partition(":")[0]: "1"
+            for param in route["params"]
+            if "=" not in param and not param.startswith("*")
+        }
+        method = "GET" if route["methods"] == [ANY_METHOD] else route["methods"][0]
+        response = client.request(method, route["path"], params=query)
+        assert response.status_code == 200, (route, response.status)
+        checked += 1
+    assert checked >= 14
+
+
+def test_every_path_the_dispatcher_serves_is_listed(
+    client: Client, listed_json: list[dict[str, Any]]
+) -> None:
+    templates = [route["path"] for route in listed_json]
+    probes = [
+        "/site/", "/site/about", "/site/about_us", "/site/about.html", "/site/about_html",
+        "/site/feed.xml", "/site/feed_xml", "/site/_hidden", "/site/lazy/", "/site/status",
+        "/site/comments/?post_id=1", "/site/comments/1", "/site/users", "/site/users/",
+        "/site/users/show/1", "/site/users/a/b", "/site/blog/", "/site/blog/feed",
+        "/site/blog/2024/05/", "/site/blog/2024/05/feed", "/site/api", "/site/api/items",
+        "/site/api/items/3", "/site/static/style.css", "/site/robots.txt", "/site/helper",
+        "/site/settings", "/site/broken", "/site/nothing", "/site/__init__", "/site/index",
+        "/site/dynamic/x", "/site/submit",
+    ]  # fmt: skip
+    served = 0
+    for probe in probes:
+        if client.get(probe).status_code >= 300:
+            continue
+        served += 1
+        path = probe.partition("?")[0]
+        assert any(matches(template, path) for template in templates), (probe, templates)
+    assert served >= 24

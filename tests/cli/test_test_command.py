@@ -22,7 +22,6 @@ import pytest
 
 from cherrycli.coverage_data import CoverageReport, FileCoverage
 from cherrycli.handlercov import Status, body_lines, handler_coverage
-from cherrycli.routes import Route
 from cherrycli.scaffold.content import KINDS
 from cherrycli.testrunner import (
     EXIT_FAILED,
@@ -33,7 +32,8 @@ from cherrycli.testrunner import (
     child_env,
     exit_code_for,
 )
-from cli_support import REPO, cherry
+from cli_support import REPO, cherry, load_module, route_for
+from framework.introspect import HandlerIdentity
 
 RUN_TIMEOUT = 180
 
@@ -508,16 +508,15 @@ def empty():
 
 
 @pytest.mark.parametrize(
-    ("line", "status", "lines"),
+    ("name", "status", "lines"),
     [
-        (1, Status.REQUESTED, (1, 1)),
-        (6, Status.NEVER_REQUESTED, (0, 1)),
-        (10, Status.NO_CODE, (0, 0)),
+        ("used", Status.REQUESTED, (1, 1)),
+        ("unused", Status.NEVER_REQUESTED, (0, 1)),
+        ("empty", Status.NO_CODE, (0, 0)),
     ],
-    ids=["requested", "never-requested", "no-code"],
 )
 def test_handler_status_comes_from_body_lines(
-    tmp_path: Path, line: int, status: Status, lines: tuple[int, int]
+    tmp_path: Path, name: str, status: Status, lines: tuple[int, int]
 ) -> None:
     source = tmp_path / "handlers.py"
     source.write_text(HANDLERS)
@@ -536,16 +535,17 @@ def test_handler_status_comes_from_body_lines(
         branch=False,
         by_path={measured.path: measured},
     )
-    route = Route("/x", "handlers.f", f"handlers.py:{line}", ("*",), (), ())
-    dispatched = frozenset({(source.resolve(), 1)})
-    (result,) = handler_coverage([route], report, tmp_path, dispatched)
+    handlers = load_module(source)
+    dispatched = frozenset({HandlerIdentity("handlers.used", str(source.resolve()), 1)})
+    (result,) = handler_coverage([route_for(getattr(handlers, name))], report, dispatched)
     assert (result.status, result.covered, result.statements) == (status, *lines)
 
 
 def test_handler_in_an_unmeasured_file_is_not_counted(tmp_path: Path) -> None:
+    (tmp_path / "elsewhere.py").write_text("def f():\n    return 1\n")
     report = CoverageReport(files=(), totals={}, fail_under=0, precision=0, branch=False)
-    route = Route("/x", "elsewhere.f", "elsewhere.py:1", ("*",), (), ())
-    (result,) = handler_coverage([route], report, tmp_path, frozenset())
+    route = route_for(load_module(tmp_path / "elsewhere.py").f)
+    (result,) = handler_coverage([route], report, frozenset())
     assert result.status is Status.NOT_MEASURED
 
 

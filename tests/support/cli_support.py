@@ -11,8 +11,13 @@ import importlib.util
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cherrycli.routes import Route
 
 REPO = Path(__file__).resolve().parents[2]
 #: Sample apps and projects of the CLI tests.
@@ -54,3 +59,16 @@ def load_module(path: Path) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def route_for(handler: Callable[..., Any], path: str = "/x") -> Route:
+    """The ``cherry routes`` record of ``handler`` published at ``path`` (any method).
+
+    Its identity is what :func:`framework.introspect.handler_identity` gives, as for
+    every listed route, so it matches what the pytest plugin logs for the handler.
+    """
+    from cherrycli.routes import Route
+    from framework import introspect
+
+    identity = introspect.handler_identity(handler)
+    return Route.of(introspect.Route(path, handler, identity, (introspect.ANY_METHOD,)))

@@ -5,7 +5,11 @@ Line numbers matter to one test (it reads them with inspect, not by hand).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import framework
+
+STATIC = Path(__file__).parent / "routes_static"
 
 
 class Blog:
@@ -64,6 +68,22 @@ class Users:
         return "/".join(parts)
 
 
+class Comments:
+    """An index with a positional parameter: it only ever answers with ?post_id=."""
+
+    @framework.expose
+    def index(self, post_id: str) -> str:
+        return f"comments of {post_id}"
+
+
+class Lazy:
+    """Reached through a property: the dispatcher runs it, so it publishes."""
+
+    @framework.expose
+    def index(self) -> str:
+        return "lazy"
+
+
 class Dynamic:
     def _cp_dispatch(self, vpath: list[str]) -> object:
         return None
@@ -74,13 +94,18 @@ class Root:
         self.users = Users()
         self.blog = Blog()
         self.api = Api()
+        self.comments = Comments()
         self.dynamic = Dynamic()
         self.loop = self  # a cycle the walk must survive
         self.settings = {"debug": True}  # plain data is not a node
 
     @property
-    def expensive(self) -> object:
-        raise AssertionError("routes must never evaluate properties")
+    def lazy(self) -> Lazy:
+        return Lazy()
+
+    @property
+    def broken(self) -> object:
+        raise RuntimeError("the request fails (500, as on CherryPy): no handler is there")
 
     @framework.expose
     def index(self) -> str:
@@ -89,6 +114,14 @@ class Root:
     @framework.expose(["about_us", "about.html"])
     def about(self) -> str:
         return "about"
+
+    @framework.expose
+    def feed_xml(self) -> str:
+        return "<rss/>"
+
+    @framework.expose
+    def _hidden(self) -> str:
+        return "hidden"
 
     @framework.expose
     @framework.tools.json_out()
@@ -105,5 +138,12 @@ class Root:
         return "hidden"
 
 
-CONFIG = {"/api": {"request.dispatch": framework.dispatch.MethodDispatcher()}}
+CONFIG = {
+    "/api": {"request.dispatch": framework.dispatch.MethodDispatcher()},
+    "/static": {"tools.staticdir.on": True, "tools.staticdir.dir": str(STATIC)},
+    "/robots.txt": {
+        "tools.staticfile.on": True,
+        "tools.staticfile.filename": str(STATIC / "robots.txt"),
+    },
+}
 application = framework.Application(Root(), "/site", CONFIG)
