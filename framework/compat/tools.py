@@ -39,11 +39,8 @@ __all__ = [
 ]
 
 
-class _PerRequest:
+class _PerRequest(native.Tool):
     """CherryPy's per-request tool protocol, mixed into each native tool class."""
-
-    namespace: str
-    _name: str
 
     def _merged_args(self, d: dict[str, Any] | None = None) -> dict[str, Any]:
         """This tool's config arguments for the current request, over ``d``."""
@@ -63,21 +60,16 @@ class _PerRequest:
         # only an application's own override needs to run per request.
         return type(self)._setup not in _BASE_SETUPS
 
-    def _setup_plan_or_request(self, plan: Plan, conf: dict[str, Any]) -> bool:
-        """Defer to ``_setup`` per request when overridden; True if deferred."""
+    def setup_plan(self, plan: Plan, conf: dict[str, Any]) -> None:
+        """Set up once for the plan natively, or per request if ``_setup`` is overridden."""
         if self._overrides_setup():
             plan.add_request_setup(self._setup)
-            return True
-        return False
-
-
-class Tool(_PerRequest, native.Tool):
-    """CherryPy's ``Tool``: a callable attached to a hook point by config."""
-
-    def setup_plan(self, plan: Plan, conf: dict[str, Any]) -> None:
-        """Set up once for the plan, or per request if ``_setup`` is overridden."""
-        if not self._setup_plan_or_request(plan, conf):
+        else:
             super().setup_plan(plan, conf)
+
+
+class Tool(_PerRequest):
+    """CherryPy's ``Tool``: a callable attached to a hook point by config."""
 
     def _setup(self) -> None:
         request = serving.request
@@ -89,11 +81,6 @@ class Tool(_PerRequest, native.Tool):
 
 class HandlerTool(_PerRequest, native.HandlerTool):
     """CherryPy's ``HandlerTool``: may answer the request itself, skipping the handler."""
-
-    def setup_plan(self, plan: Plan, conf: dict[str, Any]) -> None:
-        """Set up once for the plan, or per request if ``_setup`` is overridden."""
-        if not self._setup_plan_or_request(plan, conf):
-            super().setup_plan(plan, conf)
 
     def _setup(self) -> None:
         request = serving.request
@@ -142,11 +129,6 @@ class HandlerWrapperTool(Tool):
 
 class ErrorTool(_PerRequest, native.ErrorTool):
     """CherryPy's ``ErrorTool``: replaces ``request.error_response``."""
-
-    def setup_plan(self, plan: Plan, conf: dict[str, Any]) -> None:
-        """Set up once for the plan, or per request if ``_setup`` is overridden."""
-        if not self._setup_plan_or_request(plan, conf):
-            super().setup_plan(plan, conf)
 
     def _setup(self) -> None:
         request = serving.request

@@ -57,6 +57,12 @@ def base_environ(method: str = "GET", path: str = "/", body: bytes = b"") -> dic
     }
 
 
+@pytest.fixture
+def make_environ() -> Callable[..., dict[str, Any]]:
+    """``make_environ(method="GET", path="/", body=b"")``: see :func:`base_environ`."""
+    return base_environ
+
+
 def run_wsgi(app: Any, environ: dict[str, Any], validate: bool = True) -> RawResult:
     """Call ``app`` (through ``wsgiref.validate`` unless told not to).
 

@@ -7,7 +7,6 @@ look between the call, the iteration of the body and its ``close()``, as a serve
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -16,21 +15,7 @@ import pytest
 import framework
 from framework.context import serving
 
-
-def environ(path: str = "/") -> dict[str, Any]:
-    return {
-        "REQUEST_METHOD": "GET",
-        "SCRIPT_NAME": "",
-        "PATH_INFO": path,
-        "QUERY_STRING": "",
-        "SERVER_NAME": "127.0.0.1",
-        "SERVER_PORT": "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "HTTP_HOST": "127.0.0.1",
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(),
-        "wsgi.errors": io.StringIO(),
-    }
+MakeEnviron = Callable[..., dict[str, Any]]
 
 
 def start_response(status: str, headers: list[tuple[str, str]]) -> Callable[[bytes], None]:
@@ -78,9 +63,9 @@ def app(calls: list[str]) -> framework.Application:
 
 
 def test_on_end_request_runs_when_the_server_closes_a_fixed_body(
-    app: framework.Application, calls: list[str]
+    app: framework.Application, calls: list[str], make_environ: MakeEnviron
 ) -> None:
-    body = app(environ(), start_response)
+    body = app(make_environ(), start_response)
     assert calls == ["handler"]  # not before the body was sent
     assert b"".join(body) == b"fixed"
     assert calls == ["handler"]
@@ -90,9 +75,9 @@ def test_on_end_request_runs_when_the_server_closes_a_fixed_body(
 
 
 def test_on_end_request_runs_after_every_streamed_chunk(
-    app: framework.Application, calls: list[str]
+    app: framework.Application, calls: list[str], make_environ: MakeEnviron
 ) -> None:
-    body = app(environ("/stream"), start_response)
+    body = app(make_environ(path="/stream"), start_response)
     assert serving.get() is None  # not current between the call and the iteration
     assert b"".join(body) == b"ab"
     body.close()
@@ -100,29 +85,31 @@ def test_on_end_request_runs_after_every_streamed_chunk(
     assert serving.get() is None
 
 
-def test_closing_twice_ends_the_request_once(app: framework.Application, calls: list[str]) -> None:
-    body = app(environ("/stream"), start_response)
+def test_closing_twice_ends_the_request_once(
+    app: framework.Application, calls: list[str], make_environ: MakeEnviron
+) -> None:
+    body = app(make_environ(path="/stream"), start_response)
     body.close()
     body.close()
     assert calls == ["end (current: True)"]
 
 
 def test_start_response_failing_still_ends_the_request(
-    app: framework.Application, calls: list[str]
+    app: framework.Application, calls: list[str], make_environ: MakeEnviron
 ) -> None:
     def failing(status: str, headers: list[tuple[str, str]]) -> Callable[[bytes], None]:
         raise OSError("client went away")
 
     with pytest.raises(OSError, match="client went away"):
-        app(environ(), failing)
+        app(make_environ(), failing)
     assert calls == ["handler", "end (current: True)"]
     assert serving.get() is None
 
 
 def test_a_stream_that_breaks_raises_to_the_server_and_still_ends(
-    app: framework.Application, calls: list[str]
+    app: framework.Application, calls: list[str], make_environ: MakeEnviron
 ) -> None:
-    body = app(environ("/broken_stream"), start_response)
+    body = app(make_environ(path="/broken_stream"), start_response)
     chunks = iter(body)
     assert next(chunks) == b"a"
     with pytest.raises(RuntimeError, match="stream broke"):
@@ -132,18 +119,20 @@ def test_a_stream_that_breaks_raises_to_the_server_and_still_ends(
     assert calls == ["end (current: True)"]
 
 
-def test_without_end_of_request_work_the_body_is_a_plain_list() -> None:
+def test_without_end_of_request_work_the_body_is_a_plain_list(make_environ: MakeEnviron) -> None:
     class Root:
         @framework.expose
         def index(self) -> str:
             return "x"
 
-    body = framework.Application(Root())(environ(), start_response)
+    body = framework.Application(Root())(make_environ(), start_response)
     assert type(body) is list  # PERF: nothing to close, nothing wrapped
     assert serving.get() is None
 
 
-def test_an_internal_redirect_ends_the_first_request_before_the_second_runs() -> None:
+def test_an_internal_redirect_ends_the_first_request_before_the_second_runs(
+    make_environ: MakeEnviron,
+) -> None:
     calls: list[str] = []
 
     def end() -> None:
@@ -160,7 +149,7 @@ def test_an_internal_redirect_ends_the_first_request_before_the_second_runs() ->
             return "t"
 
     app = framework.Application(Root(), "", {"/": {"hooks.on_end_request": end}})
-    body = app(environ(), start_response)
+    body = app(make_environ(), start_response)
     assert calls == ["end /", "target"]
     body.close()  # type: ignore[attr-defined]
     assert calls == ["end /", "target", "end /target"]

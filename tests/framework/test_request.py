@@ -26,28 +26,6 @@ from framework.testing import Client
 Probe = Callable[[Any], Any]
 
 
-def base_environ(path: str = "/") -> dict[str, Any]:
-    """A minimal valid HTTP/1.1 GET environ, for what the test client cannot express."""
-    return {
-        "REQUEST_METHOD": "GET",
-        "SCRIPT_NAME": "",
-        "PATH_INFO": path,
-        "QUERY_STRING": "",
-        "SERVER_NAME": "127.0.0.1",
-        "SERVER_PORT": "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "HTTP_HOST": "127.0.0.1",
-        "REMOTE_ADDR": "127.0.0.1",
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(),
-        "wsgi.errors": io.StringIO(),
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
-    }
-
-
 class Root:
     """``/probe/...`` evaluates the probe of the test on the current request."""
 
@@ -303,8 +281,10 @@ def test_base_is_scheme_and_host(base_url: str, expected: str) -> None:
         ("https", "80", "https://h.example:80"),
     ],
 )
-def test_base_falls_back_to_server_name_without_host(scheme: str, port: str, expected: str) -> None:
-    environ = base_environ()
+def test_base_falls_back_to_server_name_without_host(
+    scheme: str, port: str, expected: str, make_environ: Callable[..., dict[str, Any]]
+) -> None:
+    environ = make_environ()
     del environ["HTTP_HOST"]
     environ.update(SERVER_PROTOCOL="HTTP/1.0", SERVER_NAME="h.example", SERVER_PORT=port)
     environ["wsgi.url_scheme"] = scheme
@@ -491,13 +471,14 @@ def _run(app: Any, environ: dict[str, Any]) -> tuple[str, bytes]:
     return out["status"], body
 
 
-def _open_stream(app: Any, query: str) -> Iterator[bytes]:
-    environ = base_environ(path="/")
+def _open_stream(app: Any, environ: dict[str, Any], query: str) -> Iterator[bytes]:
     environ["QUERY_STRING"] = query
     return iter(validator(app)(environ, lambda status, headers, exc_info=None: None))
 
 
-def test_request_is_still_valid_while_a_streamed_body_is_iterated() -> None:
+def test_request_is_still_valid_while_a_streamed_body_is_iterated(
+    make_environ: Callable[..., dict[str, Any]],
+) -> None:
     class Streamer:
         @framework.expose
         def index(self, who: str) -> Iterator[str]:
@@ -510,8 +491,8 @@ def test_request_is_still_valid_while_a_streamed_body_is_iterated() -> None:
             return chunks()
 
     app = framework.Application(Streamer())
-    first = _open_stream(app, "who=a")
-    second = _open_stream(app, "who=b")
+    first = _open_stream(app, make_environ(), "who=a")
+    second = _open_stream(app, make_environ(), "who=b")
     interleaved = [next(first), next(second), next(first), next(second)]
     assert interleaved == [b"a/;", b"b/;"] * 2
     assert serving.get() is None  # nothing leaks between chunks
