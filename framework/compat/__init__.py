@@ -44,6 +44,7 @@ from __future__ import annotations
 import importlib
 import importlib.abc
 import importlib.machinery
+import importlib.util
 import sys
 import threading
 import types
@@ -68,6 +69,7 @@ ALIASES: dict[str, tuple[str, str]] = {
     "cherrypy._cpserver": ("framework.process.server", "the HTTP server"),
     "cherrypy._helper": ("framework.helpers", "expose, popargs and url"),
     "cherrypy._cpwsgi": ("framework.compat.cpwsgi", "the WSGI pipeline and virtual hosts"),
+    "cherrypy.daemon": ("framework.process.daemon", "the cherryd launcher"),
     "cherrypy._cpwsgi_server": ("framework.compat.cpwsgi_server", "the default HTTP server"),
     "cherrypy.lib": ("framework.lib", "the tool library"),
     "cherrypy.lib.httputil": ("framework.lib.httputil", "the HTTP helpers"),
@@ -112,6 +114,8 @@ CHERRYPY_VERSION = "18.10.0"
 _REPLACEABLE_SINGLETONS = frozenset({"tree"})
 
 _ROOT = "cherrypy"
+#: ``python -m cherrypy`` runs this alias: the cherryd launcher.
+_MAIN = "cherrypy.__main__"
 
 
 def _is_ours(name: str) -> bool:
@@ -176,6 +180,15 @@ class _AliasPackage(types.ModuleType):
         return f"<module {self.__name__!r} (alias of {self._compat_target.__name__!r})>"
 
 
+def _main_spec() -> importlib.machinery.ModuleSpec | None:
+    """``cherrypy.__main__``: the cherryd launcher's own source, which runpy executes."""
+    launcher = importlib.util.find_spec("framework.process.daemon")
+    if launcher is None or launcher.origin is None:  # pragma: no cover - always shipped
+        return None
+    loader = importlib.machinery.SourceFileLoader(_MAIN, launcher.origin)
+    return importlib.util.spec_from_file_location(_MAIN, launcher.origin, loader=loader)
+
+
 class _AliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     """The import hook: finds and loads every ``cherrypy`` name from :data:`ALIASES`."""
 
@@ -192,6 +205,8 @@ class _AliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         """
         if not _is_ours(fullname):
             return None
+        if fullname == _MAIN:
+            return _main_spec()
         if fullname not in ALIASES:
             raise ModuleNotFoundError(
                 f"No module named {fullname!r}: the CherryPy compatibility layer "
