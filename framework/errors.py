@@ -66,8 +66,7 @@ class HTTPRedirect(Exception):
     Args:
         urls: one URL or a list of them (the first is used for ``Location``);
             relative URLs are made absolute against the current request.
-        status: the 3xx code. Defaults to 303 for a non-GET/HEAD request over
-            HTTP/1.1, else 302.
+        status: the 3xx code. Defaults to 303 over HTTP/1.1, else 302 (as CherryPy 18).
         encoding: how to encode non-ASCII characters in the URL.
 
     Raises:
@@ -89,18 +88,9 @@ class HTTPRedirect(Exception):
             absolute.append(_safe_url(url, encoding))
         self.urls = absolute
         if status is None:
-            if (
-                request is not None
-                and request.protocol >= (1, 1)
-                and request.method
-                not in (
-                    "GET",
-                    "HEAD",
-                )
-            ):
-                status = 303
-            else:
-                status = 302
+            # COMPAT: CherryPy 18 answers 303 to any HTTP/1.1 request (GET included):
+            # "see other" with a GET, which is what browsers do for 302 anyway.
+            status = 303 if request is not None and request.protocol >= (1, 1) else 302
         status = int(status)
         if status < 300 or status > 399:
             raise ValueError("status must be between 300 and 399.")
@@ -266,12 +256,32 @@ body { font-family: system-ui, sans-serif; margin: 2rem; color: #222; }
 """
 
 
+def _page_bytes(result: Any) -> bytes:
+    """A custom error page's result as bytes: text, bytes, or an iterable of either.
+
+    # COMPAT: CherryPy sends the content of a generator (``static.serve_file`` inside
+    an ``error_page.404`` callable returns one), not its repr.
+    """
+    if isinstance(result, bytes):
+        return result
+    if isinstance(result, str):
+        return result.encode("utf-8")
+    if result is None:
+        return b""
+    try:
+        chunks = iter(result)
+    except TypeError:
+        return str(result).encode("utf-8")
+    return b"".join(c if isinstance(c, bytes) else str(c).encode("utf-8") for c in chunks)
+
+
 def get_error_page(status: int | str, **kwargs: Any) -> bytes:
     """Render the error page for ``status`` as UTF-8 bytes.
 
     Uses ``error_page.<code>`` (or ``error_page.default``) from the current request's
     config when set: a callable receives ``status, message, traceback, version`` as
-    keyword arguments and returns the page; a string names a template file whose
+    keyword arguments and returns the page (text, bytes, or an iterable of them, such
+    as a generator); a string names a template file whose
     ``%(status)s``-style fields are filled in (values are HTML-escaped).
     """
     code, reason, default_message = valid_status(status)
@@ -289,8 +299,7 @@ def get_error_page(status: int | str, **kwargs: Any) -> bytes:
     if page_source is not None:
         try:
             if callable(page_source):
-                result = page_source(**fields)
-                return result if isinstance(result, bytes) else str(result).encode("utf-8")
+                return _page_bytes(page_source(**fields))
             with open(page_source, encoding="utf-8") as handle:
                 template = handle.read()
             escaped = {key: _escape_text(value) for key, value in fields.items()}

@@ -404,6 +404,6 @@ def test_redirect_raised_by_error_hook_becomes_the_response() -> None:
 
     response = client({"hooks.before_error_response": redirect}).get("/boom")
     assert (response.status_code, response.headers["Location"]) == (
-        302,
+        303,
         "http://127.0.0.1/elsewhere",
     )
