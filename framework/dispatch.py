@@ -14,6 +14,7 @@ between 404 (path or query string mismatch) and 400 (body mismatch), as CherryPy
 
 from __future__ import annotations
 
+import string
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -37,7 +38,9 @@ __all__ = [
     "find_with",
 ]
 
-_TRANSLATE = str.maketrans(".", "_")
+# COMPAT: as CherryPy's default, every punctuation character in a segment may stand for
+# the underscore of a Python name: /feed.xml, /feed-xml and /feed:xml all reach feed_xml.
+_TRANSLATE = str.maketrans(string.punctuation, "_" * len(string.punctuation))
 
 
 class Found:

@@ -31,7 +31,6 @@ from framework.core.log import LogManager
 from framework.core.plan import Plan
 from framework.core.request import Request
 from framework.core.response import Response
-from framework.core.tree import bare_response
 from framework.dispatch import find_with
 from framework.errors import InternalRedirect
 from framework.wsgi import Pipeline
@@ -46,7 +45,6 @@ DispatchObserver = Callable[["Application", Plan, Request], None]
 #: How many distinct paths each application keeps plans for.
 PLAN_CACHE_SIZE = 2048
 
-_BAD_PATH = "Invalid UTF-8 in the URL path."
 
 
 class Application:
@@ -167,10 +165,7 @@ class Application:
         path_info: str = environ.get("PATH_INFO", "")
         # PERF: an ASCII path at the app's own mount point needs no work.
         if environ.get("SCRIPT_NAME", "") != self._script_name or not path_info.isascii():
-            decoded = self._path_info(environ)
-            if decoded is None:
-                return bare_response(start_response, "400 Bad Request", _BAD_PATH)
-            path_info = decoded
+            path_info = self._path_info(environ)
         process = sys.modules.get("framework.process")
         if process is not None:  # the engine is loaded: tell it a request thread works
             process.announce_thread()
@@ -181,8 +176,12 @@ class Application:
             exchange.close()
             raise
 
-    def _path_info(self, environ: dict[str, Any]) -> str | None:
-        """The path below this app's mount point, decoded (``None`` if not UTF-8)."""
+    def _path_info(self, environ: dict[str, Any]) -> str:
+        """The path below this app's mount point, decoded as UTF-8 if it is UTF-8.
+
+        # COMPAT: a path that is not valid UTF-8 stays as the server decoded it
+        # (Latin-1, PEP 3333), as in CherryPy, instead of being refused.
+        """
         path_info: str = environ.get("PATH_INFO", "")
         script = environ.get("SCRIPT_NAME", "")
         mount = self._script_name
@@ -194,7 +193,7 @@ class Application:
             try:
                 path_info = path_info.encode("latin-1").decode("utf-8")
             except UnicodeError:
-                return None
+                pass
         return path_info
 
     def _respond(self, environ: dict[str, Any], path_info: str) -> Exchange:

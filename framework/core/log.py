@@ -235,7 +235,8 @@ class LogManager:
             "f": inheaders.get("Referer", ""),
             "a": inheaders.get("User-Agent", ""),
             "o": inheaders.get("Host", "-"),
-            "i": getattr(request, "unique_id", None) or "-",
+            # PERF: a UUID only when the format shows one.
+            "i": request.unique_id if "{i" in self.access_log_format else "-",
         }
 
     def time(self) -> str:

@@ -16,6 +16,7 @@ address) are built lazily from the WSGI environ on first use.
 
 from __future__ import annotations
 
+import uuid
 from http.cookies import CookieError, SimpleCookie
 from typing import TYPE_CHECKING, Any
 
@@ -170,6 +171,11 @@ class Request:
         if clen:
             dict.__setitem__(headers, "Content-Length", clen)
         return headers
+
+    @cached_property
+    def unique_id(self) -> str:
+        """A random UUID4 naming this request (in logs: ``{i}``), made on first use."""
+        return str(uuid.uuid4())
 
     @cached_property
     def header_list(self) -> list[tuple[str, str]]:

@@ -327,11 +327,28 @@ def _cheroot_class() -> Any:
     global _CHEROOT_CLASS
     if _CHEROOT_CLASS is not None:
         return _CHEROOT_CLASS
+    from cheroot import server as cheroot_server
     from cheroot import wsgi
+
+    class OriginRequest(cheroot_server.HTTPRequest):
+        """cheroot's request parser in its "proxy mode", as CherryPy runs it.
+
+        # COMPAT: CherryPy's server accepts the absolute-form request target
+        # (``GET http://host/path``, which RFC 9112 says servers must accept) and
+        # ``CONNECT host:port`` (the application answers it; cheroot itself answers
+        # 400 to a target that is not in authority form). Nothing is proxied.
+        """
+
+        def __init__(self, server: Any, conn: Any, **kwargs: Any) -> None:
+            super().__init__(server, conn, proxy_mode=True, **kwargs)
+
+    class OriginConnection(cheroot_server.HTTPConnection):
+        RequestHandlerClass = OriginRequest
 
     class PreboundServer(wsgi.Server):
         """cheroot's server; ``prebound`` replaces binding a new socket."""
 
+        ConnectionClass = OriginConnection
         prebound: socket.socket | None = None
 
         def bind(self, family: int, type: int, proto: int = 0) -> socket.socket:

@@ -218,6 +218,12 @@ def test_config_change_invalidates_cached_dispatch(client: Client) -> None:
     assert client.get("/blog").status_code == 200
 
 
+@pytest.mark.parametrize("path", ["/foo_bar", "/foo-bar", "/foo.bar", "/foo:bar", "/foo~bar"])
+def test_punctuation_in_a_segment_stands_for_an_underscore(path: str) -> None:
+    # COMPAT: CherryPy's default translate table maps all punctuation to "_".
+    assert Client(Root()).get(path).text == "foo_bar"
+
+
 def test_custom_translate_table() -> None:
     table: dict[int, int | str | None] = {ord("-"): "_"}
     client = Client(Root(), config={"/": {"request.dispatch": Dispatcher(translate=table)}})

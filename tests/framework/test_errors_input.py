@@ -17,7 +17,8 @@ BAD_INPUT: list[tuple[str, dict[str, Any], int]] = [
     # (id, wsgi_call keyword arguments, expected status)
     ("percent-path", {"path": "/%zz"}, 404),
     ("percent-path-truncated", {"path": "/params%"}, 404),
-    ("utf8-path", {"path": "/\xff\xfe"}, 400),
+    # COMPAT: a path that is not UTF-8 is read as Latin-1, as CherryPy does: no such page.
+    ("utf8-path", {"path": "/\xff\xfe"}, 404),
     ("utf8-query", {"path": "/params", "QUERY_STRING": "a=%ff"}, 400),
     ("utf8-query-name", {"path": "/params", "QUERY_STRING": "%c3%28=1"}, 400),
     (
@@ -165,7 +166,7 @@ def test_oversized_multipart_is_413() -> None:
 
 
 def test_bad_input_through_validator(wsgi_call: Any) -> None:
-    status, _, _ = wsgi_call(framework.Application(Root()), path="/\xff")
+    status, _, _ = wsgi_call(framework.Application(Root()), path="/params", QUERY_STRING="a=%ff")
     assert status.startswith("400")
 
 

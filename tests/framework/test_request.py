@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 from wsgiref.validate import validator
@@ -137,6 +138,25 @@ def test_headers_include_content_type_and_length() -> None:
 def test_rfc2047_encoded_header_values_are_decoded() -> None:
     got = ask(lambda r: r.headers["If-Match"], headers={"If-Match": "=?utf-8?q?f=C3=BCr?="})
     assert got == "f\xfcr"
+
+
+def test_a_path_that_is_not_utf8_is_read_as_latin1() -> None:
+    class Catch:
+        @framework.expose
+        def default(self, *segments: str) -> str:
+            return repr(segments)
+
+    # PEP 3333: the server hands the path over as Latin-1; b"\xe9" alone is not UTF-8.
+    environ = {"PATH_INFO": "/caf\xe9"}
+    response = Client(Catch(), environ_overrides=environ).get("/ignored")
+    assert response.text == repr(("caf\xe9",))
+
+
+def test_unique_id_is_one_uuid4_per_request() -> None:
+    first = ask(lambda r: (r.unique_id, r.unique_id))
+    second = ask(lambda r: r.unique_id)
+    assert first[0] == first[1] != second
+    assert uuid.UUID(first[0]).version == 4
 
 
 def test_missing_header_get_returns_default() -> None:

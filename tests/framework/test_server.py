@@ -413,3 +413,44 @@ def test_server_instance_is_a_known_config_key() -> None:
         assert servers["extra"].instance is None
     finally:
         servers.pop("extra").unsubscribe()
+
+
+def raw_exchange(port: int, request: bytes) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(request)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def echo_target(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+    body = f"{environ['REQUEST_METHOD']} {environ['PATH_INFO']}".encode()
+    start_response("200 OK", [("Content-Length", str(len(body))), ("Connection", "close")])
+    return [body]
+
+
+def test_connect_and_absolute_form_targets_reach_the_app(bus: Bus) -> None:
+    # COMPAT: cheroot in "proxy mode", as CherryPy runs it.
+    srv = make_server(bus, echo_target)
+    bus.start()
+    port = port_of(srv)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("CONNECT", "a.example:3128")
+        response = conn.response_class(conn.sock, method="CONNECT")  # type: ignore[arg-type]
+        response.begin()
+        assert (response.status, response.read()) == (200, b"CONNECT /a.example:3128")
+    finally:
+        conn.close()
+    request = b"GET http://localhost/p/q HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    absolute = raw_exchange(port, request)
+    assert absolute.endswith(b"GET /p/q")
+
+
+@pytest.mark.parametrize("target", [b"a.example", b"/path/", b"http://a.example:33"])
+def test_connect_to_a_target_not_in_authority_form_is_400(bus: Bus, target: bytes) -> None:
+    srv = make_server(bus, echo_target)
+    bus.start()
+    answer = raw_exchange(port_of(srv), b"CONNECT " + target + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 400")
