@@ -46,7 +46,6 @@ DispatchObserver = Callable[["Application", Plan, Request], None]
 PLAN_CACHE_SIZE = 2048
 
 
-
 class Application:
     """A root object mounted at ``script_name``, with its config and logs.
 
