@@ -1,26 +1,36 @@
-"""pytest plugin for Cherry projects: the `app` and `client` fixtures.
+"""pytest plugin for Cherry projects: the ``cherry_app``, ``cherry_client`` and
+``cherry_live_server`` fixtures, also called ``app``, ``client`` and ``live_server``.
 
 Registered through the ``pytest11`` entry point, so pytest loads it in every project where
 the package is installed. That is why it imports only pytest at module level: the
 framework and the test client are imported inside the fixtures, on first use.
 
-A project defines what to test by overriding ``app`` (usually in ``conftest.py``)::
+A project defines what to test by overriding ``cherry_app`` or ``app`` (usually in
+``conftest.py``)::
 
     @pytest.fixture
-    def app():
+    def cherry_app():
         return Root()          # or a root class, an Application, any WSGI callable
 
-    def test_index(client):
-        client.get("/").assert_status(200)
+    def test_index(cherry_client):
+        cherry_client.get("/").assert_status(200)
 
-``live_server`` serves the same ``app`` on a real cheroot server bound to 127.0.0.1 and
-a free port, for tests that need real sockets (a browser, ``urllib``, streaming); it
+``cherry_live_server`` serves the same app on a real cheroot server bound to 127.0.0.1
+and a free port, for tests that need real sockets (a browser, ``urllib``, streaming); it
 yields the base URL, such as ``http://127.0.0.1:54321``, and stops the server after the
 test.
 
-``client`` also isolates tests from each other, as CherryPy suites do: it snapshots the
-global mount table (`framework.tree.apps`) before ``app`` runs and restores it afterwards,
-then resets the global `framework.config`.
+**Short names.** ``app``, ``client`` and ``live_server`` are what pytest-flask and
+pytest-django call their own fixtures, and a pytest session has one fixture per name:
+with either plugin installed, a Cherry test asking for ``client`` would get Flask's or
+Django's client (pytest-django's skips the test: "no Django settings"). So the short
+names come from :mod:`framework.testing_shortnames`, which :func:`pytest_configure`
+registers only when neither plugin is loaded; the ``cherry_`` names always exist. A
+project that may meet those plugins uses the ``cherry_`` names (the scaffolds do).
+
+``cherry_client`` also isolates tests from each other, as CherryPy suites do: it
+snapshots the global mount table (`framework.tree.apps`) before the app fixture runs and
+restores it afterwards, then resets the global `framework.config`.
 
 **Dispatch log.** When ``CHERRY_HANDLER_LOG`` names a file (``cherry test`` sets it for
 its pytest child), the plugin records every page handler the framework dispatches to
@@ -47,17 +57,31 @@ if TYPE_CHECKING:
     from framework.core.request import Request
     from framework.testing import Client
 
-__all__ = ["app", "client", "live_server", "pytest_configure"]
+__all__ = [
+    "CLASHING_PLUGINS",
+    "cherry_app",
+    "cherry_client",
+    "cherry_live_server",
+    "clashing_plugins",
+    "pytest_configure",
+]
+
+#: Plugin module -> the project it comes from; each defines ``client`` and ``live_server``
+#: (pytest-flask also uses ``app``). While one is loaded, the short names are not ours.
+CLASHING_PLUGINS = {"pytest_flask.plugin": "pytest-flask", "pytest_django.plugin": "pytest-django"}
+
+#: pluginmanager name of :mod:`framework.testing_shortnames` once registered.
+SHORT_NAMES_PLUGIN = "cherry-short-names"
 
 _NO_APP_MESSAGE = (
-    "define an `app` fixture returning your root object, Application or WSGI callable "
-    "(for example in conftest.py) to use the `client` fixture"
+    "define a `cherry_app` fixture returning your root object, Application or WSGI "
+    "callable (for example in conftest.py) to use `cherry_client` or `cherry_live_server`"
 )
 
 
 @pytest.fixture
-def app() -> object:
-    """The application under test; projects must override this fixture.
+def cherry_app() -> object:
+    """The application under test; projects must override this fixture (or ``app``).
 
     Raises:
         pytest.fail.Exception: always, with a message saying what to define.
@@ -80,20 +104,20 @@ def _framework_isolation() -> Iterator[None]:
 
 
 @pytest.fixture
-def client(_framework_isolation: None, app: object) -> Client:
-    """An in-process `framework.testing.Client` for the ``app`` fixture.
+def cherry_client(_framework_isolation: None, cherry_app: object) -> Client:
+    """An in-process `framework.testing.Client` for the ``cherry_app`` fixture.
 
-    ``_framework_isolation`` is listed first so its snapshot is taken before ``app``
-    runs: mounts and config done inside the ``app`` fixture are undone too.
+    ``_framework_isolation`` is listed first so its snapshot is taken before the app
+    fixture runs: mounts and config done inside it are undone too.
     """
     from framework.testing import Client
 
-    return Client(app)
+    return Client(cherry_app)
 
 
 @pytest.fixture
-def live_server(_framework_isolation: None, app: object) -> Iterator[str]:
-    """Serve the ``app`` fixture on a real HTTP server at 127.0.0.1 for one test.
+def cherry_live_server(_framework_isolation: None, cherry_app: object) -> Iterator[str]:
+    """Serve the ``cherry_app`` fixture on a real HTTP server at 127.0.0.1 for one test.
 
     Yields:
         The server's base URL (``http://127.0.0.1:PORT``).
@@ -101,8 +125,21 @@ def live_server(_framework_isolation: None, app: object) -> Iterator[str]:
     from framework.process.server import serve_in_thread
     from framework.testing import resolve_app
 
-    with serve_in_thread(resolve_app(app)) as base_url:
+    with serve_in_thread(resolve_app(cherry_app)) as base_url:
         yield base_url
+
+
+def clashing_plugins(config: pytest.Config) -> list[str]:
+    """The loaded plugins that define Cherry's short fixture names themselves.
+
+    Args:
+        config: the session's pytest config.
+
+    Returns:
+        Their project names (``pytest-flask``, ``pytest-django``), sorted.
+    """
+    loaded = {getattr(plugin, "__name__", None) for plugin in config.pluginmanager.get_plugins()}
+    return sorted(project for module, project in CLASHING_PLUGINS.items() if module in loaded)
 
 
 class _DispatchRecorder:
@@ -146,9 +183,16 @@ class _DispatchRecorder:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Start recording dispatched handlers when ``CHERRY_HANDLER_LOG`` is set."""
+    """Add the short fixture names unless another plugin owns them; record dispatches.
+
+    Dispatched handlers are recorded when ``CHERRY_HANDLER_LOG`` is set.
+    """
     import os
 
+    if not clashing_plugins(config) and not config.pluginmanager.has_plugin(SHORT_NAMES_PLUGIN):
+        from framework import testing_shortnames
+
+        config.pluginmanager.register(testing_shortnames, SHORT_NAMES_PLUGIN)
     from framework.introspect import HANDLER_LOG_ENV
 
     log_path = os.environ.get(HANDLER_LOG_ENV)

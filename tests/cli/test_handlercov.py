@@ -51,7 +51,7 @@ from mini.app import Extra
 
 
 @pytest.fixture
-def app():
+def cherry_app():
     return Extra()
 """
 
@@ -59,18 +59,18 @@ TESTS = """\
 from mini.app import Extra
 
 
-def test_index_is_requested(client):
-    assert client.get("/").text == "home"
+def test_index_is_requested(cherry_client):
+    assert cherry_client.get("/").text == "home"
 
 
-def test_hidden_is_only_called(client):
+def test_hidden_is_only_called(cherry_client):
     assert Extra().hidden("z") == "hidden z"
 """
 
 REQUEST_BOTH = """\
-def test_both_pages(client):
-    assert client.get("/").text == "home"
-    assert client.get("/hidden/z").text == "hidden z"
+def test_both_pages(cherry_client):
+    assert cherry_client.get("/").text == "home"
+    assert cherry_client.get("/hidden/z").text == "hidden z"
 """
 
 PYPROJECT = """\

@@ -64,18 +64,18 @@ from mini.app import Root
 
 
 @pytest.fixture
-def app():
+def cherry_app():
     return Root()
 """
 
 TEST_INDEX = """\
-def test_index(client):
-    assert client.get("/").text == "home"
+def test_index(cherry_client):
+    assert cherry_client.get("/").text == "home"
 """
 
 TEST_ADMIN = """\
-def test_admin(client):
-    assert client.get("/admin").text == "secret"
+def test_admin(cherry_client):
+    assert cherry_client.get("/admin").text == "secret"
 """
 
 TEST_ADMIN_IN_SUBPROCESS = """\
@@ -106,8 +106,8 @@ def test_waits_for_ctrl_c():
 """
 
 TEST_FAILING = """\
-def test_admin_is_public(client):
-    assert client.get("/admin").text == "public"
+def test_admin_is_public(cherry_client):
+    assert cherry_client.get("/admin").text == "public"
 """
 
 
@@ -568,7 +568,7 @@ compat.install()
 
 
 @pytest.fixture
-def app():
+def cherry_app():
     from mini.app import Root
 
     return Root()
@@ -577,7 +577,8 @@ def app():
 
 def test_handler_coverage_of_a_compat_project(tmp_path: Path) -> None:
     project = make_project(
-        tmp_path / "mini", {"test_legacy.py": "def test_index(client):\n    client.get('/')\n"}
+        tmp_path / "mini",
+        {"test_legacy.py": "def test_index(cherry_client):\n    cherry_client.get('/')\n"},
     )
     (project / "mini" / "app.py").write_text(LEGACY_APP)
     (project / "tests" / "conftest.py").write_text(LEGACY_CONFTEST)

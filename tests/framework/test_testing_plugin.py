@@ -1,4 +1,8 @@
-"""Tests for framework.testing_plugin: the app, client and live_server fixtures."""
+"""Tests for framework.testing_plugin: the cherry_app, cherry_client and cherry_live_server
+fixtures, their short names (app, client, live_server) and how they give way to
+pytest-flask's and pytest-django's fixtures of the same names (both installed in the dev
+venv, loaded here explicitly with -p).
+"""
 
 from __future__ import annotations
 
@@ -19,8 +23,8 @@ def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytes
     return pytester
 
 
-def run_project(project: pytest.Pytester) -> pytest.RunResult:
-    return project.runpytest("-p", "framework.testing_plugin", "-p", "no:cacheprovider")
+def run_project(project: pytest.Pytester, *args: str) -> pytest.RunResult:
+    return project.runpytest("-p", "framework.testing_plugin", "-p", "no:cacheprovider", *args)
 
 
 HELLO_CONFTEST = """
@@ -56,7 +60,131 @@ def test_plugin_explains_a_missing_app_fixture(project: pytest.Pytester) -> None
     )
     result = run_project(project)
     result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(["*define an `app` fixture returning your root object*"])
+    result.stdout.fnmatch_lines(
+        ["*define an `app` (or `cherry_app`) fixture returning your root object*"]
+    )
+
+
+CHERRY_APP_CONFTEST = """
+    import pytest
+
+    def hello(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"cherry " + environ["PATH_INFO"].encode("latin-1")]
+
+    @pytest.fixture
+    def cherry_app():
+        return hello
+"""
+
+NAMESPACED_TESTS = """
+    import urllib.request
+
+    def test_client(cherry_client):
+        assert cherry_client.get("/x").text == "cherry /x"
+
+    def test_live_server(cherry_live_server):
+        with urllib.request.urlopen(cherry_live_server + "/s", timeout=10) as reply:
+            assert reply.read() == b"cherry /s"
+"""
+
+
+def test_namespaced_fixtures_drive_the_cherry_app_fixture(project: pytest.Pytester) -> None:
+    project.makeconftest(CHERRY_APP_CONFTEST)
+    project.makepyfile(
+        NAMESPACED_TESTS
+        + """
+    def test_the_short_client_drives_cherry_app_too(client):
+        assert client.get("/y").text == "cherry /y"
+    """
+    )
+    run_project(project).assert_outcomes(passed=3)
+
+
+def test_an_app_fixture_is_the_app_of_the_namespaced_fixtures(project: pytest.Pytester) -> None:
+    project.makeconftest(HELLO_CONFTEST)
+    project.makepyfile(
+        """
+        def test_client(cherry_client):
+            assert cherry_client.get("/x").text == "hello /x"
+        """
+    )
+    run_project(project).assert_outcomes(passed=1)
+
+
+def fixture_owners(result: pytest.RunResult) -> dict[str, str]:
+    """``pytest --fixtures`` output as fixture name -> the file defining it."""
+    owners = {}
+    for line in result.stdout.lines:
+        name, sep, where = line.partition(" -- ")
+        if sep and not line.startswith(" "):
+            owners[name.split()[0]] = where
+    return owners
+
+
+def test_without_a_clash_the_short_names_are_cherrys(project: pytest.Pytester) -> None:
+    owners = fixture_owners(run_project(project, "--fixtures"))
+    for name in ("app", "client", "live_server"):
+        assert "framework/testing_shortnames.py" in owners[name]
+    for name in ("cherry_app", "cherry_client", "cherry_live_server"):
+        assert "framework/testing" in owners[name]
+
+
+@pytest.mark.parametrize("plugin", ["pytest_flask.plugin", "pytest_django.plugin"])
+def test_a_clashing_plugin_keeps_its_short_names(project: pytest.Pytester, plugin: str) -> None:
+    owners = fixture_owners(run_project(project, "-p", plugin, "--fixtures"))
+    owner_project = plugin.split(".", maxsplit=1)[0]
+    for name in ("client", "live_server"):
+        assert f"{owner_project}/" in owners[name], owners[name]
+    assert not any("testing_shortnames" in where for where in owners.values())
+    for name in ("cherry_app", "cherry_client", "cherry_live_server"):
+        assert "framework/testing_plugin.py" in owners[name]
+
+
+@pytest.mark.parametrize("plugin", ["pytest_flask.plugin", "pytest_django.plugin"])
+def test_namespaced_fixtures_work_beside_a_clashing_plugin(
+    project: pytest.Pytester, plugin: str
+) -> None:
+    project.makeconftest(CHERRY_APP_CONFTEST)
+    project.makepyfile(NAMESPACED_TESTS)
+    run_project(project, "-p", plugin).assert_outcomes(passed=2)
+
+
+def test_flask_and_cherry_apps_are_tested_side_by_side(project: pytest.Pytester) -> None:
+    project.makeconftest(
+        CHERRY_APP_CONFTEST
+        + """
+    import flask
+
+    @pytest.fixture
+    def app():
+        flask_app = flask.Flask("side")
+        flask_app.add_url_rule("/", "index", lambda: "flask")
+        return flask_app
+    """
+    )
+    project.makepyfile(
+        """
+        def test_both(client, cherry_client):
+            assert client.get("/").data == b"flask"
+            assert cherry_client.get("/").text == "cherry /"
+        """
+    )
+    run_project(project, "-p", "pytest_flask.plugin").assert_outcomes(passed=1)
+
+
+def test_beside_a_clashing_plugin_a_missing_cherry_app_is_explained(
+    project: pytest.Pytester,
+) -> None:
+    project.makepyfile(
+        """
+        def test_needs_app(cherry_client):
+            pass
+        """
+    )
+    result = run_project(project, "-p", "pytest_django.plugin")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*define a `cherry_app` fixture returning your root object*"])
 
 
 def test_plugin_client_undoes_mounts_and_config(project: pytest.Pytester) -> None:
@@ -104,7 +232,7 @@ def test_plugin_client_undoes_mounts_and_config(project: pytest.Pytester) -> Non
 def test_plugin_module_imports_no_framework_code_eagerly() -> None:
     code = (
         "import sys, framework.testing_plugin; "
-        "print(sorted(m for m in ('framework.testing', 'cheroot', 'typer', 'rich', 'jinja2') "
+        "print(sorted(m for m in ('framework.testing', 'cheroot', 'click', 'rich', 'jinja2') "
         "if m in sys.modules))"
     )
     out = subprocess.run(
