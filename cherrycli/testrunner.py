@@ -11,7 +11,8 @@ Exit codes (distinct for each way a run can disappoint):
 
 - 0: tests passed and total coverage reached the threshold;
 - 1: tests failed, or pytest was interrupted or hit an internal error;
-- 2: usage error (no pyproject.toml, a bad option, or pytest's own usage error, 4);
+- 2: usage error (no pyproject.toml, a bad option, pytest or coverage not installed,
+  or pytest's own usage error, 4);
 - 3: tests passed but total coverage is under the threshold;
 - 5: no tests collected (as pytest's 5), or no tests directory at all.
 
@@ -45,6 +46,7 @@ import contextlib
 import importlib.metadata
 import importlib.util
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -270,9 +272,36 @@ def build_command(
     return [*command, "pytest", *plugin, *pytest_args]
 
 
-def _require(module: str, hint: str) -> None:
-    if importlib.util.find_spec(module) is None:
-        raise CliError(f"{module} is not installed", hint=hint)
+def _require_tools(cov: bool, pyproject: Path) -> None:
+    """Refuse to start without pytest (and coverage, unless ``--no-cov``): a usage error.
+
+    Args:
+        cov: whether coverage will measure the run.
+        pyproject: the project's pyproject.toml; its ``dev`` extra, when it has one, is
+            what the hint says to install.
+
+    Raises:
+        CliError: naming what is missing and how to install it (exit 2).
+    """
+    wanted = ("pytest", "coverage") if cov else ("pytest",)
+    missing = [name for name in wanted if importlib.util.find_spec(name) is None]
+    if not missing:
+        return
+    verb, them = ("is", "it") if len(missing) == 1 else ("are", "them")
+    project: object = {}
+    with contextlib.suppress(OSError, tomllib.TOMLDecodeError), pyproject.open("rb") as handle:
+        project = tomllib.load(handle).get("project", {})
+    extras = project.get("optional-dependencies") if isinstance(project, dict) else None
+    if isinstance(extras, dict) and "dev" in extras:
+        target = shlex.quote(f"{pyproject.parent}[dev]")
+        hint = f"install the project's dev extra: pip install -e {target}"
+    else:
+        hint = "pip install 'cherrycli[test]'"
+    raise CliError(
+        f"{' and '.join(missing)} {verb} not installed; cherry test needs {them}",
+        hint=hint,
+        exit_code=USAGE_EXIT,
+    )
 
 
 @dataclass(frozen=True)
@@ -364,7 +393,7 @@ def run_tests(options: TestOptions, cwd: Path | None = None) -> int:
         The exit code (see the module docstring).
 
     Raises:
-        CliError: no project, no tests, or coverage/pytest not installed.
+        CliError: no project, no tests, or pytest/coverage not installed (exit 2).
     """
     cwd = cwd or Path.cwd()
     settings = load_settings(cwd)
@@ -373,9 +402,7 @@ def run_tests(options: TestOptions, cwd: Path | None = None) -> int:
     args, names_path = _rebase_args(options.pytest_args, cwd, root)
     if not names_path:
         _check_tests_exist(root, pyproject)
-    _require("pytest", "pip install pytest")
-    if options.cov:
-        _require("coverage", "pip install coverage, or run cherry test --no-cov")
+    _require_tools(options.cov, pyproject)
     scratch = Path(tempfile.mkdtemp(prefix="cherry-test-"))
     try:
         return _run_in(options, settings, root, args, scratch)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -330,6 +331,87 @@ def test_missing_pyproject_is_a_usage_error(tmp_path: Path) -> None:
     assert result.stderr.count("\n") == 1
     assert "no pyproject.toml" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def cherry_test_without(project: Path, missing: list[str], *args: str) -> str:
+    """Run ``cherry test ARGS`` where the ``missing`` modules cannot be imported.
+
+    A ``None`` entry in ``sys.modules`` is how Python marks a module as absent: its
+    import raises ModuleNotFoundError and ``find_spec`` finds nothing. Returns stderr
+    after checking that the run was refused as a usage error.
+    """
+    probe = (
+        "import sys\n"
+        f"sys.modules.update(dict.fromkeys({missing!r}))\n"
+        "from cherrycli.main import main\n"
+        f"main(['test', *{list(args)!r}])\n"
+    )
+    env = {key: value for key, value in os.environ.items() if not key.startswith("CHERRY_")}
+    env["PYTHONPATH"] = str(REPO)
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+        check=False,
+    )
+    assert result.returncode == EXIT_USAGE, result.stdout + result.stderr
+    assert result.stderr.count("\n") == 1
+    assert "Traceback" not in result.stderr
+    return result.stderr
+
+
+DEV_EXTRA = '\n[project.optional-dependencies]\ndev = ["cherrycli[test]"]\n'
+
+
+@pytest.mark.parametrize(
+    ("missing", "message"),
+    [
+        (["pytest"], "error: pytest is not installed; cherry test needs it"),
+        (["coverage"], "error: coverage is not installed; cherry test needs it"),
+        (["pytest", "coverage"], "error: pytest and coverage are not installed;"),
+    ],
+)
+def test_missing_test_tools_are_a_usage_error_naming_the_dev_extra(
+    tmp_path: Path, missing: list[str], message: str
+) -> None:
+    project = make_project(tmp_path / "mini", {"test_index.py": TEST_INDEX})
+    with (project / "pyproject.toml").open("a") as handle:
+        handle.write(DEV_EXTRA)
+    stderr = cherry_test_without(project, missing)
+    assert stderr.startswith(message)
+    target = shlex.quote(f"{project}[dev]")  # quoted for the shell: [ is a glob
+    assert f"(hint: install the project's dev extra: pip install -e {target})" in stderr
+
+
+def test_missing_pytest_without_a_dev_extra_names_the_test_extra(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "mini", {"test_index.py": TEST_INDEX})
+    stderr = cherry_test_without(project, ["pytest"], "--no-cov")
+    assert "(hint: pip install 'cherrycli[test]')" in stderr
+
+
+def test_no_cov_runs_without_coverage_installed(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "mini", {"test_index.py": TEST_INDEX})
+    # coverage is blocked in cherry's process only: pytest runs in a child interpreter.
+    probe = (
+        "import sys\nsys.modules['coverage'] = None\n"
+        "from cherrycli.main import main\nmain(['test', '--no-cov', '-q'])\n"
+    )
+    env = {key: value for key, value in os.environ.items() if not key.startswith("CHERRY_")}
+    env["PYTHONPATH"] = str(REPO)
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+        check=False,
+    )
+    assert result.returncode == EXIT_OK, result.stdout + result.stderr
+    assert "1 passed" in result.stdout
 
 
 # -- options --------------------------------------------------------------------------------
