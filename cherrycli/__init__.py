@@ -1,7 +1,7 @@
 """Cherry's developer toolchain: the ``cherry`` command and the libraries behind it.
 
-The command itself lives in :mod:`cherrycli.main`; each subcommand is a thin typer
-function in :mod:`cherrycli.commands` over a plain library module or package
+The command itself lives in :mod:`cherrycli.main`; each subcommand is a thin click
+command in :mod:`cherrycli.commands` over a plain library module or package
 (``scaffold``, ``serve``, ``reload``, ``routes``, ``importer``...). Importing this
 package is free: it defines only the version, so ``cherry --help`` stays instant.
 """

@@ -7,11 +7,11 @@ A thin signature over :func:`cherrycli.scaffold.write.create_project`; see
 from __future__ import annotations
 
 import shlex
-from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
 
-import typer
+import click
+
+from cherrycli.options import Command, argument
 
 #: How each file is listed: new files get "+", files ``--force`` replaced "~", files
 #: that already held the scaffold's bytes "=" (they are not rewritten).
@@ -21,41 +21,35 @@ _MARKS = {
     "unchanged": ("=", " (unchanged)"),
 }
 
-
-class Template(StrEnum):
-    """The scaffold kinds (one directory each under ``scaffolds/``)."""
-
-    basic = "basic"
-    jinja = "jinja"
-    mako = "mako"
-    rest = "rest"
+#: The scaffold kinds (one directory each under ``scaffolds/``), first the default.
+TEMPLATES = ("basic", "jinja", "mako", "rest")
 
 
-def new_command(
-    name: Annotated[
-        str,
-        typer.Argument(help="Project name; '-' becomes '_' in the package name."),
-    ],
-    template: Annotated[
-        Template,
-        typer.Option("--template", "-t", help="What kind of project to create."),
-    ] = Template.basic,
-    directory: Annotated[
-        Path | None,
-        typer.Option("--dir", "-d", help="Directory to create it in (default: ./NAME)."),
-    ] = None,
-    force: Annotated[
-        bool,
-        typer.Option(
-            "--force",
-            help="Write into a non-empty directory, overwriting only the scaffold's files.",
-        ),
-    ] = False,
-    git: Annotated[
-        bool,
-        typer.Option("--git/--no-git", help="Run 'git init' in the new project."),
-    ] = True,
-) -> None:
+@click.command("new", cls=Command)
+@argument("name", metavar="NAME", help="Project name; '-' becomes '_' in the package name.")
+@click.option(
+    "--template",
+    "-t",
+    metavar="KIND",
+    type=click.Choice(TEMPLATES),
+    default=TEMPLATES[0],
+    help=f"What kind of project to create: {', '.join(TEMPLATES)}.",
+)
+@click.option(
+    "--dir",
+    "-d",
+    "directory",
+    metavar="DIR",
+    type=click.Path(path_type=Path),
+    help="Directory to create it in (default: ./NAME).",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Write into a non-empty directory, overwriting only the scaffold's files.",
+)
+@click.option("--git/--no-git", default=True, help="Run 'git init' in the new project.")
+def new_command(name: str, template: str, directory: Path | None, force: bool, git: bool) -> None:
     """Create a new project: app package, config, static files and passing tests.
 
     Kinds: basic (HTML from Python), jinja and mako (template tools with a sample
@@ -63,16 +57,15 @@ def new_command(
 
     Examples:
 
+    \b
         cherry new blog
-
         cherry new my-shop --template jinja
-
         cherry new api --template rest --dir services/api --no-git
     """
     from cherrycli.console import escape, stdout
     from cherrycli.scaffold.write import create_project, next_steps
 
-    created = create_project(name, template.value, directory, force=force, git=git)
+    created = create_project(name, template, directory, force=force, git=git)
     plan, target = created.plan, created.directory
     console = stdout()
     console.print(

@@ -1,6 +1,6 @@
 """``cherry profile``: time and profile requests against an app, in process.
 
-A thin typer signature over :mod:`cherrycli.profiling` (driving requests, timing,
+A thin click command over :mod:`cherrycli.profiling` (driving requests, timing,
 cProfile), :mod:`cherrycli.profile_report` (the terminal report) and
 :mod:`cherrycli.flamegraph` (the ``--html`` page).
 The app is loaded by :func:`cherrycli.serve.loading.load_app`, the function ``cherry serve``
@@ -14,99 +14,99 @@ other apps its module mounts) answering the method and needing no argument is pr
 a plain WSGI callable gets ``/``. ``-d`` without ``-X`` means POST, as in curl, and a
 POST/PUT/PATCH without data is sent with ``Content-Length: 0``. Exit status: 0 when at
 least one path was profiled, 1 when every path answered an error (or none qualifies), 2
-for bad options. Only typer and the standard library are imported at module level so
+for bad options. Only click and the standard library are imported at module level so
 ``cherry --help`` stays quick (cProfile is not loaded).
 """
 
 from __future__ import annotations
 
 import contextlib
-import enum
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-import typer
+import click
 
-from cherrycli.options import CompatOption, ConfigOption, TargetArgument
+from cherrycli.options import Command, argument, compat_option, config_option, target_argument
 
-__all__ = ["SortKey", "profile_command"]
+__all__ = ["SORT_KEYS", "profile_command"]
 
 _FILE_TARGET = re.compile(r"\.py(?::[\w.]+)?$")
 
-
-class SortKey(enum.StrEnum):
-    """Orders of the top-functions table."""
-
-    cumulative = "cumulative"
-    tottime = "tottime"
-    calls = "calls"
-    percall = "percall"
+#: Orders of the top-functions table (pstats sort keys), first the default.
+SORT_KEYS = ("cumulative", "tottime", "calls", "percall")
 
 
+@click.command("profile", cls=Command)
+@target_argument
+@argument(
+    "paths",
+    metavar="[PATH...]",
+    nargs=-1,
+    help="Paths to request, query string allowed (/search?q=x). Default: every route "
+    "'cherry routes TARGET' lists that needs no argument (/ for a plain WSGI callable).",
+)
+@click.option(
+    "--requests",
+    "-n",
+    metavar="N",
+    type=click.IntRange(min=1),
+    default=200,
+    help="Timed requests per path (as many profiled).",
+)
+@click.option(
+    "--method", "-X", metavar="METHOD", help="HTTP method. [default: GET, or POST with --data]"
+)
+@click.option(
+    "--data",
+    "-d",
+    metavar="DATA",
+    help="Request body: a=1&b=2 (form), {...} or [...] (JSON), @FILE to read it. "
+    "Implies -X POST, like curl.",
+)
+@click.option(
+    "--sort",
+    metavar="KEY",
+    type=click.Choice(SORT_KEYS),
+    default=SORT_KEYS[0],
+    help=f"Order of the top-functions table: {', '.join(SORT_KEYS)}.",
+)
+@click.option(
+    "--limit",
+    metavar="N",
+    type=click.IntRange(min=0),
+    default=20,
+    help="Rows of the top-functions table (0 hides it).",
+)
+@click.option(
+    "--output",
+    "-o",
+    metavar="FILE.prof",
+    type=click.Path(path_type=Path),
+    help="Write the profile for pstats or snakeviz.",
+)
+@click.option(
+    "--html",
+    metavar="FILE",
+    type=click.Path(path_type=Path),
+    help="Write a self-contained HTML report with a flame graph.",
+)
+@config_option
+@compat_option
 def profile_command(
-    target: TargetArgument = None,
-    paths: Annotated[
-        list[str] | None,
-        typer.Argument(
-            metavar="PATH...",
-            help="Paths to request, query string allowed (/search?q=x). Default: every "
-            "route 'cherry routes TARGET' lists that needs no argument (/ for a plain "
-            "WSGI callable).",
-            show_default=False,
-        ),
-    ] = None,
+    target: str | None,
+    paths: tuple[str, ...],
     *,
-    requests: Annotated[
-        int,
-        typer.Option("--requests", "-n", min=1, help="Timed requests per path (as many profiled)."),
-    ] = 200,
-    method: Annotated[
-        str | None,
-        typer.Option(
-            "--method",
-            "-X",
-            help="HTTP method. [default: GET, or POST with --data]",
-            show_default=False,
-        ),
-    ] = None,
-    data: Annotated[
-        str | None,
-        typer.Option(
-            "--data",
-            "-d",
-            help="Request body: a=1&b=2 (form), {...} or [...] (JSON), @FILE to read it. "
-            "Implies -X POST, like curl.",
-            show_default=False,
-        ),
-    ] = None,
-    sort: Annotated[
-        SortKey, typer.Option(help="Order of the top-functions table.")
-    ] = SortKey.cumulative,
-    limit: Annotated[
-        int, typer.Option(min=0, help="Rows of the top-functions table (0 hides it).")
-    ] = 20,
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            "--output",
-            "-o",
-            metavar="FILE.prof",
-            help="Write the profile for pstats or snakeviz.",
-            show_default=False,
-        ),
-    ] = None,
-    html: Annotated[
-        Path | None,
-        typer.Option(
-            metavar="FILE",
-            help="Write a self-contained HTML report with a flame graph.",
-            show_default=False,
-        ),
-    ] = None,
-    config: ConfigOption = None,
-    compat: CompatOption = False,
+    requests: int,
+    method: str | None,
+    data: str | None,
+    sort: str,
+    limit: int,
+    output: Path | None,
+    html: Path | None,
+    config: Path | None,
+    compat: bool,
 ) -> None:
     """Time and profile requests against an app in process, then report.
 
@@ -116,19 +116,18 @@ def profile_command(
 
     Examples:
 
-        cherry profile            # every GET route of \\[tool.cherry] app
-
+    \b
+        cherry profile            # every GET route of [tool.cherry] app
         cherry profile app.py / /about -n 500
-
         cherry profile shop.app:Root /cart -X POST -d 'item=3&qty=1'
-
         cherry profile --sort tottime --output run.prof --html report.html
     """
     from cherrycli.errors import USAGE_EXIT, CliError
     from cherrycli.settings import load_settings
 
+    requested = list(paths)
     if target is not None and target.startswith("/") and not _FILE_TARGET.search(target):
-        paths, target = [target, *(paths or [])], None
+        requested, target = [target, *requested], None
     # Checked before the run: a bad output path must not cost a full profile first.
     for option, path in (("--output", output), ("--html", html)):
         if path is None:
@@ -151,16 +150,18 @@ def profile_command(
     compat = compat or bool(settings.get_bool("compat"))
     app = _load(target, config, compat)
     with _engine_started():
-        _profile(app, paths, method, data, requests, sort, limit, output, html, target, settings)
+        _profile(
+            app, requested, method, data, requests, sort, limit, output, html, target, settings
+        )
 
 
 def _profile(
     app: Any,
-    paths: list[str] | None,
+    paths: list[str],
     method: str,
     data: str | None,
     requests: int,
-    sort: SortKey,
+    sort: str,
     limit: int,
     output: Path | None,
     html: Path | None,
@@ -199,7 +200,7 @@ def _profile(
         soft_wrap=True,
     )
     run = profiling.run_profile(app, specs, requests)
-    print_report(run, stdout(), sort.value, limit)
+    print_report(run, stdout(), sort, limit)
     stats = run.combined_stats()
     if stats is None:
         raise CliError("every path answered an error status: nothing was profiled")
@@ -212,7 +213,7 @@ def _profile(
     if html is not None:
         from cherrycli.flamegraph import render_html
 
-        page = render_html(run, title=_title(target, settings), sort=sort.value, limit=limit)
+        page = render_html(run, title=_title(target, settings), sort=sort, limit=limit)
         try:
             html.write_text(page, encoding="utf-8")
         except OSError as error:

@@ -7,37 +7,33 @@ JSON array of route objects (path, handler, location, methods, params, tools, ki
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
 
-import typer
+import click
 
-from cherrycli.options import CompatOption, ConfigOption, TargetArgument
+from cherrycli.options import Command, compat_option, config_option, target_argument
 
 
-def routes_command(
-    target: TargetArgument = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print the routes as a JSON array.")
-    ] = False,
-    config: ConfigOption = None,
-    compat: CompatOption = False,
-) -> None:
+@click.command("routes", cls=Command)
+@target_argument
+@click.option("--json", "as_json", is_flag=True, help="Print the routes as a JSON array.")
+@config_option
+@compat_option
+def routes_command(target: str | None, as_json: bool, config: Path | None, compat: bool) -> None:
     """List every URL that dispatches, with its handler, methods, parameters and tools.
 
     A root object or class is read with its config file (--config, else
-    \\[tool.cherry] config or CHERRY_CONFIG), as 'cherry serve' would mount it.
+    [tool.cherry] config or CHERRY_CONFIG), as 'cherry serve' would mount it.
     An index takes its parameters from the query string (listed as /path/), feed_xml
     is listed as feed.xml, and static sections (tools.staticdir, tools.staticfile)
     are listed with the directory or file they serve.
 
     Examples:
 
+    \b
         cherry routes
-
         cherry routes myapp.app:Root
-
         cherry routes app.py --json
-
         cherry routes legacy.py --compat
     """
     import json
@@ -56,7 +52,7 @@ def routes_command(
     loaded = load_target(target, settings)
     routes = collect_routes(loaded.obj, read_config(config or settings.path("config")))
     if as_json:
-        typer.echo(json.dumps([route.to_dict() for route in routes], indent=2))
+        click.echo(json.dumps([route.to_dict() for route in routes], indent=2))
         return
 
     from rich.table import Table

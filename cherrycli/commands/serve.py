@@ -1,6 +1,6 @@
 """``cherry serve``: serve an app on cheroot, optionally reloading it on every save.
 
-A thin typer signature over :func:`cherrycli.serve.server.serve` (one process) and
+A thin click command over :func:`cherrycli.serve.server.serve` (one process) and
 :func:`cherrycli.reload.supervisor.run_supervisor` (``--reload``: a supervisor holding
 the port and a restartable worker). The address follows one precedence, kept with its
 notes in :mod:`cherrycli.serve.address`: ``--host`` / ``--port``, then ``CHERRY_HOST`` /
@@ -11,62 +11,58 @@ notes in :mod:`cherrycli.serve.address`: ``--host`` / ``--port``, then ``CHERRY_
 Other options left unset also come from settings (``config``, ``compat``,
 ``reload_include``, ``reload_exclude``). A bad value there is a usage error (exit 2), as
 a bad option is; a failure of the app itself exits 1. ``--reload-include`` /
-``--reload-exclude`` without ``--reload`` only print a warning. Only typer, the standard
+``--reload-exclude`` without ``--reload`` only print a warning. Only click, the standard
 library and the address defaults are imported at module level so ``cherry --help``
 stays quick.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
 
-import typer
+import click
 
-from cherrycli.options import CompatOption, ConfigOption, TargetArgument
+from cherrycli.options import Command, compat_option, config_option, target_argument
 from cherrycli.serve import DEFAULT_HOST, DEFAULT_PORT
 
 __all__ = ["serve_command"]
 
 
+@click.command("serve", cls=Command)
+@target_argument
+@click.option("--host", metavar="HOST", help=f"Interface to listen on. [default: {DEFAULT_HOST}]")
+@click.option(
+    "--port",
+    "-p",
+    metavar="PORT",
+    type=click.IntRange(0, 65535),
+    help=f"TCP port (0 picks a free one). [default: {DEFAULT_PORT}]",
+)
+@config_option
+@click.option("--reload", is_flag=True, help="Restart the app when a watched file changes.")
+@click.option(
+    "--reload-include",
+    metavar="GLOB",
+    multiple=True,
+    help="Also watch files matching GLOB (repeatable).",
+)
+@click.option(
+    "--reload-exclude",
+    metavar="GLOB",
+    multiple=True,
+    help="Never watch files matching GLOB (repeatable).",
+)
+@compat_option
 def serve_command(
-    target: TargetArgument = None,
+    target: str | None,
     *,
-    host: Annotated[
-        str | None,
-        typer.Option(help=f"Interface to listen on. [default: {DEFAULT_HOST}]", show_default=False),
-    ] = None,
-    port: Annotated[
-        int | None,
-        typer.Option(
-            "--port",
-            "-p",
-            min=0,
-            max=65535,
-            help=f"TCP port (0 picks a free one). [default: {DEFAULT_PORT}]",
-            show_default=False,
-        ),
-    ] = None,
-    config: ConfigOption = None,
-    reload: Annotated[
-        bool, typer.Option("--reload", help="Restart the app when a watched file changes.")
-    ] = False,
-    reload_include: Annotated[
-        list[str] | None,
-        typer.Option(
-            metavar="GLOB",
-            help="Also watch files matching GLOB (repeatable).",
-            show_default=False,
-        ),
-    ] = None,
-    reload_exclude: Annotated[
-        list[str] | None,
-        typer.Option(
-            metavar="GLOB",
-            help="Never watch files matching GLOB (repeatable).",
-            show_default=False,
-        ),
-    ] = None,
-    compat: CompatOption = False,
+    host: str | None,
+    port: int | None,
+    config: Path | None,
+    reload: bool,
+    reload_include: tuple[str, ...],
+    reload_exclude: tuple[str, ...],
+    compat: bool,
 ) -> None:
     """Serve an app on cheroot, printing the URL and the access log.
 
@@ -74,18 +70,16 @@ def serve_command(
     worker while the port stays open; a broken save shows its traceback in the browser
     until the next good one.
 
-    The address: --host/--port, else CHERRY_HOST/CHERRY_PORT or \\[tool.cherry], else
+    The address: --host/--port, else CHERRY_HOST/CHERRY_PORT or [tool.cherry], else
     server.socket_host/port from the config file, else (without --reload) from the app
     itself, else 127.0.0.1:8080.
 
     Examples:
 
-        cherry serve                 # \\[tool.cherry] app on 127.0.0.1:8080
-
+    \b
+        cherry serve                 # [tool.cherry] app on 127.0.0.1:8080
         cherry serve app.py --reload
-
         cherry serve shop.app:Root --port 9000 --config dev.conf
-
         cherry serve legacy.py --compat --reload --reload-exclude 'data/*'
     """
     from cherrycli.serve.address import choose_address
@@ -117,13 +111,13 @@ def serve_command(
                 address=address,
                 config=config,
                 compat=compat,
-                include=[*settings.get_list("reload_include"), *(reload_include or [])],
-                exclude=[*settings.get_list("reload_exclude"), *(reload_exclude or [])],
+                include=[*settings.get_list("reload_include"), *reload_include],
+                exclude=[*settings.get_list("reload_exclude"), *reload_exclude],
                 roots=[settings.root],
             )
         )
     if code:
-        raise typer.Exit(code)
+        raise SystemExit(code)
 
 
 def _warn(message: str) -> None:

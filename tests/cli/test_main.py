@@ -59,7 +59,7 @@ def test_help_imports_nothing_heavy(argv: list[str]) -> None:
         "from cherrycli.main import main\n"
         f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
         "heavy = ('framework', 'jinja2', 'mako', 'cProfile', 'pstats', 'cheroot', 'watchfiles',"
-        " 'pydantic', 'markdown_it', 'pygments', 'coverage')\n"
+        " 'pydantic', 'markdown_it', 'pygments', 'coverage', 'rich', 'typer')\n"
         "loaded = sorted(m for m in set(sys.modules) - before if m.split('.')[0] in heavy)\n"
         "print(' '.join(loaded), file=sys.stderr)\n"
     )
@@ -77,20 +77,23 @@ def test_help_imports_nothing_heavy(argv: list[str]) -> None:
 
 
 @pytest.mark.parametrize(
-    ("argv", "message"),
+    ("argv", "words"),
     [
-        (["new", "--no-such-option"], "error: No such option: --no-such-option"),
-        (["frobnicate"], "error: No such command 'frobnicate'."),
-        (["profile", "-n", "abc"], "error: Invalid value for '--requests' / '-n'"),
-        (["new"], "error: Missing argument 'name'."),
+        (["new", "--no-such-option"], ["No such option", "--no-such-option"]),
+        (["frobnicate"], ["No such command", "frobnicate"]),
+        (["profile", "-n", "abc"], ["Invalid value for '--requests' / '-n'", "abc"]),
+        (["new"], ["Missing argument", "NAME"]),
     ],
 )
-def test_parser_errors_are_one_line_usage_errors(argv: list[str], message: str) -> None:
+def test_parser_errors_are_one_line_usage_errors(argv: list[str], words: list[str]) -> None:
+    # click words its messages a little differently from one release to the next.
     result = cherry(*argv)
     assert result.returncode == 2
-    assert result.stderr.startswith(message)
+    assert result.stderr.startswith("error: ")
+    assert all(word in result.stderr for word in words), result.stderr
     assert result.stderr.strip().count("\n") == 0
     assert f"(hint: see 'cherry {argv[0]} --help')" in result.stderr or argv == ["frobnicate"]
+    assert "(hint: see 'cherry --help')" in result.stderr or argv != ["frobnicate"]
 
 
 def test_bare_cherry_shows_the_help() -> None:
@@ -198,9 +201,18 @@ def test_cli_error_without_hint_is_just_the_message() -> None:
     assert str(CliError("it broke")) == "it broke"
 
 
-def test_reflow_joins_prose_lines_and_keeps_indented_examples() -> None:
-    from cherrycli.main import reflow
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_wraps_prose_to_the_terminal_and_keeps_each_example_whole(command: str) -> None:
+    from cherrycli.main import cli
 
-    examples = "Examples:\n\n    cherry a\n    cherry b"
-    doc = f"Summary line.\n\nA paragraph wrapped\nover two lines.\n\n{examples}\n"
-    assert reflow(doc) == f"Summary line.\n\nA paragraph wrapped over two lines.\n\n{examples}"
+    written = [
+        line.strip()
+        for line in (cli.commands[command].help or "").splitlines()
+        if line.strip().startswith("cherry ")
+    ]
+    result = cherry(command, "--help", env={"COLUMNS": "60"})
+    shown = [line.strip() for line in result.stdout.splitlines()]
+    assert len(written) >= 2
+    assert all(example in shown for example in written), result.stdout
+    prose = [line for line in result.stdout.splitlines() if line.strip() not in written]
+    assert max(len(line) for line in prose) <= 60
