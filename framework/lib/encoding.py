@@ -3,6 +3,9 @@
 Text chunks are encoded with the first charset the client accepts
 (``Accept-Charset``), preferring ``encoding`` (default UTF-8); ``text/*`` content
 types get a ``;charset=`` parameter. Streamed bodies are encoded chunk by chunk.
+
+Content codings (the ``gzip`` tool) live in :mod:`framework.lib.compression`; their
+names are re-exported here, where CherryPy keeps them.
 """
 
 from __future__ import annotations
@@ -13,8 +16,9 @@ from collections.abc import Iterable, Iterator
 from framework.context import current
 from framework.errors import HTTPError
 from framework.httputil import AcceptElement
+from framework.lib.compression import compress, decompress, gzip
 
-__all__ = ["encode", "find_acceptable_charset"]
+__all__ = ["compress", "decompress", "encode", "find_acceptable_charset", "gzip"]
 
 
 def find_acceptable_charset(header: str | None, preferred: str) -> str:
@@ -75,11 +79,17 @@ def _content_type_info(ctype: str) -> tuple[str | None, bool]:
 
 
 def _encode_iter(chunks: Iterable[object], charset: str, errors: str) -> Iterator[bytes]:
-    for chunk in chunks:
-        if isinstance(chunk, str):
-            yield chunk.encode(charset, errors)
-        else:
-            yield chunk  # type: ignore[misc]
+    try:
+        for chunk in chunks:
+            if isinstance(chunk, str):
+                yield chunk.encode(charset, errors)
+            else:
+                yield chunk  # type: ignore[misc]
+    finally:
+        # Closing the response closes this generator: pass it on (open files).
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()
 
 
 def encode(

@@ -1,0 +1,183 @@
+"""Byte ranges: parse a ``Range`` header and lay out a partial (206) response body.
+
+:func:`get_ranges` turns ``Range: bytes=...`` into ``(start, stop)`` slices of a
+resource of known length; :func:`plan_ranges` adds the limits a server needs against
+abusive headers; :class:`MultipartRanges` builds the ``multipart/byteranges`` body
+and knows its exact length before a byte is read, so the response keeps a
+``Content-Length``.
+
+Limits (RFC 9110 section 14.2 lets a server ignore or coalesce ranges):
+
+- more than :data:`MAX_RANGES` ranges in one header: the header is ignored and the
+  whole resource is sent (200), as Apache does past its ``MaxRanges``;
+- overlapping or adjacent ranges are merged, so no byte is sent twice;
+- if the multipart framing would make the response larger than twice the resource
+  (many tiny ranges), the whole resource is sent instead.
+
+CherryPy sends every range as asked, so ``bytes=0-,0-,0-...`` makes it send the file
+once per range; this module never sends more than about the file's size.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from typing import IO
+
+__all__ = ["MAX_RANGES", "MultipartRanges", "get_ranges", "plan_ranges", "read_range"]
+
+#: The most ranges honoured in one ``Range`` header; past it the header is ignored.
+MAX_RANGES = 64
+
+#: Bytes read from a file per chunk of a ranged body.
+CHUNK_SIZE = 65536
+
+
+def get_ranges(header: str | None, length: int) -> list[tuple[int, int]] | None:
+    """Return the ``(start, stop)`` slices a ``Range`` header asks of ``length`` bytes.
+
+    ``bytes=3-6`` is ``[(3, 7)]``; ``bytes=-5`` (the last five bytes) is
+    ``[(length - 5, length)]``; stops past the end are clipped. Unsatisfiable ranges
+    (starting at or past the end) are dropped.
+
+    Args:
+        header: the ``Range`` header value (``None`` or empty: no range asked).
+        length: the resource's length in bytes.
+
+    Returns:
+        ``None`` when the header is absent, malformed or not in bytes (serve the whole
+        resource, as RFC 9110 says); an empty list when no range is satisfiable
+        (answer 416); otherwise the slices, in the order asked.
+    """
+    if not header:
+        return None
+    unit, sep, spec = header.partition("=")
+    if not sep or unit.strip().lower() != "bytes":
+        return None
+    result: list[tuple[int, int]] = []
+    for item in spec.split(","):
+        item = item.strip()
+        if not item:
+            continue  # RFC 9110 allows empty list elements
+        first, dash, last = item.partition("-")
+        first, last = first.strip(), last.strip()
+        if not dash or not (first.isdigit() or first == "") or not (last.isdigit() or last == ""):
+            return None
+        if first:
+            start = int(first)
+            if last and int(last) < start:
+                return None  # "5-3" is invalid: ignore the header
+            stop = int(last) + 1 if last else length
+            if start >= length:
+                continue
+            result.append((start, min(stop, length)))
+        elif last:
+            suffix = int(last)
+            if suffix == 0:
+                continue
+            result.append((max(length - suffix, 0), length))
+        else:
+            return None  # a lone "-"
+    return result
+
+
+def _coalesce(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, stop in sorted(ranges):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], stop))
+        else:
+            merged.append((start, stop))
+    return merged
+
+
+def plan_ranges(header: str | None, length: int) -> list[tuple[int, int]] | None:
+    """Return the ranges to send for ``header``, within this module's limits.
+
+    Args:
+        header: the ``Range`` header value.
+        length: the resource's length in bytes.
+
+    Returns:
+        ``None``: send the whole resource (no, invalid, too many or too costly ranges);
+        ``[]``: nothing is satisfiable (416); otherwise sorted, non-overlapping slices.
+    """
+    if not header or header.count(",") >= MAX_RANGES:
+        return None
+    ranges = get_ranges(header, length)
+    if not ranges:
+        return ranges
+    ranges = _coalesce(ranges)
+    if len(ranges) > 1:
+        framing = MultipartRanges.framing_size(ranges, length, "application/octet-stream")
+        if sum(stop - start for start, stop in ranges) + framing > 2 * length:
+            return None
+    return ranges
+
+
+def read_range(fileobj: IO[bytes], start: int, stop: int) -> Iterator[bytes]:
+    """Yield bytes ``start`` to ``stop`` of a seekable file, in chunks."""
+    fileobj.seek(start)
+    remaining = stop - start
+    while remaining > 0:
+        chunk = fileobj.read(min(CHUNK_SIZE, remaining))
+        if not chunk:
+            return
+        remaining -= len(chunk)
+        yield chunk
+
+
+class MultipartRanges:
+    """A ``multipart/byteranges`` body over a seekable file.
+
+    Args:
+        fileobj: the open file (closed when the body is exhausted or closed).
+        ranges: sorted, non-overlapping ``(start, stop)`` slices.
+        length: the file's total length.
+        content_type: the file's own media type, repeated in each part.
+    """
+
+    def __init__(
+        self, fileobj: IO[bytes], ranges: list[tuple[int, int]], length: int, content_type: str
+    ) -> None:
+        self.fileobj = fileobj
+        self.ranges = ranges
+        self.boundary = secrets.token_hex(16)
+        self.heads = [
+            self._head(self.boundary, content_type, start, stop, length) for start, stop in ranges
+        ]
+        self.tail = f"\r\n--{self.boundary}--\r\n".encode("ascii")
+
+    @staticmethod
+    def _head(boundary: str, content_type: str, start: int, stop: int, length: int) -> bytes:
+        return (
+            f"\r\n--{boundary}\r\nContent-Type: {content_type}\r\n"
+            f"Content-Range: bytes {start}-{stop - 1}/{length}\r\n\r\n"
+        ).encode("latin-1")
+
+    @classmethod
+    def framing_size(cls, ranges: list[tuple[int, int]], length: int, content_type: str) -> int:
+        """Return how many bytes of framing a body with these ranges adds."""
+        boundary = "0" * 32
+        heads = sum(len(cls._head(boundary, content_type, a, b, length)) for a, b in ranges)
+        return heads + len(f"\r\n--{boundary}--\r\n")
+
+    @property
+    def content_type(self) -> str:
+        """The response's ``Content-Type``."""
+        return f"multipart/byteranges; boundary={self.boundary}"
+
+    @property
+    def content_length(self) -> int:
+        """The exact length of the body."""
+        data = sum(stop - start for start, stop in self.ranges)
+        return data + sum(len(head) for head in self.heads) + len(self.tail)
+
+    def __iter__(self) -> Iterator[bytes]:
+        try:
+            for head, (start, stop) in zip(self.heads, self.ranges, strict=True):
+                yield head
+                yield from read_range(self.fileobj, start, stop)
+            yield self.tail
+        finally:
+            self.fileobj.close()

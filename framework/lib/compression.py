@@ -1,0 +1,174 @@
+"""The ``gzip`` tool: compress response bodies for clients that accept it.
+
+``tools.gzip`` runs at ``before_finalize`` (priority 80, after ``encode``). It always
+adds ``Vary: Accept-Encoding``, then compresses when the client accepts ``gzip`` (or
+``x-gzip``, or ``*``) with a non-zero quality that ``identity`` does not beat and
+the ``Content-Type`` is in ``mime_types`` (``text/*`` and ``application/*+xml``
+wildcards work). It never touches 206 or 304 responses, bodies that already carry a
+``Content-Encoding``, or responses served from ``tools.caching`` (stored compressed).
+A client that accepts neither gzip nor identity gets 406.
+
+Fixed bodies are compressed in one call. Streamed bodies (``response.stream``) are
+compressed chunk by chunk with a sync flush after each, so a client sees every chunk
+as soon as the handler yields it; nothing is buffered whole.
+
+A strong ``ETag`` becomes weak once the body is compressed: the bytes differ from the
+identity representation, and RFC 9110 reserves strong tags for byte-identical ones.
+(CherryPy keeps the tag strong.)
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable, Iterator
+
+from framework.context import serving
+from framework.errors import HTTPError
+from framework.httputil import AcceptElement
+
+__all__ = ["compress", "decompress", "gzip"]
+
+_GZIP_WBITS = 31  # zlib's gzip container (header and CRC32 trailer)
+
+
+def _as_bytes(chunk: object) -> bytes:
+    return chunk.encode("utf-8") if isinstance(chunk, str) else chunk  # type: ignore[return-value]
+
+
+def compress(body: Iterable[object], compress_level: int, flush: bool = False) -> Iterator[bytes]:
+    """Yield ``body`` gzip-compressed, one piece per input chunk.
+
+    Args:
+        body: chunks of bytes (text is encoded as UTF-8).
+        compress_level: 0 (none) to 9 (best).
+        flush: sync-flush after each chunk, so each can be sent at once.
+    """
+    compressor = zlib.compressobj(compress_level, zlib.DEFLATED, _GZIP_WBITS)
+    mode = zlib.Z_SYNC_FLUSH if flush else zlib.Z_NO_FLUSH
+    try:
+        for chunk in body:
+            data = compressor.compress(_as_bytes(chunk))
+            if flush:
+                data += compressor.flush(mode)
+            if data:
+                yield data
+        yield compressor.flush()
+    finally:
+        close = getattr(body, "close", None)
+        if close is not None:
+            close()
+
+
+def decompress(body: bytes) -> bytes:
+    """Return the content of a gzip-compressed ``body``."""
+    return zlib.decompress(body, _GZIP_WBITS)
+
+
+def _qualities(header: str) -> dict[str, float]:
+    qualities: dict[str, float] = {}
+    for part in header.split(","):
+        if part.strip():
+            element = AcceptElement.from_str(part)
+            qualities[element.value.lower()] = element.qvalue
+    return qualities
+
+
+def _wants_gzip(header: str) -> bool | None:
+    """Decide from ``Accept-Encoding``: True gzip, False identity, None neither (406)."""
+    qualities = _qualities(header)
+    star = qualities.get("*")
+    explicit = [q for name, q in qualities.items() if name in ("gzip", "x-gzip")]
+    gzip_q = max(explicit) if explicit else (star or 0.0)
+    # Identity is acceptable unless excluded, but never preferred to a listed coding.
+    identity_q = qualities.get("identity", star if star is not None else 0.001)
+    if gzip_q > 0 and gzip_q >= identity_q:
+        return True
+    if identity_q > 0:
+        return False
+    return None
+
+
+def _type_matches(ctype: str, mime_types: Iterable[str]) -> bool:
+    if ctype in mime_types:
+        return True
+    major, _, minor = ctype.partition("/")
+    for pattern in mime_types:
+        pmajor, _, pminor = pattern.partition("/")
+        if pmajor != major:
+            continue
+        if pminor == "*":
+            return True
+        if pminor.startswith("*+") and minor.endswith(pminor[1:]):
+            return True
+    return False
+
+
+def _add_vary(headers: dict[str, str], name: str) -> None:
+    vary = headers.get("Vary")
+    if not vary:
+        headers["Vary"] = name
+    elif vary.strip() != "*" and name.lower() not in (v.strip().lower() for v in vary.split(",")):
+        headers["Vary"] = f"{vary}, {name}"
+
+
+def gzip(
+    compress_level: int = 5,
+    mime_types: Iterable[str] = ("text/html", "text/plain"),
+    debug: bool = False,
+) -> None:
+    """Gzip the response body if the client accepts it (the ``gzip`` tool).
+
+    Args:
+        compress_level: 0 (none) to 9 (best); 5 by default, as CherryPy.
+        mime_types: the media types to compress; ``type/*`` and ``type/*+suffix``
+            patterns are understood.
+        debug: log each decision to the error log.
+    """
+    pair = serving.get()
+    assert pair is not None
+    request, response = pair
+    headers = response.headers
+    _add_vary(headers, "Accept-Encoding")
+    status = response.status
+    code = status if isinstance(status, int) else int(str(status)[:3])
+    if code in (206, 304) or code < 200 or code == 204:
+        return _log(debug, f"not compressing a {code} response")
+    if "Content-Encoding" in headers:
+        return _log(debug, "the body is already encoded")
+    if getattr(request, "cached", False):
+        return _log(debug, "not compressing a cached response")
+    body = response.body
+    if isinstance(body, list) and not any(body):
+        return _log(debug, "no body")
+    accept = request.headers.get("Accept-Encoding")
+    if not accept:
+        return _log(debug, "no Accept-Encoding")
+    wanted = _wants_gzip(accept)
+    if wanted is None:
+        HTTPError(406, "identity, gzip").set_response()
+        return None
+    if not wanted:
+        return _log(debug, f"gzip not preferred in {accept!r}")
+    ctype = headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+    if not _type_matches(ctype, mime_types):
+        return _log(debug, f"Content-Type {ctype!r} not in {list(mime_types)!r}")
+    _log(debug, "gzipping")
+    headers["Content-Encoding"] = "gzip"
+    headers.pop("Content-Length", None)
+    etag = headers.get("ETag")
+    if etag and not etag.startswith("W/"):
+        headers["ETag"] = "W/" + etag
+    if isinstance(body, list):
+        data = b"".join(_as_bytes(chunk) for chunk in body)
+        response.body = [zlib.compress(data, compress_level, wbits=_GZIP_WBITS)]
+    else:
+        response.body = compress(body, compress_level, flush=response.stream)
+    return None
+
+
+def _log(debug: bool, message: str) -> None:
+    if not debug:
+        return
+    request = serving.request
+    if request is not None and request.app is not None:
+        request.app.log.error(message, "TOOLS.GZIP")
