@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import io
 import logging
+import os
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 from wsgiref.validate import validator
@@ -130,3 +132,33 @@ def error_records() -> Iterator[list[logging.LogRecord]]:
         yield handler.records
     finally:
         logger.removeHandler(handler)
+
+
+# -- real Redis and memcached (started by scripts/services.sh) ---------------------------
+def need_service(env: str, what: str) -> str:
+    """Return ``$env``; skip without it, or fail under ``CI=true`` (CI must run it)."""
+    value = os.environ.get(env)
+    if not value:
+        message = f"{what} is not running: set {env} (scripts/services.sh starts one)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return value
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The URL of the test run's Redis server."""
+    return need_service("REDIS_URL", "Redis")
+
+
+@pytest.fixture
+def memcached_servers() -> list[str]:
+    """The test run's memcached server(s), as ``host:port`` strings."""
+    return need_service("MEMCACHED_SERVERS", "memcached").split(",")
+
+
+@pytest.fixture
+def key_prefix() -> str:
+    """A key prefix of this test's own, so tests sharing a server never meet."""
+    return f"test-{uuid.uuid4().hex[:12]}:"

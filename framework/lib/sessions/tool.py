@@ -1,0 +1,307 @@
+"""The ``sessions`` tool: create the request's session, lock, save, release, expire.
+
+``tools.sessions.on`` attaches, once per path (``setup_plan``):
+
+===========================  ==================================================
+``before_request_body`` 50   :func:`init`: read the id from the cookie, make the
+                             session object, set the response cookie
+``before_request_body`` 60   lock, when ``locking = "early"``
+``before_handler`` 50        lock, when ``locking = "implicit"`` (the default)
+``before_finalize`` 50       :func:`save`: store the data, release the lock
+``on_end_request`` 90        :func:`close`: release the lock whatever happened
+===========================  ==================================================
+
+With ``locking = "explicit"`` the application calls ``acquire_lock()`` itself. The
+cookie defaults to ``HttpOnly`` and ``SameSite=Lax`` (CherryPy sets neither).
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+from framework.context import serving
+from framework.core.response import http_date
+from framework.core.tools import Tool
+
+if TYPE_CHECKING:
+    from framework.core.plan import Plan
+    from framework.core.request import Request
+    from framework.lib.sessions.base import Session
+
+__all__ = [
+    "SessionTool",
+    "close",
+    "current",
+    "expire",
+    "init",
+    "save",
+    "set_response_cookie",
+    "store_class",
+]
+
+#: ``storage_type`` names -> (module, class).
+STORAGE_TYPES = {
+    "ram": ("framework.lib.sessions.ram", "RamSession"),
+    "file": ("framework.lib.sessions.file", "FileSession"),
+    "memcached": ("framework.lib.sessions.memcached", "MemcachedSession"),
+    "redis": ("framework.lib.sessions.redis", "RedisSession"),
+}
+
+_setup_done: set[tuple[Any, ...]] = set()
+_setup_lock = threading.Lock()
+
+
+def store_class(storage_class: Any = None, storage_type: str | None = None) -> type[Session]:
+    """Resolve ``storage_class`` (a class or dotted name) or ``storage_type`` to a class.
+
+    Raises:
+        ValueError: for an unknown ``storage_type``.
+    """
+    if isinstance(storage_class, str):
+        module, _, name = storage_class.rpartition(".")
+        storage_class = getattr(importlib.import_module(module), name)
+    if storage_class is not None:
+        return storage_class  # type: ignore[no-any-return]
+    key = (storage_type or "ram").lower()
+    if key not in STORAGE_TYPES:
+        raise ValueError(
+            f"Unknown tools.sessions.storage_type {storage_type!r}; "
+            f"choose one of {', '.join(STORAGE_TYPES)} or set storage_class."
+        )
+    module, name = STORAGE_TYPES[key]
+    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+
+
+def _request() -> Request:
+    request = serving.request
+    assert request is not None
+    return request
+
+
+def current() -> Session:
+    """Return the current request's session.
+
+    Raises:
+        RuntimeError: outside a request, or where ``tools.sessions`` is off.
+    """
+    request = serving.request
+    session = request.__dict__.get("session") if request is not None else None
+    if session is None:
+        raise RuntimeError(
+            "There is no session here: switch tools.sessions on for this path "
+            "(config 'tools.sessions.on': True)."
+        )
+    return session  # type: ignore[no-any-return]
+
+
+def _cookie_id(request: Request, name: str) -> str | None:
+    raw = request.wsgi_environ.get("HTTP_COOKIE")
+    if not raw or name not in raw:
+        return None
+    morsel = request.cookie.get(name)
+    return morsel.value if morsel is not None else None
+
+
+def init(
+    storage_type: str | None = None,
+    path: str | None = None,
+    path_header: str | None = None,
+    name: str = "session_id",
+    timeout: float = 60,
+    domain: str | None = None,
+    secure: bool = False,
+    clean_freq: float = 5,
+    persistent: bool = True,
+    httponly: bool = True,
+    samesite: str | None = "Lax",
+    debug: bool = False,
+    storage_class: Any = None,
+    **kwargs: Any,
+) -> None:
+    """Make the current request's session and set its cookie (``before_request_body``).
+
+    Args:
+        storage_type: ``"ram"``, ``"file"``, ``"memcached"`` or ``"redis"``.
+        path: the cookie's path (default: the ``path_header`` request header, or /).
+        path_header: a request header holding the cookie path.
+        name: the cookie's name.
+        timeout: minutes of inactivity before the data expires (and the cookie).
+        domain: the cookie's domain.
+        secure: send the cookie over HTTPS only.
+        clean_freq: minutes between sweeps of expired sessions.
+        persistent: give the cookie an expiry (False: it ends with the browser).
+        httponly: hide the cookie from scripts (default True).
+        samesite: the cookie's SameSite attribute (default "Lax"; None: unset).
+        debug: log each decision to the error log.
+        storage_class: a :class:`Session` subclass (or its dotted name).
+        kwargs: store settings (``storage_path``, ``url``, ``servers``...).
+    """
+    request = _request()
+    if request.__dict__.get("session") is not None:
+        return  # already made (the tool is on twice, or an internal redirect)
+    cls = store_class(storage_class, storage_type)
+    setup = getattr(cls, "setup", None)
+    if setup is not None:
+        key = (cls, *sorted((k, repr(v)) for k, v in kwargs.items()))
+        if key not in _setup_done:
+            with _setup_lock:
+                if key not in _setup_done:
+                    setup(**kwargs)
+                    _setup_done.add(key)
+    session = cls(
+        _cookie_id(request, name), timeout=timeout, clean_freq=clean_freq, debug=debug, **kwargs
+    )
+    request.session = session  # type: ignore[attr-defined]
+
+    def update_cookie(new_id: str) -> None:
+        response = serving.response
+        if response is not None:
+            response.cookie[name] = new_id
+
+    session.id_observers.append(update_cookie)
+    set_response_cookie(
+        path=path,
+        path_header=path_header,
+        name=name,
+        timeout=timeout if persistent else 0,
+        domain=domain,
+        secure=secure,
+        httponly=httponly,
+        samesite=samesite,
+    )
+
+
+def set_response_cookie(
+    path: str | None = None,
+    path_header: str | None = None,
+    name: str = "session_id",
+    timeout: float = 60,
+    domain: str | None = None,
+    secure: bool = False,
+    httponly: bool = True,
+    samesite: str | None = "Lax",
+) -> None:
+    """Send the current session's id in a cookie with these attributes.
+
+    Args:
+        timeout: minutes until the cookie expires (0: a browser-session cookie).
+    """
+    request = _request()
+    response = serving.response
+    assert response is not None
+    cookie = response.cookie
+    cookie[name] = current().id
+    morsel = cookie[name]
+    morsel["path"] = path or (path_header and request.headers.get(path_header)) or "/"
+    if timeout:
+        seconds = max(int(timeout * 60), 1)
+        morsel["max-age"] = seconds
+        morsel["expires"] = http_date(time.time() + seconds)
+    if domain is not None:
+        morsel["domain"] = domain
+    if secure:
+        morsel["secure"] = True
+    if httponly:
+        morsel["httponly"] = True
+    if samesite:
+        morsel["samesite"] = samesite
+
+
+def _lock_session() -> None:
+    current().acquire_lock()
+
+
+def save() -> None:
+    """Store the session's data and release its lock (``before_finalize``).
+
+    A streamed body is produced after this point, so its session is saved once the
+    body has been sent; any other lazy body is produced now, while the lock is held.
+    """
+    request = _request()
+    session = request.__dict__.get("session")
+    if session is None or request.__dict__.get("_session_saved"):
+        return
+    request.__dict__["_session_saved"] = True
+    response = serving.response
+    assert response is not None
+    if response.stream:
+        request.hooks.attach("on_end_request", session.save, priority=50)
+        return
+    if not isinstance(response.body, list):
+        response.collapse_body()
+    session.save()
+
+
+save.failsafe = True  # type: ignore[attr-defined]
+
+
+def close() -> None:
+    """Release the session's lock if the request still holds it (``on_end_request``)."""
+    request = serving.request
+    session = request.__dict__.get("session") if request is not None else None
+    if session is not None and session.locked:
+        session.release_lock()
+
+
+close.failsafe = True  # type: ignore[attr-defined]
+close.priority = 90  # type: ignore[attr-defined]
+
+
+def expire() -> None:
+    """End the current session: delete its data and expire its cookie in the browser.
+
+    CherryPy only expires the cookie, so a copied cookie keeps working until the
+    session times out; here the server-side data goes too.
+    """
+    request = _request()
+    response = serving.response
+    assert response is not None
+    name = request.config.get("tools.sessions.name", "session_id")
+    session = request.__dict__.get("session")
+    if session is not None:
+        session.delete()
+    cookie = response.cookie
+    if name not in cookie:
+        cookie[name] = ""
+    morsel = cookie[name]
+    morsel["expires"] = http_date(time.time() - 365 * 24 * 3600)
+    morsel["max-age"] = 0
+
+
+class SessionTool(Tool):
+    """``tools.sessions`` (see the module docstring for its hooks)."""
+
+    def __init__(self) -> None:
+        super().__init__("before_request_body", init)
+
+    def setup_plan(self, plan: Plan, conf: dict[str, Any]) -> None:
+        """Attach init, the lock, save and close to the plan.
+
+        Raises:
+            ValueError: for a ``locking`` mode other than implicit, early or explicit.
+        """
+        priority = self._priority_for(conf)
+        locking = conf.pop("locking", "implicit")
+        if locking not in ("implicit", "early", "explicit"):
+            raise ValueError(
+                f"tools.sessions.locking must be 'implicit', 'early' or 'explicit', not {locking!r}"
+            )
+        store_class(conf.get("storage_class"), conf.get("storage_type"))  # fail at plan time
+        plan.hooks.attach("before_request_body", init, priority=priority, **conf)
+        if locking == "implicit":
+            plan.hooks.attach("before_handler", _lock_session, priority=50)
+        elif locking == "early":
+            plan.hooks.attach("before_request_body", _lock_session, priority=60)
+        plan.hooks.attach("before_finalize", save)
+        plan.hooks.attach("on_end_request", close)
+
+    def regenerate(self) -> None:
+        """Give the current session a new id (keeping its data) and send the new cookie."""
+        current().regenerate()
+        relevant = {"path", "path_header", "name", "timeout", "domain", "secure"}
+        relevant |= {"httponly", "samesite"}
+        conf = {k: v for k, v in self._merged_args().items() if k in relevant}
+        set_response_cookie(**conf)

@@ -1,0 +1,311 @@
+"""``tools.sessions`` on every store: the mapping API, ids, cookies, life cycle, locking."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from session_apps import STORES, Counter, store_config
+
+import framework
+from framework.lib import sessions
+from framework.lib.sessions import FileSession, RamSession, Session
+from framework.testing import Client, TestResponse
+
+
+@pytest.fixture(autouse=True)
+def _session_tool() -> Iterator[None]:
+    # TEMPORARY: until the default toolbox names the sessions tool.
+    framework.tools.sessions = sessions.SessionTool()
+    yield
+    del framework.tools.__dict__["sessions"]
+
+
+@pytest.fixture(params=STORES)
+def store(request: pytest.FixtureRequest) -> dict[str, Any]:
+    return store_config(request.param, request)
+
+
+def client(conf: dict[str, Any], **extra: Any) -> Client:
+    return Client(Counter(), config={"/": {**conf, **extra}})
+
+
+def set_cookie(response: TestResponse) -> str:
+    (header,) = [h for h in response.headers.get_all("Set-Cookie") if h.startswith("session_id=")]
+    return header
+
+
+def test_a_session_keeps_data_between_requests(store: dict[str, Any]) -> None:
+    c = client(store)
+    assert [c.get("/").text for _ in range(3)] == ["1", "2", "3"]
+    assert client(store).get("/").text == "1"  # another browser, another session
+
+
+def test_ids_are_40_hex_characters_from_secrets(store: dict[str, Any]) -> None:
+    ids = {client(store).get("/whoami").text for _ in range(5)}
+    assert len(ids) == 5
+    assert all(re.fullmatch(r"[0-9a-f]{40}", i) for i in ids)
+
+
+def test_the_cookie_is_httponly_samesite_lax_and_lasts_the_timeout(store: dict[str, Any]) -> None:
+    header = set_cookie(client(store).get("/"))
+    assert re.fullmatch(r"session_id=[0-9a-f]{40}; .*", header)
+    for attribute in ("HttpOnly", "SameSite=Lax", "Path=/", "Max-Age=3600", "expires="):
+        assert attribute in header
+    assert "Secure" not in header
+
+
+def test_cookie_options(store: dict[str, Any]) -> None:
+    options = {
+        "tools.sessions.name": "sid",
+        "tools.sessions.path": "/app",
+        "tools.sessions.domain": "example.com",
+        "tools.sessions.secure": True,
+        "tools.sessions.httponly": False,
+        "tools.sessions.samesite": "Strict",
+        "tools.sessions.timeout": 5,
+    }
+    response = client(store, **options).get("/")
+    (header,) = response.headers.get_all("Set-Cookie")
+    assert header.startswith("sid=")
+    for attribute in (
+        "Path=/app",
+        "Domain=example.com",
+        "Secure",
+        "SameSite=Strict",
+        "Max-Age=300",
+    ):
+        assert attribute in header
+    assert "HttpOnly" not in header
+
+
+def test_non_persistent_cookie_ends_with_the_browser(store: dict[str, Any]) -> None:
+    header = set_cookie(client(store, **{"tools.sessions.persistent": False}).get("/"))
+    assert "Max-Age" not in header and "expires" not in header.lower()
+
+
+def test_path_header_sets_the_cookie_path(store: dict[str, Any]) -> None:
+    c = client(store, **{"tools.sessions.path_header": "X-Script-Path"})
+    assert "Path=/mounted" in set_cookie(c.get("/", headers={"X-Script-Path": "/mounted"}))
+
+
+@pytest.mark.parametrize(
+    "bad_id",
+    [
+        "0" * 40,  # well formed, never issued
+        "deadbeef",  # too short
+        "../../../../etc/passwd",
+        "..%2f..%2fsecret",
+        "A" * 40,  # upper case: not what we issue
+        "0" * 39 + "g",
+        "0" * 200,
+    ],
+)
+def test_ids_the_server_did_not_issue_are_never_adopted(
+    store: dict[str, Any], bad_id: str, tmp_path: Path
+) -> None:
+    c = client(store)
+    c.cookies.set("session_id", bad_id)
+    response = c.get("/whoami")
+    assert response.status_code == 200
+    assert response.text != bad_id
+    assert re.fullmatch(r"[0-9a-f]{40}", response.text)
+    # Nothing named after the id was created anywhere under the test's directory.
+    assert not [p for p in tmp_path.rglob("*") if "passwd" in p.name or "secret" in p.name]
+
+
+def test_an_expired_session_is_never_adopted(store: dict[str, Any]) -> None:
+    c = client(store, **{"tools.sessions.timeout": 1 / 60})  # one second
+    assert c.get("/").text == "1"
+    first = c.cookies["session_id"]
+    assert c.get("/").text == "2"
+    deadline = time.monotonic() + 10
+    while c.get("/whoami").text == first:
+        assert time.monotonic() < deadline, "the session never expired"
+        time.sleep(0.1)
+    assert c.get("/").text == "1"
+
+
+def test_regenerate_keeps_the_data_under_a_new_id(store: dict[str, Any]) -> None:
+    c = client(store)
+    c.get("/remember", params={"user": "alice"})
+    old = c.cookies["session_id"]
+    new = c.get("/regenerate").text
+    assert new != old and c.cookies["session_id"] == new
+    assert c.get("/show").text == "user=alice"
+    # The old id is dead everywhere: presenting it starts a new, empty session.
+    thief = client(store)
+    thief.cookies.set("session_id", old)
+    assert thief.get("/show").text == ""
+    assert thief.cookies["session_id"] != old
+
+
+def test_expire_ends_the_session_in_the_browser_and_on_the_server(store: dict[str, Any]) -> None:
+    c = client(store)
+    c.get("/remember", params={"user": "alice"})
+    old = c.cookies["session_id"]
+    response = c.get("/logout")
+    header = set_cookie(response)
+    assert "Max-Age=0" in header
+    thief = client(store)
+    thief.cookies.set("session_id", old)
+    assert thief.get("/show").text == ""
+
+
+def test_delete_drops_the_data_and_the_id(store: dict[str, Any]) -> None:
+    c = client(store)
+    c.get("/remember", params={"user": "alice"})
+    old = c.cookies["session_id"]
+    c.get("/delete")
+    assert c.get("/show").text == ""
+    assert c.cookies["session_id"] != old
+
+
+def test_a_page_that_does_not_touch_the_session_does_not_store_it(store: dict[str, Any]) -> None:
+    c = client(store)
+    c.get("/plain")
+    first = c.cookies["session_id"]
+    c.get("/plain")
+    # Never stored, so never adopted: CherryPy does the same.
+    assert c.cookies["session_id"] != first
+
+
+# -- the mapping API and explicit locking ----------------------------------------------
+class Api:
+    @framework.expose
+    def index(self) -> str:
+        s = sessions.current()
+        s["a"] = 1
+        s.update({"b": 2}, c=3)
+        assert s.setdefault("d", 4) == 4 and s.setdefault("a", 9) == 1
+        assert s.pop("d") == 4 and s.pop("zz", None) is None
+        del s["c"]
+        assert "a" in s and "c" not in s
+        assert sorted(s.keys()) == ["a", "b"] and sorted(s.values()) == [1, 2]
+        assert sorted(s.items()) == [("a", 1), ("b", 2)] and sorted(s) == ["a", "b"]
+        with pytest.raises(KeyError):
+            s.pop("missing")
+        return repr(sorted(s.items()))
+
+    @framework.expose
+    def clear(self) -> str:
+        s = sessions.current()
+        s.clear()
+        return str(len(list(s)))
+
+    @framework.expose
+    def explicit(self) -> str:
+        s = sessions.current()
+        assert not s.locked
+        s.acquire_lock()
+        assert s.locked
+        s["n"] = s.get("n", 0) + 1
+        s.release_lock()
+        assert not s.locked
+        return str(s["n"])
+
+
+def test_the_mapping_api(store: dict[str, Any]) -> None:
+    c = Client(Api(), config={"/": store})
+    assert c.get("/").text == "[('a', 1), ('b', 2)]"
+    assert c.get("/clear").text == "0"
+
+
+def test_explicit_locking(store: dict[str, Any]) -> None:
+    c = Client(Api(), config={"/": {**store, "tools.sessions.locking": "explicit"}})
+    assert [c.get("/explicit").text for _ in range(2)] == ["1", "2"]
+
+
+def test_an_unknown_locking_mode_is_refused() -> None:
+    c = Client(Api(), config={"/": {"tools.sessions.on": True, "tools.sessions.locking": "lazy"}})
+    response = c.get("/explicit")
+    assert response.status_code == 500
+    assert "locking must be" in response.text
+
+
+def test_current_outside_the_tool_says_how_to_switch_it_on() -> None:
+    class Root:
+        @framework.expose
+        def index(self) -> str:
+            return sessions.current().id
+
+    assert "tools.sessions.on" in Client(Root()).get("/").text
+
+
+# -- store selection ----------------------------------------------------------------------
+class Custom(RamSession):
+    made: list[str] = []
+
+    def _save(self, expiration_time: Any) -> None:
+        Custom.made.append(self.id)
+        super()._save(expiration_time)
+
+
+@pytest.mark.parametrize("storage_class", [Custom, f"{__name__}.Custom"])
+def test_a_custom_store_class(storage_class: Any) -> None:
+    Custom.made.clear()
+    c = client({"tools.sessions.on": True, "tools.sessions.storage_class": storage_class})
+    assert [c.get("/").text for _ in range(2)] == ["1", "2"]
+    assert Custom.made == [c.cookies["session_id"]] * 2
+
+
+def test_an_unknown_storage_type_is_refused() -> None:
+    response = client({"tools.sessions.on": True, "tools.sessions.storage_type": "disk"}).get("/")
+    assert response.status_code == 500
+    assert "Unknown tools.sessions.storage_type 'disk'" in response.text
+
+
+@pytest.mark.parametrize(
+    ("store", "extra"),
+    [("framework.lib.sessions.redis", "redis"), ("framework.lib.sessions.memcached", "memcached")],
+)
+def test_a_missing_client_library_names_the_extra(
+    store: str, extra: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib
+
+    library = "redis" if extra == "redis" else "pymemcache"
+    for name in [n for n in list(os.sys.modules) if n == library or n.startswith(library + ".")]:
+        monkeypatch.delitem(os.sys.modules, name)
+    monkeypatch.setitem(os.sys.modules, library, None)
+    module = importlib.import_module(store)
+    with pytest.raises(ImportError, match=rf"pip install 'cherrycli\[{extra}\]'"):
+        getattr(module, "RedisSession" if extra == "redis" else "MemcachedSession").setup()
+
+
+def test_storage_types_map_to_the_stores() -> None:
+    from framework.lib.sessions.memcached import MemcachedSession
+    from framework.lib.sessions.redis import RedisSession
+
+    assert sessions.store_class(None, "RAM") is RamSession
+    assert sessions.store_class(None, "file") is FileSession
+    assert sessions.store_class(None, "memcached") is MemcachedSession
+    assert sessions.store_class(None, "redis") is RedisSession
+    assert sessions.store_class() is RamSession
+    assert issubclass(RedisSession, Session)
+
+
+# -- clean-up ----------------------------------------------------------------------------
+def test_ram_clean_up_drops_expired_sessions() -> None:
+    c = client({"tools.sessions.on": True, "tools.sessions.timeout": 1 / 600})
+    c.get("/")
+    sid = c.cookies["session_id"]
+    assert sid in RamSession.cache
+    deadline = time.monotonic() + 5
+    while sid in RamSession.cache:
+        RamSession(None).clean_up()
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+
+
+def test_the_background_sweep_starts_with_the_first_session() -> None:
+    client({"tools.sessions.on": True}).get("/")
+    monitor = RamSession.clean_thread
+    assert monitor is not None
+    assert monitor.frequency == 5 * 60
+    assert monitor.callback.__self__.__class__ is RamSession
