@@ -9,8 +9,9 @@ disk mid-write leaves the previous session intact, never a torn or empty file
 503, and the session as stored stays as it was.
 
 Locking: threads of one process queue on a thread lock per id; processes exclude
-each other with ``flock`` on ``session-<id>.lock``. Lock files are removed when
-their session is (checked by inode, so a process that opened the old file retries).
+each other with ``flock`` on ``session-<id>.lock``, a file that exists only while the
+lock is held (its holder removes it before letting go; a process that opened it
+meanwhile sees the inode change and retries on a fresh one).
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ class FileSession(Session):
     LOCK_SUFFIX = ".lock"
     pickle_protocol = pickle.HIGHEST_PROTOCOL
     storage_path: str = ""
+    stale_temp_age: float = 3600
+    """Seconds after which the sweep removes a temporary file (a writer that died)."""
     locks: ClassVar[LockTable] = LockTable()
 
     def __init__(self, id: str | None = None, **kwargs: Any) -> None:
@@ -44,7 +47,6 @@ class FileSession(Session):
             raise ValueError("FileSession needs a directory: set tools.sessions.storage_path.")
         kwargs["storage_path"] = os.path.abspath(path)
         self._lock_fd: int | None = None
-        self._forget_lock_file = False
         super().__init__(id, **kwargs)
 
     @classmethod
@@ -97,7 +99,6 @@ class FileSession(Session):
     def _delete(self) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self._file())
-        self._forget_lock_file = True
 
     # -- locking ------------------------------------------------------------------------------
     def acquire_lock(self) -> None:
@@ -114,7 +115,6 @@ class FileSession(Session):
             raise LockTimeout(self.id, self.lock_timeout)
         self._lock_fd = fd
         self.locked = True
-        self._forget_lock_file = False
 
     def release_lock(self) -> None:
         """Release the locks; remove the lock file if the session is gone."""
@@ -123,7 +123,7 @@ class FileSession(Session):
         self.locked = False
         fd, self._lock_fd = self._lock_fd, None
         assert fd is not None
-        self._unlock(self.id, fd, self._forget_lock_file)
+        self._unlock(self.id, fd)
 
     def _lock(self, session_id: str, timeout: float | None) -> int | None:
         """Take the thread lock, then the file lock; the file's descriptor or None."""
@@ -163,12 +163,12 @@ class FileSession(Session):
                 return fd
             os.close(fd)  # the file was removed while we waited: lock the new one
 
-    def _unlock(self, session_id: str, fd: int, forget: bool) -> None:
+    def _unlock(self, session_id: str, fd: int) -> None:
+        # The lock file exists only while held: remove it before letting go. A process
+        # that opened it meanwhile sees the inode change and locks a fresh file.
         try:
-            path = self._file(session_id)
-            if forget or not os.path.exists(path):
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(path + self.LOCK_SUFFIX)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self._file(session_id) + self.LOCK_SUFFIX)
         finally:
             os.close(fd)
             self.locks.release(session_id)
@@ -179,6 +179,9 @@ class FileSession(Session):
         now = self.now()
         prefix = self.SESSION_PREFIX
         for name in os.listdir(self.storage_path):
+            if name.startswith(".tmp-" + prefix):
+                self._remove_if_stale(os.path.join(self.storage_path, name))
+                continue
             session_id = name[len(prefix) :]
             if not name.startswith(prefix) or not self.valid_id(session_id):
                 continue  # lock files, temporary files, strangers
@@ -194,7 +197,12 @@ class FileSession(Session):
             if expired:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(path)
-            self._unlock(session_id, fd, expired)
+            self._unlock(session_id, fd)
+
+    def _remove_if_stale(self, path: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            if time.time() - os.stat(path).st_mtime >= self.stale_temp_age:
+                os.unlink(path)
 
     def __len__(self) -> int:
         """The number of session files (CherryPy's meaning of ``len(session)``)."""
