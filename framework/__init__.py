@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from framework import dispatch, httputil, lib, toolbox
 from framework._globals import config, log, tools, tree
 from framework._version import __version__
-from framework.context import request, response, serving
+from framework.context import request, response, serving, session
 from framework.core.application import Application
 from framework.core.config import Config
 from framework.core.log import LogManager
@@ -68,6 +68,7 @@ __all__ = [
     "response",
     "server",
     "serving",
+    "session",
     "toolbox",
     "tools",
     "tree",

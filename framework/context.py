@@ -24,17 +24,20 @@ from typing import TYPE_CHECKING, Any, cast
 if TYPE_CHECKING:
     from framework.core.request import Request
     from framework.core.response import Response
+    from framework.lib.sessions.base import Session
 
 __all__ = [
     "ContextProxy",
     "Exchange",
     "OutsideRequestError",
+    "SessionProxy",
     "activate",
     "current",
     "request",
     "response",
     "restore",
     "serving",
+    "session",
 ]
 
 _current: ContextVar[tuple[Request, Response] | None] = ContextVar("cherry_current", default=None)
@@ -166,7 +169,68 @@ class ContextProxy:
         return repr(pair[self._index])
 
 
+class SessionProxy:
+    """Forward attribute and item access to the current request's session.
+
+    The session belongs to the request (``request.session``, made by the ``sessions``
+    tool), so it needs no context variable of its own.
+    """
+
+    __slots__ = ()
+
+    def _target(self) -> Any:
+        pair = _current.get()
+        if pair is None:
+            raise OutsideRequestError(
+                "framework.session was used outside a request: it only exists while a "
+                "handler, tool or hook is running."
+            )
+        session = pair[0].session
+        if session is None:
+            raise OutsideRequestError(
+                "framework.session is not available here: switch tools.sessions on for "
+                "this path (config 'tools.sessions.on': True)."
+            )
+        return session
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._target(), name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self._target(), name, value)
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._target()[key]
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self._target()[key] = value
+
+    def __delitem__(self, key: Any) -> None:
+        del self._target()[key]
+
+    def __contains__(self, key: Any) -> bool:
+        return key in self._target()
+
+    def __iter__(self) -> Any:
+        return iter(self._target())
+
+    def __len__(self) -> int:
+        return len(self._target())
+
+    def __bool__(self) -> bool:
+        pair = _current.get()
+        return pair is not None and pair[0].session is not None
+
+    def __repr__(self) -> str:
+        pair = _current.get()
+        if pair is None or pair[0].session is None:
+            return "<framework.session (no session here)>"
+        return repr(pair[0].session)
+
+
 #: The request being served (an attribute proxy; typed as the real class for checkers).
 request = cast("Request", ContextProxy(0, "request"))
 #: The response being built for it.
 response = cast("Response", ContextProxy(1, "response"))
+#: The current request's session, where ``tools.sessions`` is on.
+session = cast("Session", SessionProxy())

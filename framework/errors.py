@@ -119,9 +119,11 @@ class HTTPRedirect(Exception):
             )
             response.body = links.encode("utf-8")
         elif status == 304:
+            # RFC 9110 section 15.4.5: a 304 keeps the validators and caching headers a
+            # 200 would carry (ETag, Cache-Control, Expires, Vary); CherryPy drops Expires.
             for key in ("Allow", "Content-Encoding", "Content-Language", "Content-Length",
                         "Content-Location", "Content-MD5", "Content-Range", "Content-Type",
-                        "Expires", "Last-Modified"):  # fmt: skip
+                        "Last-Modified"):  # fmt: skip
                 response.headers.pop(key, None)
             response.body = None
         elif status == 305:

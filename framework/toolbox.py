@@ -11,7 +11,18 @@ from __future__ import annotations
 
 from framework._globals import tools
 from framework.core.tools import HandlerTool, HandlerWrapperTool, Tool
-from framework.lib import cptools, encoding, jsontools, params, static, templating
+from framework.lib import (
+    caching,
+    compression,
+    conditional,
+    cptools,
+    encoding,
+    jsontools,
+    params,
+    static,
+    templating,
+)
+from framework.lib.sessions.tool import SessionTool
 
 __all__ = ["tools"]
 
@@ -26,6 +37,10 @@ tools.json_in = Tool("before_request_body", jsontools.json_in, priority=30)
 tools.json_out = HandlerWrapperTool(jsontools.json_out_wrapper, priority=30)
 tools.params = HandlerWrapperTool(params.convert_wrapper, priority=15)
 tools.expires = Tool("before_finalize", cptools.expires)
+tools.etags = Tool("before_finalize", conditional.validate_etags, priority=75)
+tools.gzip = Tool("before_finalize", compression.gzip, priority=80)
+tools.caching = caching.CachingTool()
+tools.sessions = SessionTool()
 tools.staticdir = static.StaticDirTool()
 tools.staticfile = HandlerTool(static.staticfile)
 tools.jinja = HandlerWrapperTool(templating.jinja_wrapper, priority=30)

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from framework.core.application import Application
     from framework.core.plan import Plan
     from framework.core.response import Response
+    from framework.lib.sessions.base import Session
 
 __all__ = ["Request"]
 
@@ -114,6 +115,11 @@ class Request:
     _hooks: HookMap = _NO_HOOKS
     #: Per-request config namespaces of your own (:data:`framework.core.plan.REQUEST_NAMESPACES`).
     namespaces = REQUEST_NAMESPACES
+    #: This request's session (set by the ``sessions`` tool; ``framework.session``).
+    session: Session | None = None
+    #: Set by the ``caching`` tool: served from the cache / may be stored in it.
+    cached = False
+    cacheable = False
 
     def __init__(
         self,

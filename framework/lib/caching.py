@@ -303,18 +303,18 @@ def get(
 def serve_cached(cache: Cache, invalid_methods: tuple[str, ...], debug: bool) -> bool:
     """Serve the request from ``cache`` if possible; see :func:`get`."""
     request, response = _pair()
-    request.cached = request.cacheable = False  # type: ignore[attr-defined]
+    request.cached = request.cacheable = False
     if request.method in invalid_methods:
         _log(debug, f"{request.method} invalidates the cached copies")
         cache.delete()
         return False
     directives = _directives(request.headers.get("Cache-Control"))
     if "no-cache" in directives or "no-cache" in _directives(request.headers.get("Pragma")):
-        request.cacheable = True  # type: ignore[attr-defined]
+        request.cacheable = True
         return False
     variant = cache.get()
     if variant is None:
-        request.cacheable = True  # type: ignore[attr-defined]
+        request.cacheable = True
         return False
     status, headers, body, created = variant
     age = int(response.time - created)
@@ -323,10 +323,10 @@ def serve_cached(cache: Cache, invalid_methods: tuple[str, ...], debug: bool) ->
         if not max_age.isdigit():
             raise HTTPError(400, "Invalid Cache-Control header")
         if age > int(max_age):
-            request.cacheable = True  # type: ignore[attr-defined]
+            request.cacheable = True
             return False
     _log(debug, "serving the cached copy")
-    request.cached = True  # type: ignore[attr-defined]
+    request.cached = True
     response.headers = HeaderMap()
     for name, value in headers.items():
         dict.__setitem__(response.headers, name, value)
@@ -345,7 +345,7 @@ def serve_cached(cache: Cache, invalid_methods: tuple[str, ...], debug: bool) ->
 def _storable(request: Request, response: Response) -> bool:
     if request.method != "GET" or int(str(response.status)[:3]) not in CACHEABLE_STATUSES:
         return False
-    if response._cookie or getattr(request, "session", None) is not None:
+    if response._cookie or request.session is not None:
         return False
     if "Authorization" in request.headers or "no-store" in _directives(
         request.headers.get("Cache-Control")
@@ -367,7 +367,7 @@ def tee_output(debug: bool = False, **kwargs: Any) -> None:
 def store_response(cache: Cache, debug: bool) -> None:
     """Store the current response in ``cache`` as it is sent, if it may be stored."""
     request, response = _pair()
-    if not getattr(request, "cacheable", False) or not _storable(request, response):
+    if not request.cacheable or not _storable(request, response):
         _log(debug, "response not stored")
         return
     status, headers, created = str(response.status), response.headers.copy(), response.time
@@ -418,7 +418,7 @@ class CachingTool(Tool):
 
     def setup_plan(self, plan: Plan, conf: dict[str, Any]) -> None:
         """Attach the lookup, the store and the release hooks to the plan."""
-        priority = self._priority_for(conf)
+        priority = self.priority_for(conf)
         invalid = tuple(conf.pop("invalid_methods", DEFAULT_INVALID_METHODS))
         debug = bool(conf.get("debug", False))
         cache = cache_for(**conf)

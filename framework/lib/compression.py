@@ -135,7 +135,7 @@ def gzip(
         return _log(debug, f"not compressing a {code} response")
     if "Content-Encoding" in headers:
         return _log(debug, "the body is already encoded")
-    if getattr(request, "cached", False):
+    if request.cached:
         return _log(debug, "not compressing a cached response")
     body = response.body
     if isinstance(body, list) and not any(body):

@@ -2,6 +2,8 @@
 
 These are the callables behind ``tools.trailing_slash``, ``tools.response_headers``,
 ``tools.allow``, ``tools.expires``, ``tools.log_tracebacks`` and ``tools.log_headers``.
+The conditional-request callables (``tools.etags``) live in
+:mod:`framework.lib.conditional` and are re-exported here, where CherryPy keeps them.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from framework.context import serving
 from framework.core.tools import Tool
 from framework.errors import HTTPError, HTTPRedirect
 from framework.helpers import url
+from framework.lib.conditional import validate_etags, validate_since
 
 if TYPE_CHECKING:
     from framework.core.plan import Plan
@@ -26,6 +29,8 @@ __all__ = [
     "log_traceback",
     "response_headers",
     "trailing_slash",
+    "validate_etags",
+    "validate_since",
 ]
 
 

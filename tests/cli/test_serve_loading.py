@@ -89,7 +89,14 @@ class Shop:
 
 
 class Root:
-    _cp_config = {"tools.sessions.on": True}
+    _cp_config = {
+        "tools.nonesuch.on": True,
+        # The stateful tools exist: they never warn.
+        "tools.sessions.on": True,
+        "tools.caching.on": True,
+        "tools.gzip.on": True,
+        "tools.etags.on": True,
+    }
     shop = Shop()
 
     @framework.expose
@@ -105,11 +112,13 @@ def test_unknown_tools_are_listed_with_their_paths(tmp_path: Path) -> None:
     module = load_module(tmp_path / "sess_tree_app.py")
     tree = Tree()
     tree.mount(module.Root(), "")
-    assert unknown_tools(tree) == {"sessions": ["/", "/shop/cart"]}
+    assert unknown_tools(tree) == {"nonesuch": ["/", "/shop/cart"]}
 
 
 def test_loading_an_app_warns_about_an_unknown_tool_before_any_request(tmp_path: Path) -> None:
     (tmp_path / "sess_app.py").write_text(UNKNOWN_TOOL_APP)
     result = cherry("profile", "sess_app.py", "-n", "1", cwd=tmp_path)
-    assert "warning: tools.sessions is switched on for /, /shop/cart" in result.stderr
+    assert "warning: tools.nonesuch is switched on for /, /shop/cart" in result.stderr
+    for tool in ("sessions", "caching", "gzip", "etags"):
+        assert f"tools.{tool}" not in result.stderr
     assert "no such tool exists" in result.stderr

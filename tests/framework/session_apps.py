@@ -15,9 +15,8 @@ class Counter:
 
     @framework.expose
     def index(self) -> str:
-        session = sessions.current()
-        count = session.get("count", 0) + 1
-        session["count"] = count
+        count = framework.session.get("count", 0) + 1
+        framework.session["count"] = count
         return str(count)
 
     @framework.expose

@@ -10,28 +10,22 @@ from __future__ import annotations
 import os
 
 import framework
-from framework.lib import sessions
-
-if framework.tools.get("sessions") is None:  # TEMPORARY: until the toolbox has it
-    framework.tools.sessions = sessions.SessionTool()
 
 
 class Site:
     @framework.expose
     def start(self) -> str:
-        session = sessions.current()
-        session["count"] = 0
-        return session.id
+        framework.session["count"] = 0
+        return framework.session.id
 
     @framework.expose
     def incr(self) -> str:
-        session = sessions.current()
-        session["count"] += 1
-        return str(session["count"])
+        framework.session["count"] += 1
+        return str(framework.session["count"])
 
     @framework.expose
     def peek(self) -> str:
-        return str(sessions.current().get("count"))
+        return str(framework.session.get("count"))
 
     @framework.expose
     def pid(self) -> str:

@@ -16,18 +16,6 @@ from framework.testing import Client
 
 
 @pytest.fixture(autouse=True)
-def _tools() -> Iterator[None]:
-    # TEMPORARY: until the default toolbox names the caching and gzip tools.
-    from framework.lib.compression import gzip
-
-    framework.tools.caching = caching.CachingTool()
-    framework.tools.gzip = framework.Tool("before_finalize", gzip, priority=80)
-    yield
-    del framework.tools.__dict__["caching"]
-    del framework.tools.__dict__["gzip"]
-
-
-@pytest.fixture(autouse=True)
 def _fresh_caches() -> Iterator[None]:
     yield
     caching._caches.clear()
@@ -318,3 +306,26 @@ def test_waiters_go_at_once_when_the_first_response_is_not_stored() -> None:
     results = stampede(site, "/slow", 5, antistampede_timeout=30)
     assert time.monotonic() - started < 10
     assert sorted(results) == [f"slow call {n}" for n in range(1, 6)]
+
+
+# -- never one user's page for another ------------------------------------------------
+class Account:
+    @framework.expose
+    def index(self, user: str = "") -> str:
+        if user:
+            framework.session["user"] = user
+        return f"Hello {framework.session.get('user', 'stranger')}"
+
+
+def test_session_pages_are_never_served_to_another_user() -> None:
+    conf = {"/": {"tools.caching.on": True, "tools.sessions.on": True}}
+    app = Client(Account(), config=conf).app
+    alice, bob = Client(app), Client(app)
+    assert alice.get("/", params={"user": "alice"}).text == "Hello alice"
+    assert alice.get("/").text == "Hello alice"
+    assert bob.get("/").text == "Hello stranger"
+    assert bob.get("/", params={"user": "bob"}).text == "Hello bob"
+    assert alice.get("/").text == "Hello alice"
+    assert bob.get("/").text == "Hello bob"
+    cache = next(iter(caching._caches.values()))
+    assert len(cache) == 0  # type: ignore[arg-type]

@@ -13,17 +13,6 @@ import framework
 from framework.lib.compression import compress, decompress
 from framework.testing import Client, TestResponse
 
-
-@pytest.fixture(autouse=True)
-def _gzip_tool() -> Iterator[None]:
-    # TEMPORARY: until the default toolbox names the gzip tool.
-    from framework.lib.compression import gzip
-
-    framework.tools.gzip = framework.Tool("before_finalize", gzip, priority=80)
-    yield
-    del framework.tools.__dict__["gzip"]
-
-
 PAGE = "<p>" + "Hello, compressible world! " * 200 + "</p>"
 GZIP = {"Accept-Encoding": "gzip"}
 

@@ -167,3 +167,44 @@ def test_if_range(
     header: str | None, etag: str | None, lastmod: str | None, expected: bool
 ) -> None:
     assert if_range_allows(header, etag, lastmod) is expected
+
+
+# -- the etags tool, with expires and gzip ---------------------------------------------
+class Page:
+    @framework.expose
+    def index(self) -> str:
+        return "hello " * 100
+
+
+def etag_client(**extra: object) -> Client:
+    conf = {"tools.etags.on": True, "tools.etags.autotags": True, **extra}
+    return Client(Page(), config={"/": conf})
+
+
+def test_the_etags_tool_tags_and_answers_304() -> None:
+    client = etag_client()
+    first = client.get("/")
+    again = client.get("/", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+    assert client.post("/", headers={"If-Match": '"other"'}).status_code == 412
+
+
+def test_expires_headers_survive_a_304() -> None:
+    client = etag_client(**{"tools.expires.on": True, "tools.expires.secs": 60})
+    first = client.get("/")
+    again = client.get("/", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+    assert again.headers["Cache-Control"] == "max-age=60"
+    assert again.headers["Expires"] == first.headers["Expires"]
+    assert again.headers["ETag"] == first.headers["ETag"]
+
+
+def test_a_gzipped_response_carries_a_weak_tag_that_still_validates() -> None:
+    client = etag_client(**{"tools.gzip.on": True})
+    gzip = {"Accept-Encoding": "gzip"}
+    first = client.get("/", headers=gzip)
+    assert first.headers["Content-Encoding"] == "gzip"
+    assert first.headers["ETag"].startswith('W/"')
+    again = client.get("/", headers={**gzip, "If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+    assert "Content-Encoding" not in again.headers

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,14 +15,6 @@ import framework
 from framework.lib import sessions
 from framework.lib.sessions import FileSession, RamSession, Session
 from framework.testing import Client, TestResponse
-
-
-@pytest.fixture(autouse=True)
-def _session_tool() -> Iterator[None]:
-    # TEMPORARY: until the default toolbox names the sessions tool.
-    framework.tools.sessions = sessions.SessionTool()
-    yield
-    del framework.tools.__dict__["sessions"]
 
 
 @pytest.fixture(params=STORES)
@@ -309,3 +300,62 @@ def test_the_background_sweep_starts_with_the_first_session() -> None:
     assert monitor is not None
     assert monitor.frequency == 5 * 60
     assert monitor.callback.__self__.__class__ is RamSession
+
+
+# -- framework.session and the CherryPy names --------------------------------------------
+def test_framework_session_is_the_current_requests_session() -> None:
+    class Root:
+        @framework.expose
+        def index(self) -> str:
+            framework.session["x"] = 1
+            assert framework.session.id == sessions.current().id
+            assert "x" in framework.session and framework.session["x"] == 1
+            del framework.session["x"]
+            return repr(bool(framework.session))
+
+    assert client_for_root(Root(), sessions_on=True).get("/").text == "True"
+
+
+def client_for_root(root: Any, sessions_on: bool) -> Client:
+    return Client(root, config={"/": {"tools.sessions.on": sessions_on}})
+
+
+def test_framework_session_where_the_tool_is_off_says_how_to_switch_it_on() -> None:
+    class Root:
+        @framework.expose
+        def index(self) -> str:
+            assert not framework.session
+            return framework.session.get("x")  # type: ignore[no-any-return]
+
+    response = client_for_root(Root(), sessions_on=False).get("/")
+    assert response.status_code == 500
+    assert "switch tools.sessions on" in response.text
+
+
+def test_framework_session_outside_a_request() -> None:
+    from framework.context import OutsideRequestError
+
+    with pytest.raises(OutsideRequestError, match="outside a request"):
+        framework.session["x"] = 1
+    assert repr(framework.session) == "<framework.session (no session here)>"
+
+
+def test_cherrypy_names_for_sessions_and_caching() -> None:
+    from framework import compat
+
+    compat.install()
+    try:
+        import cherrypy
+        import cherrypy.lib.caching
+        import cherrypy.lib.sessions
+
+        assert cherrypy.session is framework.session
+        assert cherrypy.lib.sessions.RamSession is RamSession
+        assert cherrypy.lib.sessions.expire is sessions.expire
+        assert cherrypy.lib.caching.MemoryCache is __import__("framework").lib.caching.MemoryCache
+        assert callable(cherrypy.tools.sessions.regenerate)
+        assert cherrypy.lib.encoding.gzip is framework.lib.compression.gzip
+        assert cherrypy.lib.cptools.validate_etags is framework.lib.conditional.validate_etags
+        assert callable(cherrypy.lib.static.serve_fileobj)
+    finally:
+        compat.uninstall()

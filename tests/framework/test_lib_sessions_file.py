@@ -26,14 +26,6 @@ from framework.testing import Client
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(autouse=True)
-def _session_tool() -> Iterator[None]:
-    # TEMPORARY: until the default toolbox names the sessions tool.
-    framework.tools.sessions = sessions.SessionTool()
-    yield
-    del framework.tools.__dict__["sessions"]
-
-
 def file_client(path: Path, **extra: Any) -> Client:
     conf = {
         "tools.sessions.on": True,

@@ -26,21 +26,12 @@ import pytest
 from session_apps import Counter
 
 import framework
-from framework.lib import sessions
 from framework.process.server import serve_in_thread
 
 pytestmark = [pytest.mark.live, pytest.mark.slow]
 
 SOCKET_TIMEOUT = 0.5
 BOUND = SOCKET_TIMEOUT * 2 + 1.0  # the timeout, plus the connect, plus a loaded machine
-
-
-@pytest.fixture(autouse=True)
-def _session_tool() -> Iterator[None]:
-    # TEMPORARY: until the default toolbox names the sessions tool.
-    framework.tools.sessions = sessions.SessionTool()
-    yield
-    del framework.tools.__dict__["sessions"]
 
 
 def free_port() -> int:

@@ -16,7 +16,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,7 +24,6 @@ import pytest
 from session_apps import STORES, store_config
 
 import framework
-from framework.lib import sessions
 from framework.process.server import serve_in_thread
 
 pytestmark = pytest.mark.live
@@ -81,14 +79,6 @@ def count_to_200(urls: list[str]) -> None:
     assert hammer(urls, cookie) == []
     for url in urls:
         assert call(url, "/peek", cookie)[1] == str(THREADS * REQUESTS)
-
-
-@pytest.fixture(autouse=True)
-def _session_tool() -> Iterator[None]:
-    # TEMPORARY: until the default toolbox names the sessions tool.
-    framework.tools.sessions = sessions.SessionTool()
-    yield
-    del framework.tools.__dict__["sessions"]
 
 
 @pytest.mark.parametrize("kind", STORES)

@@ -9,7 +9,8 @@ compared: status, Content-Type, Location and body. Error pages rendered from the
 default template differ by design, so for those the status line and the message are
 compared; a custom error page (tut10's 403) is compared whole, traceback aside.
 
-tut07 (sessions) and tut09 (file serving) need features from a later issue.
+tut07 (sessions) is replayed like a browser: both sides send back the cookies they
+were given. tut09 (file serving) needs features from a later issue.
 """
 
 from __future__ import annotations
@@ -147,6 +148,17 @@ TUTORIALS: dict[str, Tutorial] = {
             Req("GET", "/remi"),
             Req("GET", "/somebody.else"),
             Req("GET", "/a/b", page="default"),
+        ),
+    ),
+    "tut07": Tutorial(
+        "tut07_sessions",
+        "HitCounter",
+        (
+            Req("GET", "/", status=200, expect_in="viewed this\n            page 1 times!"),
+            Req("GET", "/", expect_in="page 2 times!"),
+            Req("GET", "/index", expect_in="page 3 times!"),
+            Req("GET", "/nowhere", page="default", status=404),
+            Req("GET", "/", expect_in="page 4 times!"),
         ),
     ),
     "tut08": Tutorial(

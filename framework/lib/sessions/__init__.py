@@ -15,17 +15,15 @@ The package holds one module per concern: :mod:`.base` (the :class:`Session` cla
 ids and security rules), one module per store (:mod:`.ram`, :mod:`.file`,
 :mod:`.memcached`, :mod:`.redis`), and :mod:`.tool` (the hooks and the cookie).
 CherryPy's names (``cherrypy.lib.sessions.RamSession``, ``init``, ``save``, ``close``,
-``expire``...) are all here. The network stores import their client library only
-when first used.
+``expire``...) are all here. The stores load with the first session, and the network
+stores import their client library only then.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
-from framework.lib.sessions.base import ID_PATTERN, LockTimeout, Session, StoreUnavailable
-from framework.lib.sessions.file import FileSession
-from framework.lib.sessions.ram import RamSession
 from framework.lib.sessions.tool import (
     SessionTool,
     close,
@@ -38,7 +36,10 @@ from framework.lib.sessions.tool import (
 )
 
 if TYPE_CHECKING:
+    from framework.lib.sessions.base import ID_PATTERN, LockTimeout, Session, StoreUnavailable
+    from framework.lib.sessions.file import FileSession
     from framework.lib.sessions.memcached import MemcachedSession
+    from framework.lib.sessions.ram import RamSession
     from framework.lib.sessions.redis import RedisSession
 
 __all__ = [
@@ -60,16 +61,24 @@ __all__ = [
     "store_class",
 ]
 
+#: Names loaded on first use, so ``import framework`` (which registers the tool) stays
+#: cheap: the stores load with the first session.
+_LAZY = {
+    "ID_PATTERN": "base",
+    "LockTimeout": "base",
+    "Session": "base",
+    "StoreUnavailable": "base",
+    "FileSession": "file",
+    "RamSession": "ram",
+    "MemcachedSession": "memcached",
+    "RedisSession": "redis",
+}
+
 
 def __getattr__(name: str) -> Any:
-    # The network stores load on first use (their modules are light; their client
-    # libraries load later still, on the first session).
-    if name == "MemcachedSession":
-        from framework.lib.sessions.memcached import MemcachedSession
-
-        return MemcachedSession
-    if name == "RedisSession":
-        from framework.lib.sessions.redis import RedisSession
-
-        return RedisSession
-    raise AttributeError(f"module 'framework.lib.sessions' has no attribute {name!r}")
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'framework.lib.sessions' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"framework.lib.sessions.{module}"), name)
+    globals()[name] = value
+    return value

@@ -88,13 +88,13 @@ def current() -> Session:
         RuntimeError: outside a request, or where ``tools.sessions`` is off.
     """
     request = serving.request
-    session = request.__dict__.get("session") if request is not None else None
+    session = request.session if request is not None else None
     if session is None:
         raise RuntimeError(
             "There is no session here: switch tools.sessions on for this path "
             "(config 'tools.sessions.on': True)."
         )
-    return session  # type: ignore[no-any-return]
+    return session
 
 
 def _cookie_id(request: Request, name: str) -> str | None:
@@ -140,7 +140,7 @@ def init(
         kwargs: store settings (``storage_path``, ``url``, ``servers``...).
     """
     request = _request()
-    if request.__dict__.get("session") is not None:
+    if request.session is not None:
         return  # already made (the tool is on twice, or an internal redirect)
     cls = store_class(storage_class, storage_type)
     setup = getattr(cls, "setup", None)
@@ -154,7 +154,7 @@ def init(
     session = cls(
         _cookie_id(request, name), timeout=timeout, clean_freq=clean_freq, debug=debug, **kwargs
     )
-    request.session = session  # type: ignore[attr-defined]
+    request.session = session
 
     def update_cookie(new_id: str) -> None:
         response = serving.response
@@ -221,7 +221,7 @@ def save() -> None:
     body has been sent; any other lazy body is produced now, while the lock is held.
     """
     request = _request()
-    session = request.__dict__.get("session")
+    session = request.session
     if session is None or request.__dict__.get("_session_saved"):
         return
     request.__dict__["_session_saved"] = True
@@ -241,7 +241,7 @@ save.failsafe = True  # type: ignore[attr-defined]
 def close() -> None:
     """Release the session's lock if the request still holds it (``on_end_request``)."""
     request = serving.request
-    session = request.__dict__.get("session") if request is not None else None
+    session = request.session if request is not None else None
     if session is not None and session.locked:
         session.release_lock()
 
@@ -260,7 +260,7 @@ def expire() -> None:
     response = serving.response
     assert response is not None
     name = request.config.get("tools.sessions.name", "session_id")
-    session = request.__dict__.get("session")
+    session = request.session
     if session is not None:
         session.delete()
     cookie = response.cookie
@@ -283,7 +283,7 @@ class SessionTool(Tool):
         Raises:
             ValueError: for a ``locking`` mode other than implicit, early or explicit.
         """
-        priority = self._priority_for(conf)
+        priority = self.priority_for(conf)
         locking = conf.pop("locking", "implicit")
         if locking not in ("implicit", "early", "explicit"):
             raise ValueError(
@@ -303,5 +303,8 @@ class SessionTool(Tool):
         current().regenerate()
         relevant = {"path", "path_header", "name", "timeout", "domain", "secure"}
         relevant |= {"httponly", "samesite"}
-        conf = {k: v for k, v in self._merged_args().items() if k in relevant}
+        settings = _request().toolmaps.get(self.namespace, {}).get(self._name, {})
+        conf = {k: v for k, v in settings.items() if k in relevant}
+        if settings.get("persistent") is False:
+            conf["timeout"] = 0
         set_response_cookie(**conf)

@@ -24,8 +24,11 @@ import sys
 from typing import Any
 
 
-def build_environ(request: dict[str, str]) -> dict[str, Any]:
-    """Return the WSGI environ the test client builds for the same request."""
+def build_environ(request: dict[str, str], cookies: dict[str, str]) -> dict[str, Any]:
+    """Return the WSGI environ the test client builds for the same request.
+
+    ``cookies`` are sent back as the test client's cookie jar would (name=value).
+    """
     body = request.get("body", "").encode("utf-8")
     environ: dict[str, Any] = {
         "REQUEST_METHOD": request["method"],
@@ -47,14 +50,19 @@ def build_environ(request: dict[str, str]) -> dict[str, Any]:
         "wsgi.multiprocess": False,
         "wsgi.run_once": False,
     }
+    if cookies:
+        environ["HTTP_COOKIE"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
     if request["method"] in ("POST", "PUT", "PATCH"):
         environ["CONTENT_LENGTH"] = str(len(body))
         environ["CONTENT_TYPE"] = "application/x-www-form-urlencoded"
     return environ
 
 
-def call(app: Any, request: dict[str, str]) -> dict[str, Any]:
-    """Run one request through ``app`` and collect what it answered."""
+def call(app: Any, request: dict[str, str], cookies: dict[str, str]) -> dict[str, Any]:
+    """Run one request through ``app`` and collect what it answered.
+
+    Cookies the answer sets are kept in ``cookies`` for the next request.
+    """
     captured: dict[str, Any] = {}
 
     def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
@@ -62,11 +70,16 @@ def call(app: Any, request: dict[str, str]) -> dict[str, Any]:
         captured["headers"] = headers
         return lambda data: None
 
-    result = app(build_environ(request), start_response)
+    result = app(build_environ(request, cookies), start_response)
     try:
         body = b"".join(result)
     finally:
         getattr(result, "close", lambda: None)()
+    for name, value in captured["headers"]:
+        if name.lower() == "set-cookie":
+            pair = value.split(";", 1)[0]
+            key, _, val = pair.partition("=")
+            cookies[key.strip()] = val.strip()
     return {
         "status": captured["status"],
         "headers": captured["headers"],
@@ -101,7 +114,8 @@ def main() -> None:
             return repr(cherrypy.request.show_tracebacks)
 
         cherrypy.tree.mount(cherrypy.expose(traceback_setting), "/traceback_setting")
-    answers = [call(cherrypy.tree, request) for request in job["requests"]]
+    cookies: dict[str, str] = {}
+    answers = [call(cherrypy.tree, request, cookies) for request in job["requests"]]
     json.dump(answers, sys.stdout)
 
 
