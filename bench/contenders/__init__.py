@@ -1,8 +1,10 @@
-"""The benchmark's contract: six scenarios and the contenders that must answer them.
+"""The benchmark's contract: the scenarios and the contenders that must answer them.
 
 Every contender module in this package defines ``build() -> WSGIApp`` returning a WSGI
-callable that serves the same six scenarios the same way, written the way that framework's
-own documentation would write them. ``SCENARIOS`` states the request each scenario sends and
+callable that serves the same six core scenarios the same way, written the way that
+framework's own documentation would write them. Five more scenarios exercise the stateful
+tools (sessions, caching, gzip); a contender without such a tool lists them in
+``UNSUPPORTED`` and shows "n/a" there. ``SCENARIOS`` states the request each scenario sends and
 the answer it must get; ``CONTENDERS`` names the modules in table order. Harnesses
 (``bench/inprocess.py``) import a contender only when it is selected, so a framework that is
 missing or broken costs that contender, not the run.
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from types import ModuleType
@@ -27,6 +30,22 @@ WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 # The JSON document every contender renders for the "json" scenario.
 JSON_DOCUMENT: dict[str, Any] = {"message": "Hello world!", "id": 42, "tags": ["a", "b"]}
+
+#: A session every contender with sessions creates in its RAM store at build time, so the
+#: "session" scenario reads and writes an existing session (40 hex characters, as issued).
+SESSION_ID = "0123456789abcdef0123456789abcdef01234567"
+
+
+def render_page() -> str:
+    """The ~20 KB page of the "cached" and "uncached" scenarios (some real work)."""
+    rows = "".join(
+        f"<tr><td>{i}</td><td>{i * i}</td><td>item {i:05d}</td></tr>\n" for i in range(400)
+    )
+    return f"<table>\n{rows}</table>"
+
+
+#: The ~20 KB text page of the "gzip" scenario.
+TEXT_PAGE = "".join(f"line {i}: the quick brown fox jumps over the lazy dog\n" for i in range(400))
 
 
 @dataclass(frozen=True)
@@ -43,6 +62,8 @@ class Scenario:
         status: expected status code.
         expected_body: exact expected response body, or None to skip the body check.
         expected_json: expected decoded JSON body, or None when the body is not JSON.
+        headers: extra request headers (``(name, value)`` pairs).
+        gzipped: the body must be gzip-compressed; ``expected_body`` is what it inflates to.
     """
 
     name: str
@@ -54,6 +75,8 @@ class Scenario:
     status: int = 200
     expected_body: bytes | None = None
     expected_json: Any = None
+    headers: tuple[tuple[str, str], ...] = ()
+    gzipped: bool = False
 
     @property
     def target(self) -> str:
@@ -74,6 +97,14 @@ class Scenario:
         code = status.split(" ", 1)[0]
         if code != str(self.status):
             return f"status {status!r}, expected {self.status}; body {body[:200]!r}"
+        if self.gzipped:
+            encoding = next((v for k, v in headers if k.lower() == "content-encoding"), "")
+            if encoding != "gzip":
+                return f"Content-Encoding {encoding!r}, expected gzip"
+            try:
+                body = zlib.decompress(body, 31)
+            except zlib.error as exc:
+                return f"body does not inflate: {exc}"
         if self.expected_body is not None and body != self.expected_body:
             return f"body {body[:200]!r}, expected {self.expected_body!r}"
         if self.expected_json is not None:
@@ -103,7 +134,30 @@ SCENARIOS: tuple[Scenario, ...] = (
         content_type="application/x-www-form-urlencoded",
         expected_body=b"name=x age=3",
     ),
+    # The stateful tools: a session read and written, the same handler without the
+    # session tool, a cached page, the same page computed each time, a gzipped 20 KB page.
+    Scenario(
+        "session",
+        "GET",
+        "/session",
+        headers=(("Cookie", f"session_id={SESSION_ID}"),),
+        expected_body=b"ok",
+    ),
+    Scenario("nosession", "GET", "/nosession", expected_body=b"ok"),
+    Scenario("cached", "GET", "/cached", expected_body=render_page().encode()),
+    Scenario("uncached", "GET", "/uncached", expected_body=render_page().encode()),
+    Scenario(
+        "gzip",
+        "GET",
+        "/text",
+        headers=(("Accept-Encoding", "gzip"),),
+        expected_body=TEXT_PAGE.encode(),
+        gzipped=True,
+    ),
 )
+
+#: The scenarios a contender may leave out (listed in its module's ``UNSUPPORTED``).
+STATEFUL = frozenset({"session", "nosession", "cached", "uncached", "gzip"})
 
 
 class ContenderModule(Protocol):

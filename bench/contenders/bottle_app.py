@@ -15,9 +15,11 @@ from typing import Any
 
 import bottle  # type: ignore[import-untyped]
 
-from bench.contenders import JSON_DOCUMENT, WSGIApp
+from bench.contenders import JSON_DOCUMENT, STATEFUL, WSGIApp
 
 LABEL = "Bottle"
+#: No built-in sessions, response cache or gzip tool to compare.
+UNSUPPORTED = STATEFUL
 
 
 def build() -> WSGIApp:

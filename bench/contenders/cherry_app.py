@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import framework
-from bench.contenders import JSON_DOCUMENT, WSGIApp
+from bench.contenders import JSON_DOCUMENT, SESSION_ID, TEXT_PAGE, WSGIApp, render_page
 
 LABEL = "Cherry"
 
@@ -41,11 +41,44 @@ class Root:
     def form(self, name: str, age: str) -> str:
         return f"name={name} age={int(age)}"
 
+    @framework.expose
+    def session(self) -> str:
+        framework.session["hits"] = framework.session.get("hits", 0) + 1
+        return "ok"
+
+    @framework.expose
+    def nosession(self) -> str:
+        return "ok"
+
+    @framework.expose
+    def cached(self) -> str:
+        return render_page()
+
+    @framework.expose
+    def uncached(self) -> str:
+        return render_page()
+
+    @framework.expose
+    def text(self) -> str:
+        framework.response.headers["Content-Type"] = "text/plain"
+        return TEXT_PAGE
+
 
 def build() -> WSGIApp:
     """Configure Cherry for production, quiet, and mount the tree at the root."""
+    import datetime
+
+    from framework.lib.sessions import RamSession
+
     framework.config.update({"environment": "production", "log.screen": False})
-    app: WSGIApp = framework.tree.mount(Root(), "", {"/": {}})
+    config = {
+        "/": {},
+        "/session": {"tools.sessions.on": True},
+        "/cached": {"tools.caching.on": True},
+        "/text": {"tools.gzip.on": True},
+    }
+    RamSession.cache[SESSION_ID] = ({}, datetime.datetime(9999, 1, 1))
+    app: WSGIApp = framework.tree.mount(Root(), "", config)
     return app
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import cherrypy
 
-from bench.contenders import JSON_DOCUMENT, WSGIApp
+from bench.contenders import JSON_DOCUMENT, SESSION_ID, TEXT_PAGE, WSGIApp, render_page
 
 LABEL = "CherryPy"
 
@@ -46,14 +46,47 @@ class Root:
     def form(self, name: str, age: str) -> str:
         return f"name={name} age={int(age)}"
 
+    @cherrypy.expose
+    def session(self) -> str:
+        cherrypy.session["hits"] = cherrypy.session.get("hits", 0) + 1
+        return "ok"
+
+    @cherrypy.expose
+    def nosession(self) -> str:
+        return "ok"
+
+    @cherrypy.expose
+    def cached(self) -> str:
+        return render_page()
+
+    @cherrypy.expose
+    def uncached(self) -> str:
+        return render_page()
+
+    @cherrypy.expose
+    def text(self) -> str:
+        cherrypy.response.headers["Content-Type"] = "text/plain"
+        return TEXT_PAGE
+
 
 def build() -> WSGIApp:
     """Configure CherryPy for production, quiet, and mount the tree at the root."""
     if Path(cherrypy.__file__ or "").parent.name != "cherrypy":
         # framework.compat can alias `cherrypy` to Cherry; timing that here would be a lie.
         raise RuntimeError(f"`cherrypy` resolves to {cherrypy.__file__}, not CherryPy 18")
+    import datetime
+
+    from cherrypy.lib.sessions import RamSession
+
     cherrypy.config.update({"environment": "production", "log.screen": False})
-    app: WSGIApp = cherrypy.tree.mount(Root(), "", {"/": {}})
+    config = {
+        "/": {},
+        "/session": {"tools.sessions.on": True},
+        "/cached": {"tools.caching.on": True},
+        "/text": {"tools.gzip.on": True},
+    }
+    RamSession.cache[SESSION_ID] = ({}, datetime.datetime(9999, 1, 1))
+    app: WSGIApp = cherrypy.tree.mount(Root(), "", config)
     return app
 
 

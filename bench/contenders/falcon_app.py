@@ -11,9 +11,11 @@ from importlib.metadata import version as _dist_version
 
 import falcon
 
-from bench.contenders import JSON_DOCUMENT, WSGIApp
+from bench.contenders import JSON_DOCUMENT, STATEFUL, WSGIApp
 
 LABEL = "Falcon"
+#: No built-in sessions, response cache or gzip tool to compare.
+UNSUPPORTED = STATEFUL
 
 
 class Hello:

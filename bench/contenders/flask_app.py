@@ -12,9 +12,11 @@ from typing import Any
 
 from flask import Flask, request
 
-from bench.contenders import JSON_DOCUMENT, WSGIApp
+from bench.contenders import JSON_DOCUMENT, STATEFUL, WSGIApp
 
 LABEL = "Flask"
+#: No built-in sessions, response cache or gzip tool to compare.
+UNSUPPORTED = STATEFUL
 
 
 def build() -> WSGIApp:

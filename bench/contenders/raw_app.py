@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import json
 import sys
+import zlib
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qs
 
-from bench.contenders import JSON_DOCUMENT, StartResponse, WSGIApp
+from bench.contenders import JSON_DOCUMENT, TEXT_PAGE, StartResponse, WSGIApp, render_page
 
 LABEL = "raw WSGI"
+#: A raw callable has no sessions to measure.
+UNSUPPORTED = frozenset({"session"})
 
 _TEXT = [("Content-Type", "text/plain; charset=utf-8")]
 _JSON = [("Content-Type", "application/json")]
@@ -47,7 +50,37 @@ def _form(environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
     return "200 OK", _TEXT, f"name={name} age={age}".encode()
 
 
-_ROUTES: dict[str, _Handler] = {"/": _hello, "/search": _search, "/json": _json, "/form": _form}
+def _ok(environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
+    return "200 OK", _TEXT, b"ok"
+
+
+_PAGE = render_page().encode()
+_HTML = [("Content-Type", "text/html; charset=utf-8")]
+
+
+def _cached(environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
+    return "200 OK", _HTML, _PAGE
+
+
+def _uncached(environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
+    return "200 OK", _HTML, render_page().encode()
+
+
+def _gzip(environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
+    body = zlib.compress(TEXT_PAGE.encode(), 5, wbits=31)
+    return "200 OK", [*_TEXT, ("Content-Encoding", "gzip"), ("Vary", "Accept-Encoding")], body
+
+
+_ROUTES: dict[str, _Handler] = {
+    "/": _hello,
+    "/search": _search,
+    "/json": _json,
+    "/form": _form,
+    "/nosession": _ok,
+    "/cached": _cached,
+    "/uncached": _uncached,
+    "/text": _gzip,
+}
 
 
 def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from framework.context import serving
 from framework.core.response import http_date
 from framework.core.tools import Tool
+from framework.lib.sessions.cookie import CookieFormat, read_id, set_response_cookie
 
 if TYPE_CHECKING:
     from framework.core.plan import Plan
@@ -97,37 +98,82 @@ def current() -> Session:
     return session
 
 
-def _cookie_id(request: Request, name: str) -> str | None:
-    raw = request.wsgi_environ.get("HTTP_COOKIE")
-    if not raw or name not in raw:
-        return None
-    morsel = request.cookie.get(name)
-    return morsel.value if morsel is not None else None
+class Starter:
+    """Makes each request's session, with settings resolved once (``init``'s body).
+
+    # PERF: the store class, its one-time ``setup`` and the cookie settings are worked
+    out when the path's plan is built, not on every request.
+
+    Args: as :func:`init`.
+    """
+
+    def __init__(
+        self,
+        storage_type: str | None = None,
+        path: str | None = None,
+        path_header: str | None = None,
+        name: str = "session_id",
+        timeout: float = 60,
+        domain: str | None = None,
+        secure: bool = False,
+        clean_freq: float = 5,
+        persistent: bool = True,
+        httponly: bool = True,
+        samesite: str | None = "Lax",
+        debug: bool = False,
+        storage_class: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        self.cls = store_class(storage_class, storage_type)
+        setup = getattr(self.cls, "setup", None)
+        if setup is not None:
+            key = (self.cls, *sorted((k, repr(v)) for k, v in kwargs.items()))
+            with _setup_lock:
+                if key not in _setup_done:
+                    setup(**kwargs)
+                    _setup_done.add(key)
+        self.name = name
+        self.settings = {"timeout": timeout, "clean_freq": clean_freq, "debug": debug, **kwargs}
+        self.cookie = CookieFormat(
+            path,
+            path_header,
+            name,
+            timeout if persistent else 0,
+            domain,
+            secure,
+            httponly,
+            samesite,
+        )
+
+    def __call__(self) -> None:
+        """Make the current request's session and set its cookie."""
+        pair = serving.get()
+        assert pair is not None
+        request, response = pair
+        if request.session is not None:
+            return  # already made (the tool is on twice, or an internal redirect)
+        name = self.name
+        session = self.cls(read_id(request.wsgi_environ.get("HTTP_COOKIE"), name), **self.settings)
+        request.session = session
+
+        def update_cookie(new_id: str) -> None:
+            response = serving.response
+            if response is not None:
+                response.cookie[name] = new_id
+
+        session.id_observers.append(update_cookie)
+        self.cookie.send(request, response, session.id)
 
 
-def init(
-    storage_type: str | None = None,
-    path: str | None = None,
-    path_header: str | None = None,
-    name: str = "session_id",
-    timeout: float = 60,
-    domain: str | None = None,
-    secure: bool = False,
-    clean_freq: float = 5,
-    persistent: bool = True,
-    httponly: bool = True,
-    samesite: str | None = "Lax",
-    debug: bool = False,
-    storage_class: Any = None,
-    **kwargs: Any,
-) -> None:
-    """Make the current request's session and set its cookie (``before_request_body``).
+def init(**kwargs: Any) -> None:
+    """Make the current request's session and set its cookie (CherryPy's ``init``).
 
     Args:
         storage_type: ``"ram"``, ``"file"``, ``"memcached"`` or ``"redis"``.
+        storage_class: a :class:`Session` subclass (or its dotted name).
         path: the cookie's path (default: the ``path_header`` request header, or /).
         path_header: a request header holding the cookie path.
-        name: the cookie's name.
+        name: the cookie's name (default ``session_id``).
         timeout: minutes of inactivity before the data expires (and the cookie).
         domain: the cookie's domain.
         secure: send the cookie over HTTPS only.
@@ -136,82 +182,15 @@ def init(
         httponly: hide the cookie from scripts (default True).
         samesite: the cookie's SameSite attribute (default "Lax"; None: unset).
         debug: log each decision to the error log.
-        storage_class: a :class:`Session` subclass (or its dotted name).
         kwargs: store settings (``storage_path``, ``url``, ``servers``...).
     """
-    request = _request()
-    if request.session is not None:
-        return  # already made (the tool is on twice, or an internal redirect)
-    cls = store_class(storage_class, storage_type)
-    setup = getattr(cls, "setup", None)
-    if setup is not None:
-        key = (cls, *sorted((k, repr(v)) for k, v in kwargs.items()))
-        if key not in _setup_done:
-            with _setup_lock:
-                if key not in _setup_done:
-                    setup(**kwargs)
-                    _setup_done.add(key)
-    session = cls(
-        _cookie_id(request, name), timeout=timeout, clean_freq=clean_freq, debug=debug, **kwargs
-    )
-    request.session = session
-
-    def update_cookie(new_id: str) -> None:
-        response = serving.response
-        if response is not None:
-            response.cookie[name] = new_id
-
-    session.id_observers.append(update_cookie)
-    set_response_cookie(
-        path=path,
-        path_header=path_header,
-        name=name,
-        timeout=timeout if persistent else 0,
-        domain=domain,
-        secure=secure,
-        httponly=httponly,
-        samesite=samesite,
-    )
-
-
-def set_response_cookie(
-    path: str | None = None,
-    path_header: str | None = None,
-    name: str = "session_id",
-    timeout: float = 60,
-    domain: str | None = None,
-    secure: bool = False,
-    httponly: bool = True,
-    samesite: str | None = "Lax",
-) -> None:
-    """Send the current session's id in a cookie with these attributes.
-
-    Args:
-        timeout: minutes until the cookie expires (0: a browser-session cookie).
-    """
-    request = _request()
-    response = serving.response
-    assert response is not None
-    cookie = response.cookie
-    cookie[name] = current().id
-    morsel = cookie[name]
-    morsel["path"] = path or (path_header and request.headers.get(path_header)) or "/"
-    if timeout:
-        seconds = max(int(timeout * 60), 1)
-        morsel["max-age"] = seconds
-        morsel["expires"] = http_date(time.time() + seconds)
-    if domain is not None:
-        morsel["domain"] = domain
-    if secure:
-        morsel["secure"] = True
-    if httponly:
-        morsel["httponly"] = True
-    if samesite:
-        morsel["samesite"] = samesite
+    Starter(**kwargs)()
 
 
 def _lock_session() -> None:
-    current().acquire_lock()
+    session = _request().session
+    assert session is not None
+    session.acquire_lock()
 
 
 def save() -> None:
@@ -289,8 +268,7 @@ class SessionTool(Tool):
             raise ValueError(
                 f"tools.sessions.locking must be 'implicit', 'early' or 'explicit', not {locking!r}"
             )
-        store_class(conf.get("storage_class"), conf.get("storage_type"))  # fail at plan time
-        plan.hooks.attach("before_request_body", init, priority=priority, **conf)
+        plan.hooks.attach("before_request_body", Starter(**conf), priority=priority)
         if locking == "implicit":
             plan.hooks.attach("before_handler", _lock_session, priority=50)
         elif locking == "early":
