@@ -165,9 +165,11 @@ def get_ranges(headervalue: str | None, content_length: int) -> list[tuple[int, 
         if not dash or not (first or last) or not all(p.isdigit() for p in (first, last) if p):
             return None
         if first:
-            start, stop = int(first), int(last) if last else content_length - 1
-            if stop < start:
+            start = int(first)
+            if last and int(last) < start:
                 return None
+            # An open range from the end or past it is unsatisfiable, not invalid.
+            stop = int(last) if last else content_length - 1
             if start < content_length:
                 result.append((start, min(stop + 1, content_length)))
         else:  # the last N bytes; all of them if the content is shorter

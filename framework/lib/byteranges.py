@@ -24,61 +24,15 @@ import secrets
 from collections.abc import Iterator
 from typing import IO
 
-__all__ = ["MAX_RANGES", "MultipartRanges", "get_ranges", "plan_ranges", "read_range"]
+from framework.httputil import get_ranges
+
+__all__ = ["MAX_RANGES", "MultipartRanges", "plan_ranges", "read_range"]
 
 #: The most ranges honoured in one ``Range`` header; past it the header is ignored.
 MAX_RANGES = 64
 
 #: Bytes read from a file per chunk of a ranged body.
 CHUNK_SIZE = 65536
-
-
-def get_ranges(header: str | None, length: int) -> list[tuple[int, int]] | None:
-    """Return the ``(start, stop)`` slices a ``Range`` header asks of ``length`` bytes.
-
-    ``bytes=3-6`` is ``[(3, 7)]``; ``bytes=-5`` (the last five bytes) is
-    ``[(length - 5, length)]``; stops past the end are clipped. Unsatisfiable ranges
-    (starting at or past the end) are dropped.
-
-    Args:
-        header: the ``Range`` header value (``None`` or empty: no range asked).
-        length: the resource's length in bytes.
-
-    Returns:
-        ``None`` when the header is absent, malformed or not in bytes (serve the whole
-        resource, as RFC 9110 says); an empty list when no range is satisfiable
-        (answer 416); otherwise the slices, in the order asked.
-    """
-    if not header:
-        return None
-    unit, sep, spec = header.partition("=")
-    if not sep or unit.strip().lower() != "bytes":
-        return None
-    result: list[tuple[int, int]] = []
-    for item in spec.split(","):
-        item = item.strip()
-        if not item:
-            continue  # RFC 9110 allows empty list elements
-        first, dash, last = item.partition("-")
-        first, last = first.strip(), last.strip()
-        if not dash or not (first.isdigit() or first == "") or not (last.isdigit() or last == ""):
-            return None
-        if first:
-            start = int(first)
-            if last and int(last) < start:
-                return None  # "5-3" is invalid: ignore the header
-            stop = int(last) + 1 if last else length
-            if start >= length:
-                continue
-            result.append((start, min(stop, length)))
-        elif last:
-            suffix = int(last)
-            if suffix == 0:
-                continue
-            result.append((max(length - suffix, 0), length))
-        else:
-            return None  # a lone "-"
-    return result
 
 
 def _coalesce(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -107,7 +61,9 @@ def plan_ranges(header: str | None, length: int) -> list[tuple[int, int]] | None
     ranges = get_ranges(header, length)
     if not ranges:
         return ranges
-    ranges = _coalesce(ranges)
+    ranges = _coalesce([(start, stop) for start, stop in ranges if stop > start])
+    if not ranges:
+        return []  # only empty ranges ("bytes=-0"): nothing is satisfiable
     if len(ranges) > 1:
         framing = MultipartRanges.framing_size(ranges, length, "application/octet-stream")
         if sum(stop - start for start, stop in ranges) + framing > 2 * length:

@@ -296,6 +296,8 @@ def test_protocol_from_http() -> None:
         ("bytes=5-", [(5, 8)]),
         ("bytes=5-100", [(5, 8)]),  # the last byte position is clamped
         ("bytes=8-9", []),  # nothing satisfiable: 416
+        ("bytes=8-", []),  # an open range from the end: unsatisfiable too, not invalid
+        ("bytes=9-", []),
         ("bytes=6-3", None),  # invalid: ignore the header
         ("bytes=-", None),
         ("bytes=a-b", None),
