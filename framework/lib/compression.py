@@ -21,10 +21,15 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from framework.context import serving
 from framework.errors import HTTPError
 from framework.httputil import AcceptElement
+
+if TYPE_CHECKING:
+    from framework.core.request import Request
+    from framework.core.response import Response
 
 __all__ = ["compress", "decompress", "gzip"]
 
@@ -111,6 +116,24 @@ def _add_vary(headers: dict[str, str], name: str) -> None:
         headers["Vary"] = f"{vary}, {name}"
 
 
+def _unsuitable(request: Request, response: Response) -> str | None:
+    """Why this response is not to be compressed, or None if it may be."""
+    status = response.status
+    code = status if isinstance(status, int) else int(str(status)[:3])
+    if code in (206, 304) or code < 200 or code == 204:
+        return f"not compressing a {code} response"
+    if "Content-Encoding" in response.headers:
+        return "the body is already encoded"
+    if request.cached:
+        return "not compressing a cached response"
+    body = response.body
+    if isinstance(body, list) and not any(body):
+        return "no body"
+    if not request.headers.get("Accept-Encoding"):
+        return "no Accept-Encoding"
+    return None
+
+
 def gzip(
     compress_level: int = 5,
     mime_types: Iterable[str] = ("text/html", "text/plain"),
@@ -129,20 +152,10 @@ def gzip(
     request, response = pair
     headers = response.headers
     _add_vary(headers, "Accept-Encoding")
-    status = response.status
-    code = status if isinstance(status, int) else int(str(status)[:3])
-    if code in (206, 304) or code < 200 or code == 204:
-        return _log(debug, f"not compressing a {code} response")
-    if "Content-Encoding" in headers:
-        return _log(debug, "the body is already encoded")
-    if request.cached:
-        return _log(debug, "not compressing a cached response")
-    body = response.body
-    if isinstance(body, list) and not any(body):
-        return _log(debug, "no body")
-    accept = request.headers.get("Accept-Encoding")
-    if not accept:
-        return _log(debug, "no Accept-Encoding")
+    unsuitable = _unsuitable(request, response)
+    if unsuitable:
+        return _log(debug, unsuitable)
+    accept = request.headers["Accept-Encoding"]
     wanted = _wants_gzip(accept)
     if wanted is None:
         HTTPError(406, "identity, gzip").set_response()
@@ -158,6 +171,7 @@ def gzip(
     etag = headers.get("ETag")
     if etag and not etag.startswith("W/"):
         headers["ETag"] = "W/" + etag
+    body = response.body
     if isinstance(body, list):
         data = b"".join(_as_bytes(chunk) for chunk in body)
         response.body = [zlib.compress(data, compress_level, wbits=_GZIP_WBITS)]

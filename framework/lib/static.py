@@ -38,6 +38,8 @@ from framework.lib.conditional import if_range_allows, validate_since
 
 if TYPE_CHECKING:
     from framework.core.plan import Plan
+    from framework.core.request import Request
+    from framework.core.response import Response
 
 __all__ = [
     "StaticDirTool",
@@ -202,30 +204,7 @@ def _respond(
         return response.body
     if request.protocol >= (1, 1):
         headers["Accept-Ranges"] = "bytes"
-        ranges = None
-        if request.method == "GET" and if_range_allows(
-            request.headers.get("If-Range"), headers.get("ETag"), headers.get("Last-Modified")
-        ):
-            ranges = byteranges.plan_ranges(request.headers.get("Range"), size)
-        if ranges == []:
-            headers["Content-Range"] = f"bytes */{size}"
-            raise HTTPError(416, "None of the requested ranges is within the file.")
-        if ranges:
-            _log(debug, f"ranges {ranges!r}")
-            response.stream = True
-            response.status = 206
-            if len(ranges) == 1:
-                start, stop = ranges[0]
-                headers["Content-Range"] = f"bytes {start}-{stop - 1}/{size}"
-                headers["Content-Length"] = str(stop - start)
-                response.body = _closing(byteranges.read_range(fileobj, start, stop), fileobj)
-            else:
-                body = byteranges.MultipartRanges(
-                    fileobj, ranges, size, content_type or "application/octet-stream"
-                )
-                headers["Content-Type"] = body.content_type
-                headers["Content-Length"] = str(body.content_length)
-                response.body = iter(body)
+        if _send_ranges(request, response, fileobj, size, content_type, debug):
             return response.body
     headers["Content-Length"] = str(size)
     response.stream = True
@@ -239,6 +218,48 @@ def _respond(
     else:
         response.body = file_generator(fileobj, byteranges.CHUNK_SIZE)
     return response.body
+
+
+def _send_ranges(
+    request: Request,
+    response: Response,
+    fileobj: IO[bytes],
+    size: int,
+    content_type: str | None,
+    debug: bool,
+) -> bool:
+    """Make a 206 response if the request asks for ranges that may be honoured.
+
+    Raises:
+        HTTPError: 416 when no asked range is within the file.
+    """
+    headers = response.headers
+    if request.method != "GET" or not if_range_allows(
+        request.headers.get("If-Range"), headers.get("ETag"), headers.get("Last-Modified")
+    ):
+        return False
+    ranges = byteranges.plan_ranges(request.headers.get("Range"), size)
+    if ranges == []:
+        headers["Content-Range"] = f"bytes */{size}"
+        raise HTTPError(416, "None of the requested ranges is within the file.")
+    if not ranges:
+        return False
+    _log(debug, f"ranges {ranges!r}")
+    response.stream = True
+    response.status = 206
+    if len(ranges) == 1:
+        start, stop = ranges[0]
+        headers["Content-Range"] = f"bytes {start}-{stop - 1}/{size}"
+        headers["Content-Length"] = str(stop - start)
+        response.body = _closing(byteranges.read_range(fileobj, start, stop), fileobj)
+    else:
+        body = byteranges.MultipartRanges(
+            fileobj, ranges, size, content_type or "application/octet-stream"
+        )
+        headers["Content-Type"] = body.content_type
+        headers["Content-Length"] = str(body.content_length)
+        response.body = iter(body)
+    return True
 
 
 def _closing(chunks: Any, fileobj: IO[bytes]) -> Any:
