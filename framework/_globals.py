@@ -34,5 +34,16 @@ def _log_namespace(key: str, value: Any) -> None:
     setattr(log, key, value)
 
 
-# ``log.*`` keys of the global config configure the site log.
+def _tree_namespace(key: str, value: Any) -> None:
+    # ``tree.<any> = Application(...)`` mounts it at its own script name;
+    # ``tree.<any> = {"/path": wsgi_app}`` grafts each (CherryPy's ``tree`` namespace).
+    if isinstance(value, dict):
+        for script_name, app in value.items():
+            tree.graft(app, script_name)
+    else:
+        tree.graft(value, value.script_name)
+
+
+# ``log.*`` keys of the global config configure the site log; ``tree.*`` mount apps.
 _config.namespace_handlers["log"] = _log_namespace
+_config.namespace_handlers["tree"] = _tree_namespace

@@ -211,7 +211,20 @@ def _value(raw: str, name: str, section: str, key: str, cherrypy_dialect: bool) 
     shown = raw.strip()
     if len(shown) > _MAX_SHOWN_VALUE:
         shown = shown[: _MAX_SHOWN_VALUE - 3] + "..."
+    if _looks_like_text(source.strip()):
+        # The usual mistake: text written as in a plain INI file. Say how to write it.
+        reason = f'{reason}; if this is text, quote it: {key} = "{shown}"'
     raise ConfigError(f"{name} [{section}] {key}: invalid value {shown!r} ({reason})")
+
+
+def _looks_like_text(source: str) -> bool:
+    """True for an unquoted value that reads as words, a path or a host, not as code."""
+    if not source or source[0] in "\"'([{" or source[0].isdigit() or source[0] in "+-":
+        return False
+    if any(char in source for char in "()[]{}\"'=,"):
+        return False
+    root = source.replace("/", ".").split(".")[0].split(" ")[0]
+    return root not in _REFERENCE_ROOTS
 
 
 class _ImportingNames(dict[str, Any]):
@@ -294,7 +307,7 @@ def _evaluate(node: ast.expr) -> Any:
     if isinstance(node, ast.BinOp) and type(node.op) in _BINARY_OPS:
         return _binary(node.op, _evaluate(node.left), _evaluate(node.right))
     if isinstance(node, ast.Name):
-        raise _Rejected(f"unknown name {node.id!r}; use a quoted string")
+        raise _Rejected(f"unknown name {node.id!r}")
     if isinstance(node, ast.Attribute):
         return _reference(node)
     if isinstance(node, ast.Call):

@@ -18,6 +18,7 @@ ends. This module imports nothing from the framework at run time.
 
 from __future__ import annotations
 
+import threading
 from contextvars import ContextVar, Token
 from typing import TYPE_CHECKING, Any, cast
 
@@ -38,7 +39,11 @@ __all__ = [
     "restore",
     "serving",
     "session",
+    "thread_data",
 ]
+
+#: Per-thread storage for application use (CherryPy's ``cherrypy.thread_data``).
+thread_data = threading.local()
 
 _current: ContextVar[tuple[Request, Response] | None] = ContextVar("cherry_current", default=None)
 

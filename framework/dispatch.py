@@ -36,11 +36,27 @@ __all__ = [
     "VirtualHost",
     "check_call",
     "find_with",
+    "punctuation_to_underscores",
+    "test_callable_spec",
+    "validate_translator",
 ]
 
 # COMPAT: as CherryPy's default, every punctuation character in a segment may stand for
 # the underscore of a Python name: /feed.xml, /feed-xml and /feed:xml all reach feed_xml.
 _TRANSLATE = str.maketrans(string.punctuation, "_" * len(string.punctuation))
+
+#: A ``translate`` table mapping every ASCII punctuation character to ``_``.
+punctuation_to_underscores = str.maketrans(string.punctuation, "_" * len(string.punctuation))
+
+
+def validate_translator(table: object) -> None:
+    """Check that ``table`` is a ``str.translate`` table (a dict).
+
+    Raises:
+        ValueError: if it is not.
+    """
+    if not isinstance(table, dict):
+        raise ValueError("The translate argument must be a dict.")
 
 
 class Found:
@@ -107,6 +123,8 @@ class Dispatcher:
         translate: dict[int, int | str | None] | None = None,
     ) -> None:
         self.dispatch_method_name = dispatch_method_name or "_cp_dispatch"
+        if translate is not None:
+            validate_translator(translate)
         self.translate = translate if translate is not None else _TRANSLATE
 
     def __call__(self, path_info: str) -> None:
@@ -496,3 +514,7 @@ def check_call(func: Callable[..., Any], args: tuple[Any, ...], kwargs: Mapping[
             extra_body = sorted(extra & body_params)
             message = f"Unexpected body parameters: {', '.join(extra_body)}"
             raise HTTPError(400, message if show else None)
+
+
+#: CherryPy's name for :func:`check_call`.
+test_callable_spec = check_call

@@ -20,6 +20,7 @@ from framework.context import serving
 from framework.httputil import valid_status
 
 __all__ = [
+    "CherryPyException",
     "HTTPError",
     "HTTPRedirect",
     "InternalRedirect",
@@ -31,11 +32,15 @@ __all__ = [
 ]
 
 
+class CherryPyException(Exception):
+    """The base of the exceptions that are responses (CherryPy's name for it)."""
+
+
 class TimeoutError(Exception):
     """Raised when a response took longer than ``response.timeout``."""
 
 
-class InternalRedirect(Exception):
+class InternalRedirect(CherryPyException):
     """Re-run the request pipeline for another path on the same application.
 
     Args:
@@ -60,7 +65,7 @@ class InternalRedirect(Exception):
         super().__init__(path, self.query_string)
 
 
-class HTTPRedirect(Exception):
+class HTTPRedirect(CherryPyException):
     """Send the client elsewhere with a 3xx status.
 
     Args:
@@ -165,7 +170,7 @@ def _safe_url(url: str, encoding: str) -> str:
     return "".join(out)
 
 
-class HTTPError(Exception):
+class HTTPError(CherryPyException):
     """An HTTP error status that renders itself as an error page.
 
     Args:

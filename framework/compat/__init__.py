@@ -28,6 +28,11 @@ How the aliases look:
 - any other alias is the framework module itself
   (``cherrypy.lib.httputil is framework.lib.httputil``).
 
+:func:`unsupported_usage` lists the CherryPy names and config keys an application uses
+that the compatibility table (``docs/compat.md``, :mod:`framework.compat.surface`) says
+are not provided or behave differently, with the reason: ``cherry check --compat`` and
+``cherry serve --compat`` print it before the first request.
+
 Installing costs nothing: no framework module is imported until an alias is. A name
 the table maps to a feature the framework does not have yet (or a ``cherrypy.*``
 module it does not map at all, such as ``cherrypy.test``) fails at import time with
@@ -48,10 +53,22 @@ import importlib.util
 import sys
 import threading
 import types
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["ALIASES", "CHERRYPY_VERSION", "OVERRIDES", "install", "installed", "uninstall"]
+if TYPE_CHECKING:
+    from framework.compat.usage import Usage
+
+__all__ = [
+    "ALIASES",
+    "CHERRYPY_VERSION",
+    "OVERRIDES",
+    "install",
+    "installed",
+    "uninstall",
+    "unsupported_usage",
+]
 
 #: ``cherrypy`` module name -> (framework module, the feature it provides). The feature
 #: is named in the ImportError when the framework module does not exist (yet).
@@ -71,6 +88,7 @@ ALIASES: dict[str, tuple[str, str]] = {
     "cherrypy._cpwsgi": ("framework.compat.cpwsgi", "the WSGI pipeline and virtual hosts"),
     "cherrypy.daemon": ("framework.process.daemon", "the cherryd launcher"),
     "cherrypy._cpwsgi_server": ("framework.compat.cpwsgi_server", "the default HTTP server"),
+    "cherrypy.wsgi": ("framework.compat.cpwsgi", "the WSGI pipeline and virtual hosts"),
     "cherrypy.lib": ("framework.lib", "the tool library"),
     "cherrypy.lib.httputil": ("framework.lib.httputil", "the HTTP helpers"),
     "cherrypy.lib.cptools": ("framework.lib.cptools", "the small built-in tools"),
@@ -93,6 +111,9 @@ ALIASES: dict[str, tuple[str, str]] = {
 #: (:mod:`framework.compat.tools`) replace the native ones under ``cherrypy.*``.
 OVERRIDES: dict[str, dict[str, str]] = {
     "cherrypy": {
+        "CherryPyException": "framework.errors:CherryPyException",
+        "checker": "framework.checker:checker",
+        "thread_data": "framework.context:thread_data",
         "Tool": "framework.compat.tools:Tool",
         "HandlerTool": "framework.compat.tools:HandlerTool",
         "HandlerWrapperTool": "framework.compat.tools:HandlerWrapperTool",
@@ -288,3 +309,17 @@ def uninstall() -> None:
             del sys.modules[name]
         sys.modules.update(_saved)
         _saved.clear()
+
+
+def unsupported_usage(
+    tree: Any = None, config: Any = None, files: Iterable[str | Path] | None = None
+) -> list[Usage]:
+    """Every CherryPy name or config key the app uses that Cherry lacks or changes.
+
+    Each :class:`~framework.compat.usage.Usage` says where (``file:line`` or the config
+    section) and carries the compatibility table's status and reason. See
+    :func:`framework.compat.usage.unsupported_usage` for the arguments.
+    """
+    from framework.compat.usage import unsupported_usage as find
+
+    return find(tree, config, files)

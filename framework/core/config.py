@@ -17,6 +17,7 @@ caches of every application.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Mapping
 from typing import IO, Any, TypeVar
 
@@ -113,8 +114,10 @@ def _engine_handler(key: str, value: Any) -> None:
 
 
 def _checker_handler(key: str, value: Any) -> None:
-    # COMPAT: CherryPy's config checker has no counterpart; its keys are accepted.
-    return None
+    # ``checker.on``, ``checker.check_localhost = False``...: attributes of the checker.
+    from framework.checker import checker
+
+    setattr(checker, key, value)
 
 
 #: Handlers run on global-config update, by namespace (first key segment).
@@ -146,9 +149,12 @@ class Config(dict[str, Any]):
         return namespace_handlers
 
     def reset(self) -> None:
-        """Return to the defaults (for test isolation)."""
+        """Return to the defaults (for test isolation); ``checker.*`` settings too."""
         dict.clear(self)
         dict.update(self, DEFAULTS)
+        checker = sys.modules.get("framework.checker")
+        if checker is not None:
+            checker.checker.reset()
         bump()
 
     def update(self, *args: Any, **kwargs: Any) -> None:
@@ -164,9 +170,12 @@ class Config(dict[str, Any]):
             self._apply(dict(kwargs))
 
     def _apply(self, conf: dict[str, Any]) -> None:
+        if any(isinstance(value, dict) and key.startswith("/") for key, value in conf.items()):
+            # Application sections do nothing here: the checker says so at start-up.
+            _checker_handler("global_config_contained_paths", True)
         if isinstance(conf.get("global"), dict):
             conf = conf["global"]
-        elif any(isinstance(value, dict) and key.startswith("/") for key, value in conf.items()):
+        else:
             conf = {key: value for key, value in conf.items() if not key.startswith("/")}
         conf = dict(conf)
         environment = conf.pop("environment", None)

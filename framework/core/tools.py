@@ -102,6 +102,25 @@ class Tool:
         priority = self.priority_for(conf)
         plan.hooks.attach(self._point, self.callable, priority=priority, **conf)
 
+    def arguments(self) -> frozenset[str] | None:
+        """The config arguments this tool takes (``on`` and ``priority`` aside).
+
+        The config checker uses it to flag a misspelled ``tools.<name>.<arg>``. By
+        default: the keyword parameters of the callable; ``None`` (anything goes)
+        when it takes ``**kwargs`` or has no signature.
+        """
+        import inspect
+
+        try:
+            params = inspect.signature(self.callable).parameters.values()
+        except (TypeError, ValueError):
+            return None
+        if any(p.kind is p.VAR_KEYWORD for p in params):
+            return None
+        return frozenset(
+            p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+        )
+
 
 class HandlerTool(Tool):
     """A tool that may answer the request itself.
@@ -159,6 +178,10 @@ class HandlerWrapperTool(Tool):
         self, callable: Callable[..., Any], name: str | None = None, priority: int = 50
     ) -> None:
         super().__init__("before_handler", callable, name, priority)
+
+    def arguments(self) -> frozenset[str] | None:
+        """Unknown: the wrapper reads its arguments from a dict."""
+        return None
 
     def setup_plan(self, plan: Plan, conf: dict[str, Any]) -> None:
         """Wrap ``plan.handler`` with this tool's wrapper."""

@@ -1,12 +1,14 @@
 """``cherrypy.lib.httputil``: the HTTP helpers, under the names CherryPy apps use.
 
 Everything here is defined in :mod:`framework.httputil` and :mod:`framework.headers`;
-this module adds only CherryPy's spellings (``response_codes``) and the signature of
-CherryPy's :func:`parse_query_string`.
+this module adds only CherryPy's spellings (``response_codes``), the signature of
+CherryPy's :func:`parse_query_string`, and the patterns and the :class:`SanitizedHost`
+CherryPy exposes here.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from framework.headers import (
@@ -33,19 +35,23 @@ from framework.httputil import parse_query_string as _parse_query_string
 
 __all__ = [
     "RESPONSE_CODES",
+    "RE_HEADER_SPLIT",
     "AcceptElement",
     "CaseInsensitiveDict",
     "HTTPDate",
     "HeaderElement",
     "HeaderMap",
     "Host",
+    "SanitizedHost",
     "decode_TEXT",
     "decode_TEXT_maybe",
     "get_ranges",
     "header_elements",
+    "image_map_pattern",
     "parse_header",
     "parse_query_string",
     "protocol_from_http",
+    "q_separator",
     "response_codes",
     "urljoin",
     "urljoin_bytes",
@@ -54,6 +60,34 @@ __all__ = [
 
 #: CherryPy's name for :data:`~framework.httputil.RESPONSE_CODES`: code -> (reason, message).
 response_codes = RESPONSE_CODES
+
+#: Splits a header value at the commas outside quoted strings (CherryPy's pattern; the
+#: parsers of :mod:`framework.headers` handle escapes too).
+RE_HEADER_SPLIT = re.compile(r',(?=(?:[^"]*"[^"]*")*[^"]*$)')
+#: The ``; q=`` separator of an Accept element.
+q_separator = re.compile(r"; *q *=")
+#: A server-side image map query string (``?12,34``).
+image_map_pattern = re.compile(r"[0-9]+,[0-9]+")
+
+
+class SanitizedHost(str):
+    """A Host header value with CR and LF removed; ``raw`` keeps what was received.
+
+    Returns the value unchanged (a plain ``str``) when there was nothing to remove.
+    """
+
+    __slots__ = ("raw",)
+    raw: str
+
+    _dangerous = re.compile(r"[\n\r]")
+
+    def __new__(cls, raw: str) -> Any:
+        sanitized = cls._dangerous.sub("", raw)
+        if sanitized == raw:
+            return raw
+        instance = super().__new__(cls, sanitized)
+        instance.raw = raw
+        return instance
 
 
 def parse_query_string(

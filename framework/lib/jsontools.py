@@ -14,7 +14,7 @@ from typing import Any
 from framework.context import serving
 from framework.errors import HTTPError
 
-__all__ = ["json_decode", "json_encode", "json_handler", "json_in", "json_out_wrapper"]
+__all__ = ["json_decode", "json_encode", "json_handler", "json_in", "json_out", "json_out_wrapper"]
 
 _codec: list[Any] = []
 
@@ -121,3 +121,24 @@ def json_out_wrapper(inner: Callable[..., Any], conf: dict[str, Any]) -> Callabl
         return json_encode(value)
 
     return wrapped
+
+
+def json_out(
+    content_type: str | None = "application/json",
+    debug: bool = False,
+    handler: Callable[..., Any] = json_handler,
+) -> None:
+    """Wrap the current request's handler so its return value is sent as JSON.
+
+    CherryPy's per-request form of ``tools.json_out``, for code that calls it from a
+    hook of its own; the tool itself wraps the handler once per path
+    (:func:`json_out_wrapper`).
+    """
+    request = serving.request
+    assert request is not None
+    inner = request.handler
+    if inner is None:
+        return
+    request.handler = json_out_wrapper(
+        lambda *args, **kwargs: inner(), {"content_type": content_type, "handler": handler}
+    )

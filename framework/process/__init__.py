@@ -7,6 +7,8 @@ plugins to it:
   by ``bus.signals.subscribe()`` (``quickstart`` does it; embedded servers such as
   gunicorn keep their own signal handling);
 - ``bus.thread_manager`` (subscribed), for ``start_thread``/``stop_thread`` listeners;
+- the config checker (:mod:`framework.checker`), run on ``start`` unless ``checker.on``
+  is false;
 - ``bus.autoreload`` (:class:`~framework.process.plugins.Autoreloader`), present but
   NOT subscribed: turn it on with ``engine.autoreload.on: True``. ``cherry serve``'s
   supervisor reloads more reliably (it survives import errors).
@@ -60,9 +62,17 @@ def _log_listener(msg: str, level: int) -> None:
     site_log.error(msg, "ENGINE", severity=level)
 
 
+def _run_checker() -> None:
+    """Warn about config that cannot work, as the engine starts (``checker.on``)."""
+    from framework.checker import run_at_engine_start
+
+    run_at_engine_start()
+
+
 def _build_engine() -> Bus:
     engine = Bus()
     engine.subscribe("log", _log_listener)
+    engine.subscribe("start", _run_checker)
     engine.signal_handler = plugins.SignalHandler(engine)  # type: ignore[attr-defined]
     engine.signals = _SignalsPlugin(engine)  # type: ignore[attr-defined]
     engine.autoreload = plugins.Autoreloader(engine)  # type: ignore[attr-defined]

@@ -404,3 +404,13 @@ class Bus:
         for stream in (sys.stdout, sys.stderr):
             stream.flush()
         os.execv(sys.executable, args)
+
+
+def __getattr__(name: str) -> Any:
+    # COMPAT: CherryPy's wspbus module holds the engine as ``bus``; here the engine is
+    # built by framework.process, which imports this module: read it on demand.
+    if name == "bus":
+        from framework.process import bus
+
+        return bus
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -420,3 +420,25 @@ def test_cherrypy_wsgi_modules_are_the_frameworks() -> None:
     assert cherrypy._cpwsgi.VirtualHost is wsgi.VirtualHost
     assert cherrypy._cpwsgi.CPWSGIApp is wsgi.Pipeline
     assert callable(cherrypy._cpwsgi_server.CPWSGIServer)
+
+
+@pytest.mark.usefixtures("aliases")
+def test_cherrypy_only_names_of_the_package() -> None:
+    import cherrypy
+
+    from framework import checker, context, errors
+
+    assert cherrypy.checker is checker.checker
+    assert cherrypy.thread_data is context.thread_data
+    assert cherrypy.CherryPyException is errors.CherryPyException
+    assert issubclass(cherrypy.HTTPError, cherrypy.CherryPyException)
+    assert issubclass(cherrypy.HTTPRedirect, cherrypy.CherryPyException)
+    assert issubclass(cherrypy.InternalRedirect, cherrypy.CherryPyException)
+    assert cherrypy.wsgi.CPWSGIApp is framework.wsgi.Pipeline
+
+
+@pytest.mark.usefixtures("aliases")
+def test_the_bus_module_holds_the_engine() -> None:
+    import cherrypy.process.wspbus as wspbus
+
+    assert wspbus.bus is framework.engine

@@ -455,3 +455,20 @@ def test_malformed_file_leaves_config_unchanged(tmp_path: Path) -> None:
     with pytest.raises(ConfigError):
         framework.config.update(str(path))
     assert "my.key" not in framework.config
+
+
+def test_the_tree_namespace_mounts_applications() -> None:
+    class Root:
+        @framework.expose
+        def index(self) -> str:
+            return "mounted by config"
+
+    app = framework.Application(Root(), "/bycfg")
+
+    def other(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"grafted"]
+
+    framework.config.update({"tree.app": app, "tree.more": {"/grafted": other}})
+    assert framework.tree.apps["/bycfg"] is app
+    assert framework.tree.apps["/grafted"] is other

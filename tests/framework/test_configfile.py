@@ -456,3 +456,26 @@ def test_cherrypy_dialect_reports_a_failing_value_where_it_is() -> None:
 def test_native_dialect_still_refuses_code_and_keeps_percent_signs() -> None:
     assert "only framework" in value_error('os.path.join("a", "b")')
     assert parse_value('"%(dir)s"') == "%(dir)s"
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        ("text/html", 'quote it: k = "text/html"'),
+        ("localhost", 'quote it: k = "localhost"'),
+        ("/var/www", 'quote it: k = "/var/www"'),
+        ("my.value", 'quote it: k = "my.value"'),
+        ("two words", 'quote it: k = "two words"'),
+    ],
+)
+def test_an_unquoted_string_gets_told_to_quote_it(text: str, hint: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse(io.StringIO(f"[s]\nk = {text}\n"))
+    assert hint in str(info.value)
+
+
+@pytest.mark.parametrize("text", ["[1, 2", "80 80", "framework.dispatch.Nope", "open('x')"])
+def test_code_that_fails_is_not_told_to_quote(text: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse(io.StringIO(f"[s]\nk = {text}\n"))
+    assert "quote it" not in str(info.value)

@@ -496,3 +496,24 @@ def test_cherrypy_style_page_handler_with_bound_arguments() -> None:
 
     client = Client(Root(), config={"/": {"request.dispatch": dispatch}})
     assert client.get("/anything").text == "bound|kw"
+
+
+def test_cherrypys_translate_helpers() -> None:
+    from framework.dispatch import punctuation_to_underscores, test_callable_spec
+
+    assert "feed-v2.xml".translate(punctuation_to_underscores) == "feed_v2_xml"
+    assert test_callable_spec is check_call
+    with pytest.raises(ValueError, match="must be a dict"):
+        Dispatcher(translate="not a table")  # type: ignore[arg-type]
+
+
+def test_a_dispatcher_translating_punctuation() -> None:
+    from framework.dispatch import punctuation_to_underscores
+
+    class Root:
+        @framework.expose
+        def feed_v2(self) -> str:
+            return "feed"
+
+    config = {"/": {"request.dispatch": Dispatcher(translate=punctuation_to_underscores)}}
+    assert Client(Root(), config=config).get("/feed-v2").body == b"feed"

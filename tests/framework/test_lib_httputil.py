@@ -49,3 +49,19 @@ def test_parse_query_string_takes_cherrypys_keep_blank_values_argument() -> None
     assert lib.parse_query_string("a=&b=1") == {"a": "", "b": "1"}
     assert lib.parse_query_string("a=&b=1", False) == {"b": "1"}
     assert lib.parse_query_string("k=%E9", encoding="latin-1") == {"k": "\xe9"}
+
+
+def test_cherrypys_patterns_and_sanitized_host() -> None:
+    from framework.lib.httputil import (
+        RE_HEADER_SPLIT,
+        SanitizedHost,
+        image_map_pattern,
+        q_separator,
+    )
+
+    assert RE_HEADER_SPLIT.split('a, b="x,y", c') == ["a", ' b="x,y"', " c"]
+    assert q_separator.split("text/html; q=0.5") == ["text/html", "0.5"]
+    assert image_map_pattern.match("12,34")
+    host = SanitizedHost("evil\r\nhost")
+    assert host == "evilhost" and host.raw == "evil\r\nhost"
+    assert type(SanitizedHost("example.com")) is str

@@ -241,3 +241,18 @@ def test_json_encode_is_utf8_bytes() -> None:
 
 def test_json_decode_parses_text() -> None:
     assert json_decode('{"a": [1.5]}') == {"a": [1.5]}
+
+
+def test_json_out_as_a_hook_wraps_the_handler_of_one_request() -> None:
+    from framework.lib.jsontools import json_out
+
+    class Root:
+        @framework.expose
+        @framework.config(**{"hooks.before_handler": json_out})
+        def data(self) -> dict[str, int]:
+            return {"a": 1}
+
+    page = Client(Root()).get("/data")
+    assert page.status_code == 200
+    assert page.headers["Content-Type"] == "application/json"
+    assert json.loads(page.body) == {"a": 1}

@@ -1,0 +1,204 @@
+"""CherryPy's public surface, as Cherry provides it: what is missing or different, and why.
+
+This module is the data behind the compatibility table (``docs/compat.md``, generated
+by :mod:`framework.compat.table`) and behind ``cherry check`` / ``cherry serve --compat``
+(:mod:`framework.compat.usage`). Every public name of CherryPy 18's ``cherrypy``,
+``cherrypy.lib.*``, ``cherrypy.dispatch``, ``cherrypy.process.*`` and every tool of
+``cherrypy.tools`` works under :mod:`framework.compat`, except the names listed here:
+
+- :data:`NOT_PROVIDED`: names the compat layer does not provide, each with the reason
+  (and what to use instead);
+- :data:`DIFFERENT`: names that work but behave differently from CherryPy 18, each with
+  what differs and why.
+
+Names are written as they are imported: ``cherrypy.lib.covercp`` (a whole module),
+``cherrypy.lib.httputil.SanitizedHost``, ``cherrypy.tools.proxy`` (a tool). Config keys
+map onto these names (``tools.proxy.on`` is ``cherrypy.tools.proxy``); keys that do not
+name a tool are in :data:`CONFIG`.
+
+To change what the table says, edit the dicts here and regenerate the document
+(``python -m framework.compat.table``); a test fails when the document, these dicts
+and the installed CherryPy disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["CONFIG", "DIFFERENT", "NOT_PROVIDED", "Entry", "config_entry", "lookup"]
+
+#: ``"not provided"``: the compat layer lacks the name.
+NOT_PROVIDED_STATUS = "not provided"
+#: ``"different"``: the name works, with a documented difference.
+DIFFERENT_STATUS = "different"
+#: ``"works"``: the name works as in CherryPy 18.
+WORKS_STATUS = "works"
+
+_SESSIONS_ISSUE = "arrives with the sessions/caching work (issue 9)"
+
+#: CherryPy names the compat layer does not provide -> why (and what to use instead).
+NOT_PROVIDED: dict[str, str] = {
+    # -- out of scope: platform-specific or superseded -----------------------------------
+    "cherrypy.process.win32": (
+        "Windows service helpers (pywin32): run Cherry under a service manager "
+        "(systemd, NSSM) or `cherry serve --workers` instead"
+    ),
+    "cherrypy.process.servers.FlupCGIServer": (
+        "the flup servers (CGI/FastCGI/SCGI) are unmaintained: serve over HTTP "
+        "(cheroot, gunicorn) behind the front-end server"
+    ),
+    "cherrypy.process.servers.FlupFCGIServer": "the flup servers are unmaintained: serve over HTTP",
+    "cherrypy.process.servers.FlupSCGIServer": "the flup servers are unmaintained: serve over HTTP",
+    "cherrypy.lib.covercp": (
+        "CherryPy's coverage browser for its own test runs: `cherry test` reports "
+        "coverage per handler"
+    ),
+    "cherrypy.lib.gctools": (
+        "CherryPy's leak hunter for its own test suite (needs objgraph): use tracemalloc "
+        "or objgraph directly"
+    ),
+    # -- CherryPy internals that have no role here ----------------------------------------
+    "cherrypy.dispatch.classtype": "a Python 2 shim (it is `type`)",
+    "cherrypy.dispatch.getargspec": "a Python 2 shim: use inspect.signature",
+    "cherrypy.lib.httputil.header_translate_table": (
+        "an internal of CherryPy's HeaderMap: Cherry's HeaderMap validates header text itself"
+    ),
+    "cherrypy.lib.httputil.header_translate_deletechars": (
+        "an internal of CherryPy's HeaderMap: Cherry's HeaderMap validates header text itself"
+    ),
+    "cherrypy.process.wspbus.max_files": (
+        "an internal of CherryPy's re-exec: not needed, Python 3 does not pass "
+        "descriptors across exec (PEP 446)"
+    ),
+    # -- planned in this release (issue 10) ------------------------------------------------
+    "cherrypy.dispatch.RoutesDispatcher": "not yet: Routes dispatching (issue 10)",
+    "cherrypy.dispatch.XMLRPCDispatcher": "not yet: XML-RPC (issue 10)",
+    "cherrypy.lib.xmlrpcutil": "not yet: XML-RPC (issue 10)",
+    "cherrypy.lib.auth_basic": "not yet: HTTP Basic authentication (issue 10)",
+    "cherrypy.lib.auth_digest": "not yet: HTTP Digest authentication (issue 10)",
+    "cherrypy.lib.cpstats": "not yet: request statistics (issue 10)",
+    "cherrypy.lib.profiler": "not yet: the profiler pages (issue 10); `cherry profile` profiles",
+    "cherrypy.lib.reprconf": "not yet: CherryPy's config parser (issue 10)",
+    "cherrypy.lib.locking": "not yet: lock timers (issue 10)",
+    "cherrypy.lib.headers": "not yet: cherrypy.lib.headers (issue 10)",
+    "cherrypy.lib.cptools.MonitoredHeaderMap": "not yet: tools.autovary (issue 10)",
+    "cherrypy.lib.cptools.accept": "not yet: tools.accept (issue 10)",
+    "cherrypy.lib.cptools.autovary": "not yet: tools.autovary (issue 10)",
+    "cherrypy.lib.cptools.convert_params": "not yet (issue 10); tools.params works",
+    "cherrypy.lib.cptools.flatten": "not yet: tools.flatten (issue 10)",
+    "cherrypy.lib.cptools.ignore_headers": "not yet: tools.ignore_headers (issue 10)",
+    "cherrypy.lib.cptools.log_hooks": "not yet: tools.log_hooks (issue 10)",
+    "cherrypy.lib.cptools.proxy": "not yet: tools.proxy (issue 10)",
+    "cherrypy.lib.cptools.redirect": "not yet: tools.redirect (issue 10)",
+    "cherrypy.lib.cptools.referer": "not yet: tools.referer (issue 10)",
+    "cherrypy.lib.cptools.SessionAuth": "not yet: tools.session_auth (issue 10, after sessions)",
+    "cherrypy.lib.cptools.session_auth": "not yet: tools.session_auth (issue 10, after sessions)",
+    "cherrypy.lib.encoding.decode": "not yet: tools.decode (issue 10)",
+    "cherrypy.lib.encoding.ResponseEncoder": "not yet (issue 10); tools.encode works",
+    "cherrypy.lib.encoding.UTF8StreamEncoder": "not yet (issue 10); tools.encode works",
+    "cherrypy.lib.encoding.prepare_iter": "not yet (issue 10)",
+    "cherrypy.process.servers.ServerAdapter": "not yet (issue 10); cherrypy.server works",
+    "cherrypy.process.servers.Timeouts": "not yet (issue 10)",
+    "cherrypy.tools.accept": "not yet (issue 10)",
+    "cherrypy.tools.auth_basic": "not yet (issue 10)",
+    "cherrypy.tools.auth_digest": "not yet (issue 10)",
+    "cherrypy.tools.autovary": "not yet (issue 10)",
+    "cherrypy.tools.decode": "not yet (issue 10)",
+    "cherrypy.tools.err_redirect": "not yet (issue 10)",
+    "cherrypy.tools.flatten": "not yet (issue 10)",
+    "cherrypy.tools.ignore_headers": "not yet (issue 10)",
+    "cherrypy.tools.log_hooks": "not yet (issue 10)",
+    "cherrypy.tools.proxy": "not yet (issue 10)",
+    "cherrypy.tools.redirect": "not yet (issue 10)",
+    "cherrypy.tools.referer": "not yet (issue 10)",
+    "cherrypy.tools.session_auth": "not yet (issue 10, after sessions)",
+    "cherrypy.tools.xmlrpc": "not yet (issue 10)",
+    "cherrypy.tools.cpstats": "not yet (issue 10)",
+    # -- the stateful tools (issue 9) ----------------------------------------------------
+    "cherrypy.lib.sessions": _SESSIONS_ISSUE,
+    "cherrypy.lib.caching": _SESSIONS_ISSUE,
+    "cherrypy.lib.cptools.validate_etags": _SESSIONS_ISSUE,
+    "cherrypy.lib.cptools.validate_since": _SESSIONS_ISSUE,
+    "cherrypy.lib.encoding.compress": _SESSIONS_ISSUE,
+    "cherrypy.lib.encoding.decompress": _SESSIONS_ISSUE,
+    "cherrypy.lib.encoding.gzip": _SESSIONS_ISSUE,
+    "cherrypy.lib.static.serve_fileobj": _SESSIONS_ISSUE,
+    "cherrypy.tools.caching": _SESSIONS_ISSUE,
+    "cherrypy.tools.etags": _SESSIONS_ISSUE,
+    "cherrypy.tools.gzip": _SESSIONS_ISSUE,
+    "cherrypy.tools.sessions": _SESSIONS_ISSUE,
+}
+
+#: CherryPy names that work differently -> what differs, and why.
+DIFFERENT: dict[str, str] = {
+    "cherrypy.checker": (
+        "also reports unknown keys in known namespaces, unknown tool arguments and "
+        "relative static paths; an application mounted without config is not a warning"
+    ),
+}
+
+#: Config keys (or key prefixes ending in ``.``) that do not name a tool -> status, reason.
+CONFIG: dict[str, tuple[str, str]] = {
+    "request.query_string_encoding": (
+        NOT_PROVIDED_STATUS,
+        "query strings are decoded as UTF-8 (a non-UTF-8 query string is a 400)",
+    ),
+    "request.body.bufsize": (NOT_PROVIDED_STATUS, "the body reader sizes its own reads"),
+    "request.body.part_class": (
+        NOT_PROVIDED_STATUS,
+        "multipart parts are parsed by the `multipart` library",
+    ),
+    "server.wsgi_version": (NOT_PROVIDED_STATUS, "Cherry speaks WSGI 1.0 only (PEP 3333)"),
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What the compat table says about one CherryPy name or config key.
+
+    Attributes:
+        name: the name as imported (``cherrypy.lib.covercp``) or the config key.
+        status: ``"works"``, ``"different"`` or ``"not provided"``.
+        reason: why it is not provided, or what differs ("" when it works).
+    """
+
+    name: str
+    status: str
+    reason: str = ""
+
+    @property
+    def works(self) -> bool:
+        """True unless the name is not provided."""
+        return self.status != NOT_PROVIDED_STATUS
+
+
+def lookup(name: str) -> Entry:
+    """What the table says about ``name`` (``cherrypy.x.y``), or about its module.
+
+    A name inside a module that is not provided (``cherrypy.lib.covercp.serve``) is not
+    provided for the module's reason. A name the table does not list works.
+    """
+    for table, status in ((NOT_PROVIDED, NOT_PROVIDED_STATUS), (DIFFERENT, DIFFERENT_STATUS)):
+        candidate = name
+        while candidate:
+            if candidate in table:
+                return Entry(name, status, table[candidate])
+            candidate = candidate.rpartition(".")[0]
+            if status == DIFFERENT_STATUS:
+                break  # a difference of a module is not a difference of each name in it
+    return Entry(name, WORKS_STATUS)
+
+
+def config_entry(key: str) -> Entry:
+    """What the table says about config key ``key`` (``tools.proxy.on``, ``server.x``)."""
+    namespace, _, rest = key.partition(".")
+    if namespace == "tools" and rest:
+        entry = lookup("cherrypy.tools." + rest.partition(".")[0])
+        return Entry(key, entry.status, entry.reason)
+    candidate = key
+    while candidate:
+        found = CONFIG.get(candidate) or CONFIG.get(candidate + ".")
+        if found is not None:
+            return Entry(key, found[0], found[1])
+        candidate = candidate.rpartition(".")[0]
+    return Entry(key, WORKS_STATUS)
