@@ -34,8 +34,6 @@ DIFFERENT_STATUS = "different"
 #: ``"works"``: the name works as in CherryPy 18.
 WORKS_STATUS = "works"
 
-_SESSIONS_ISSUE = "arrives with the sessions/caching work (issue 9)"
-
 #: CherryPy names the compat layer does not provide -> why (and what to use instead).
 NOT_PROVIDED: dict[str, str] = {
     # -- out of scope: platform-specific or superseded -----------------------------------
@@ -70,6 +68,11 @@ NOT_PROVIDED: dict[str, str] = {
         "an internal of CherryPy's re-exec: not needed, Python 3 does not pass "
         "descriptors across exec (PEP 446)"
     ),
+    "cherrypy.lib.caching.AntiStampedeCache": (
+        "an internal of CherryPy's MemoryCache: Cherry's MemoryCache runs the handler "
+        "once for concurrent misses itself (tools.caching.antistampede_timeout)"
+    ),
+    "cherrypy.lib.sessions.missing": "a private sentinel of CherryPy's session code",
     # -- planned in this release (issue 10) ------------------------------------------------
     "cherrypy.dispatch.RoutesDispatcher": "not yet: Routes dispatching (issue 10)",
     "cherrypy.dispatch.XMLRPCDispatcher": "not yet: XML-RPC (issue 10)",
@@ -114,19 +117,6 @@ NOT_PROVIDED: dict[str, str] = {
     "cherrypy.tools.session_auth": "not yet (issue 10, after sessions)",
     "cherrypy.tools.xmlrpc": "not yet (issue 10)",
     "cherrypy.tools.cpstats": "not yet (issue 10)",
-    # -- the stateful tools (issue 9) ----------------------------------------------------
-    "cherrypy.lib.sessions": _SESSIONS_ISSUE,
-    "cherrypy.lib.caching": _SESSIONS_ISSUE,
-    "cherrypy.lib.cptools.validate_etags": _SESSIONS_ISSUE,
-    "cherrypy.lib.cptools.validate_since": _SESSIONS_ISSUE,
-    "cherrypy.lib.encoding.compress": _SESSIONS_ISSUE,
-    "cherrypy.lib.encoding.decompress": _SESSIONS_ISSUE,
-    "cherrypy.lib.encoding.gzip": _SESSIONS_ISSUE,
-    "cherrypy.lib.static.serve_fileobj": _SESSIONS_ISSUE,
-    "cherrypy.tools.caching": _SESSIONS_ISSUE,
-    "cherrypy.tools.etags": _SESSIONS_ISSUE,
-    "cherrypy.tools.gzip": _SESSIONS_ISSUE,
-    "cherrypy.tools.sessions": _SESSIONS_ISSUE,
 }
 
 #: CherryPy names that work differently -> what differs, and why.

@@ -43,13 +43,22 @@ from framework.core.tools import Tool
 from framework.errors import HTTPError, HTTPRedirect
 from framework.httputil import HeaderMap
 from framework.lib.conditional import validate_since
+from framework.lib.cptools import expires  # COMPAT: CherryPy keeps expires() here too
 
 if TYPE_CHECKING:
     from framework.core.plan import Plan
     from framework.core.request import Request
     from framework.core.response import Response
 
-__all__ = ["Cache", "CachingTool", "MemoryCache", "cache_for", "get", "tee_output"]
+__all__ = [
+    "Cache",
+    "CachingTool",
+    "MemoryCache",
+    "cache_for",
+    "expires",
+    "get",
+    "tee_output",
+]
 
 #: Statuses a cache may store without explicit freshness (RFC 9110 section 15.1).
 CACHEABLE_STATUSES = frozenset({200, 203, 204, 300, 301, 308, 404, 405, 410, 414, 501})
