@@ -137,7 +137,12 @@ class Dispatcher:
         """Walk the object tree for ``path_info`` and merge config along the way."""
         walk = _TreeWalk(self, app, path_info)
         trail = walk.run()
-        return self._choose(app, trail, walk.fullpath, path_info, walk.cacheable, walk.params)
+        found = self._choose(app, trail, walk.fullpath, path_info, walk.cacheable, walk.params)
+        if "%2F" in path_info:
+            # COMPAT: a %2F the server left quoted did not split segments; in a
+            # positional argument it is a slash ("/page%2Fname" -> default("page/name")).
+            found.vpath = tuple(segment.replace("%2F", "/") for segment in found.vpath)
+        return found
 
     def _choose(
         self,
@@ -321,7 +326,6 @@ class MethodDispatcher(Dispatcher):
         if func_conf:
             found.config = {**found.config, **func_conf}
         found.handler = func
-        found.vpath = tuple(seg.replace("%2F", "/") for seg in found.vpath)
         return found
 
 

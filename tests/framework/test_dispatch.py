@@ -224,6 +224,12 @@ def test_punctuation_in_a_segment_stands_for_an_underscore(path: str) -> None:
     assert Client(Root()).get(path).text == "foo_bar"
 
 
+def test_a_quoted_slash_is_one_positional_argument_holding_a_slash() -> None:
+    # cheroot leaves %2F quoted in PATH_INFO so that it does not split segments.
+    client = Client(Root(), environ_overrides={"PATH_INFO": "/blog/a%2Fb/c"})
+    assert client.get("/ignored").text == "blog default a/b/c"
+
+
 def test_custom_translate_table() -> None:
     table: dict[int, int | str | None] = {ord("-"): "_"}
     client = Client(Root(), config={"/": {"request.dispatch": Dispatcher(translate=table)}})
