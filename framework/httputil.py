@@ -72,7 +72,7 @@ def valid_status(status: int | str | None) -> tuple[int, str, str]:
 
     Args:
         status: an int (``404``), a string (``"404"`` or ``"404 Gone for good"``) or
-            ``None`` (meaning 200).
+            ``None`` or ``""`` (meaning 200).
 
     Returns:
         The numeric code, the reason phrase and a default long message (empty for a
@@ -82,8 +82,8 @@ def valid_status(status: int | str | None) -> tuple[int, str, str]:
         ValueError: if the status is not a number between 100 and 599 or its reason
             contains a control character.
     """
-    if status is None:
-        status = 200
+    if status is None or status == "":
+        status = 200  # COMPAT: CherryPy reads a blank status as the default
     if not isinstance(status, int | str):
         raise ValueError(f"Illegal response status from server ({status!r} is non-numeric).")
     # PERF: handlers reuse a handful of statuses; validate each spelling once.

@@ -238,7 +238,10 @@ class Application:
             self.log.access(request, response)
         except Exception:
             self.log.error("Access log failed", "HTTP", logging.ERROR, traceback=True)
-        start_response(response.output_status, response.header_list)
+        header_list = response.header_list
+        if len(header_list) != response.finalized_headers:
+            header_list = _text_headers(header_list)
+        start_response(response.output_status, header_list)
         if response.stream:
             return StreamedBody(exchange)
         body = response.body
@@ -252,6 +255,21 @@ class Application:
             return ClosingBody(body, exchange)
         exchange.closed = True
         return body
+
+
+def _text_headers(header_list: list[tuple[Any, Any]]) -> list[tuple[str, str]]:
+    """Headers as WSGI wants them: ``str``; ``bytes`` names and values decoded as Latin-1.
+
+    # COMPAT: CherryPy's ``response.header_list`` holds bytes, and tools that append
+    to it after finalize (at ``on_end_resource``) write bytes.
+    """
+    return [
+        (
+            name.decode("latin-1") if isinstance(name, bytes) else name,
+            value.decode("latin-1") if isinstance(value, bytes) else value,
+        )
+        for name, value in header_list
+    ]
 
 
 def _note_redirect(request: Request, redirect: InternalRedirect, seen: list[str]) -> None:

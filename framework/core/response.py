@@ -87,6 +87,9 @@ class Response:
         dict.__setitem__(headers, "Date", http_date(now))
         self._body: Any = []
         self.header_list: list[tuple[str, str]] = []
+        #: How many ``header_list`` entries finalize() produced (all ``str``); entries
+        #: appended after it (an ``on_end_resource`` tool) are checked when sent.
+        self.finalized_headers = 0
 
     @property
     def cookie(self) -> SimpleCookie:
@@ -162,6 +165,7 @@ class Response:
         if self._cookie:
             for morsel in self._cookie.values():
                 header_list.append(("Set-Cookie", morsel.OutputString()))
+        self.finalized_headers = len(header_list)
 
     def iter_body(self) -> Iterator[bytes]:
         """Yield the body as bytes (text chunks are encoded as UTF-8)."""

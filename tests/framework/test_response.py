@@ -384,3 +384,20 @@ def test_bodiless_status_sends_no_content_type(status: int) -> None:
         framework.response.status = status
 
     assert "Content-Type" not in serve(page).headers
+
+
+def test_headers_appended_after_finalize_may_be_bytes() -> None:
+    # COMPAT: CherryPy tools append bytes pairs to header_list at on_end_resource.
+    def append() -> None:
+        framework.response.header_list.extend(
+            [(b"WWW-Authenticate", b"Negotiate"), ("WWW-Authenticate", 'Basic realm="x"')]
+        )
+
+    class Root:
+        @framework.expose
+        def index(self) -> str:
+            return "ok"
+
+    client = Client(Root(), config={"/": {"hooks.on_end_resource": append}})
+    response = client.get("/")
+    assert response.headers.get_all("WWW-Authenticate") == ["Negotiate", 'Basic realm="x"']
