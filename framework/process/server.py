@@ -140,10 +140,13 @@ class Server:
             raise ValueError(f"bind_addr must be a (host, port) tuple or a path: {value!r}")
 
     @property
-    def bound_addr(self) -> tuple[str, int] | str | None:
-        """The address actually listened on (real port when 0 was asked), or None."""
+    def bound_addr(self) -> tuple[str, int] | str:
+        """The address actually listened on (the real port when 0 was asked).
+
+        While not listening, the configured :attr:`bind_addr` (as CherryPy's).
+        """
         if not self.running:
-            return None
+            return self.bind_addr
         addr: tuple[str, int] | str = self.httpserver.bind_addr
         return addr
 
@@ -164,7 +167,7 @@ class Server:
 
     def base(self) -> str:
         """Return the base URL (``http://host:port``), omitting the scheme's default port."""
-        addr = self.bound_addr or self.bind_addr
+        addr = self.bound_addr
         if isinstance(addr, str):
             return addr
         host, port = addr[0], int(addr[1])

@@ -454,3 +454,12 @@ def test_connect_to_a_target_not_in_authority_form_is_400(bus: Bus, target: byte
     bus.start()
     answer = raw_exchange(port_of(srv), b"CONNECT " + target + b" HTTP/1.1\r\nHost: x\r\n\r\n")
     assert answer.startswith(b"HTTP/1.1 400")
+
+
+def test_bound_addr_is_the_real_port_while_listening_else_the_configured_one(bus: Bus) -> None:
+    srv = make_server(bus)
+    assert srv.bound_addr == ("127.0.0.1", 0)
+    bus.start()
+    assert port_of(srv) > 0
+    bus.stop()
+    assert srv.bound_addr == srv.bind_addr == ("127.0.0.1", 0)
