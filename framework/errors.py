@@ -307,7 +307,8 @@ def get_error_page(status: int | str, **kwargs: Any) -> bytes:
         try:
             if callable(page_source):
                 return _page_bytes(page_source(**fields))
-            with open(page_source, encoding="utf-8") as handle:
+            # newline="": the page is sent with the line endings of its file.
+            with open(page_source, encoding="utf-8", newline="") as handle:
                 template = handle.read()
             escaped = {key: _escape_text(value) for key, value in fields.items()}
             return (template % escaped).encode("utf-8")

@@ -222,14 +222,18 @@ def decode_header_value(value: str) -> str:
 
     # COMPAT: CherryPy decodes every request header this way. A malformed encoded
     word (unknown charset, invalid bytes) leaves the value as the client sent it,
-    where CherryPy answers 500.
+    where CherryPy answers 500. CR, LF and NUL in the decoded text are removed.
     """
     if "=?" not in value:  # PERF: nearly every header
         return value
     try:
-        return decode_TEXT(value)
+        decoded = decode_TEXT(value)
     except (LookupError, UnicodeDecodeError, ValueError):
         return value
+    # An encoded word must not smuggle in what the server would have refused raw:
+    # line breaks (a forged header line when echoed) or NUL. CherryPy elides them
+    # from Host; we do it for every header.
+    return decoded.replace("\r", "").replace("\n", "").replace("\0", "")
 
 
 def HTTPDate(timeval: float | None = None) -> str:  # CherryPy's name

@@ -107,7 +107,7 @@ def _valid_status(status: int | str) -> tuple[int, str, str]:
             code = int(head)
         except ValueError:
             raise ValueError(
-                f"Illegal response status from server ({status!r} is non-numeric)."
+                f"Illegal response status from server ({head!r} is non-numeric)."
             ) from None
         reason = rest.strip() or None
     if code < 100 or code > 599:

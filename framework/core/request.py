@@ -108,6 +108,8 @@ class Request:
     stage: str | None = None
     json: Any = None
     plan: Plan | None = None
+    #: How %-escapes in the query string decode (``request.query_string_encoding``).
+    query_string_encoding = "utf-8"
     #: Tool arguments by namespace and tool, set from the plan (CherryPy's toolmaps).
     toolmaps: dict[str, Any] = {}  # replaced per request, never mutated
     # Until get_resource() finds the plan: no hooks (a shared map nobody attaches to;
@@ -397,13 +399,16 @@ class Request:
         """Merge the query string (then ``@popargs`` values) into ``params``.
 
         Raises:
-            HTTPError: 400 if the query string is not valid UTF-8.
+            HTTPError: 400 if the query string is not valid in ``query_string_encoding``.
         """
         if self.query_string:
+            encoding = self.query_string_encoding
             try:
-                self.params.update(parse_query_string(self.query_string))
-            except UnicodeDecodeError:
-                raise HTTPError(400, "The query string could not be decoded as UTF-8.") from None
+                self.params.update(parse_query_string(self.query_string, encoding))
+            except (UnicodeDecodeError, LookupError):
+                raise HTTPError(
+                    400, f"The query string could not be decoded as {encoding}."
+                ) from None
         plan = self.plan
         if plan is not None and plan.params:
             self.params.update(plan.params)

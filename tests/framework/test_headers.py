@@ -161,3 +161,7 @@ def test_request_header_values_are_decoded_and_a_bad_encoded_word_kept() -> None
     assert decode_header_value("=?utf-8?q?f=C3=BCr?=") == "f\xfcr"
     assert decode_header_value("=?no-such-charset?q?x?=") == "=?no-such-charset?q?x?="
     assert decode_header_value("=?utf-8?b?/w==?=") == "=?utf-8?b?/w==?="
+
+
+def test_decoded_request_values_never_carry_line_breaks_or_nul() -> None:
+    assert decode_header_value("=?iso-8859-1?q?foo=0D=0Abar=00?=") == "foobar"

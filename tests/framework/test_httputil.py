@@ -310,3 +310,9 @@ def test_protocol_from_http() -> None:
 )
 def test_get_ranges(header: str | None, expected: list[tuple[int, int]] | None) -> None:
     assert get_ranges(header, 8) == expected
+
+
+def test_valid_status_names_the_non_numeric_code_not_the_reason() -> None:
+    # COMPAT: CherryPy's message quotes the code part only: ('ZOO' is non-numeric).
+    with pytest.raises(ValueError, match=r"\('ZOO' is non-numeric\)"):
+        valid_status("ZOO OK")

@@ -152,6 +152,15 @@ def test_a_path_that_is_not_utf8_is_read_as_latin1() -> None:
     assert response.text == repr(("caf\xe9",))
 
 
+def test_query_string_encoding_is_configurable() -> None:
+    got = ask(
+        lambda r: dict(r.params),
+        path="/probe?Gruy%E8re=Bulgn%e9ville",
+        config={"/": {"request.query_string_encoding": "latin-1"}},
+    )
+    assert got == {"Gruy\xe8re": "Bulgn\xe9ville"}
+
+
 def test_unique_id_is_one_uuid4_per_request() -> None:
     first = ask(lambda r: (r.unique_id, r.unique_id))
     second = ask(lambda r: r.unique_id)
