@@ -54,7 +54,7 @@ import types
 from collections.abc import Callable, Mapping
 from typing import IO, Any
 
-__all__ = ["ConfigError", "load", "parse"]
+__all__ = ["ConfigError", "load", "parse", "unrepr"]
 
 Source = str | os.PathLike[str] | IO[str] | IO[bytes]
 
@@ -266,6 +266,23 @@ def _evaluate_as_cherrypy(tree: ast.Expression) -> Any:
         return eval(code, {"__builtins__": builtins}, _ImportingNames())
     except Exception as exc:
         raise _Rejected(f"{type(exc).__name__}: {exc}") from None
+
+
+def unrepr(source: str) -> Any:
+    """Evaluate one value as CherryPy's ``reprconf.unrepr`` does (any expression).
+
+    For the compat layer's ``cherrypy.lib.reprconf``: names are importable modules or
+    builtins, so this runs code; never use it on text you did not write.
+
+    Raises:
+        ConfigError: the value does not parse or evaluating it failed.
+    """
+    if not source:
+        return source
+    try:
+        return _evaluate_as_cherrypy(ast.parse(source.strip(), mode="eval"))
+    except (SyntaxError, _Rejected) as exc:
+        raise ConfigError(f"invalid value {source!r} ({exc})") from None
 
 
 def _strip_semicolon_comment(raw: str) -> str:

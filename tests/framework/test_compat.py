@@ -442,3 +442,15 @@ def test_the_bus_module_holds_the_engine() -> None:
     import cherrypy.process.wspbus as wspbus
 
     assert wspbus.bus is framework.engine
+
+
+@pytest.mark.usefixtures("aliases")
+def test_reprconf_evaluates_and_resolves_as_cherrypy_does(tmp_path: Path) -> None:
+    from cherrypy.lib import reprconf
+
+    assert reprconf.unrepr("dict(a=1, **{'b': 2})") == {"a": 1, "b": 2}
+    assert reprconf.unrepr("") == ""
+    assert reprconf.attributes("os.path.join") is __import__("os").path.join
+    conf = tmp_path / "app.conf"
+    conf.write_text("[/]\nvalue: %(x)s + 1\nx: 41\n", encoding="utf-8")
+    assert reprconf.Parser().dict_from_file(str(conf)) == {"/": {"value": 42, "x": 41}}
