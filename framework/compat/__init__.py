@@ -98,6 +98,7 @@ ALIASES: dict[str, tuple[str, str]] = {
     "cherrypy.lib.sessions": ("framework.lib.sessions", "sessions"),
     "cherrypy.lib.caching": ("framework.lib.caching", "response caching"),
     "cherrypy.lib.reprconf": ("framework.compat.reprconf", "config-file helpers"),
+    "cherrypy.lib.headers": ("framework.headers", "the header-value grammar"),
     "cherrypy.lib.auth_basic": ("framework.lib.auth_basic", "HTTP Basic authentication"),
     "cherrypy.lib.auth_digest": ("framework.lib.auth_digest", "HTTP Digest authentication"),
     "cherrypy.lib.profiler": ("framework.lib.profiler", "the profiler"),

@@ -73,6 +73,13 @@ NOT_PROVIDED: dict[str, str] = {
         "once for concurrent misses itself (tools.caching.antistampede_timeout)"
     ),
     "cherrypy.lib.sessions.missing": "a private sentinel of CherryPy's session code",
+    "cherrypy.lib.reprconf.Config": (
+        "the class behind CherryPy's global config: use cherrypy.config (framework.config)"
+    ),
+    "cherrypy.lib.reprconf.NamespaceSet": (
+        "CherryPy's namespace registry: config.namespaces, app.namespaces and "
+        "app.request_class.namespaces are plain dicts of handlers"
+    ),
     # -- planned in this release (issue 10) ------------------------------------------------
     "cherrypy.dispatch.RoutesDispatcher": "not yet: Routes dispatching (issue 10)",
     "cherrypy.dispatch.XMLRPCDispatcher": "not yet: XML-RPC (issue 10)",
@@ -81,9 +88,7 @@ NOT_PROVIDED: dict[str, str] = {
     "cherrypy.lib.auth_digest": "not yet: HTTP Digest authentication (issue 10)",
     "cherrypy.lib.cpstats": "not yet: request statistics (issue 10)",
     "cherrypy.lib.profiler": "not yet: the profiler pages (issue 10); `cherry profile` profiles",
-    "cherrypy.lib.reprconf": "not yet: CherryPy's config parser (issue 10)",
     "cherrypy.lib.locking": "not yet: lock timers (issue 10)",
-    "cherrypy.lib.headers": "not yet: cherrypy.lib.headers (issue 10)",
     "cherrypy.lib.cptools.MonitoredHeaderMap": "not yet: tools.autovary (issue 10)",
     "cherrypy.lib.cptools.accept": "not yet: tools.accept (issue 10)",
     "cherrypy.lib.cptools.autovary": "not yet: tools.autovary (issue 10)",
