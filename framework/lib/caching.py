@@ -139,6 +139,8 @@ class MemoryCache(Cache):
 
     @staticmethod
     def _values(request: Request, names: tuple[str, ...]) -> tuple[str, ...]:
+        if not names:
+            return ()  # PERF: most pages vary on nothing; no header map is built
         headers = request.headers
         return tuple(headers.get(name, "") for name in names)
 
@@ -214,6 +216,8 @@ class MemoryCache(Cache):
         """Wake the requests waiting for this request's page."""
         request = serving.request
         assert request is not None
+        if not request.cacheable:
+            return  # PERF: a hit or an invalidation never claimed the page
         url = self._url(request)
         with self._lock:
             pending = self._pending.get(url)
@@ -249,6 +253,8 @@ def _vary(response: Response) -> list[str]:
 
 
 def _directives(value: str | None) -> dict[str, str]:
+    if not value:
+        return {}
     result: dict[str, str] = {}
     for item in (value or "").split(","):
         name, _, arg = item.strip().partition("=")
@@ -317,8 +323,10 @@ def serve_cached(cache: Cache, invalid_methods: tuple[str, ...], debug: bool) ->
         _log(debug, f"{request.method} invalidates the cached copies")
         cache.delete()
         return False
-    directives = _directives(request.headers.get("Cache-Control"))
-    if "no-cache" in directives or "no-cache" in _directives(request.headers.get("Pragma")):
+    environ = request.wsgi_environ
+    # PERF: read the few request headers that matter straight from the environ.
+    directives = _directives(environ.get("HTTP_CACHE_CONTROL"))
+    if "no-cache" in directives or "no-cache" in _directives(environ.get("HTTP_PRAGMA")):
         request.cacheable = True
         return False
     variant = cache.get()
@@ -336,16 +344,16 @@ def serve_cached(cache: Cache, invalid_methods: tuple[str, ...], debug: bool) ->
             return False
     _log(debug, "serving the cached copy")
     request.cached = True
-    response.headers = HeaderMap()
-    for name, value in headers.items():
-        dict.__setitem__(response.headers, name, value)
-    response.headers["Age"] = str(age)
-    try:
-        validate_since()
-    except HTTPRedirect as exc:
-        if exc.code == 304 and isinstance(cache, MemoryCache):
-            cache.tot_non_modified += 1
-        raise
+    response.headers = copy = HeaderMap()
+    dict.update(copy, headers)
+    dict.__setitem__(copy, "Age", str(age))
+    if "HTTP_IF_MODIFIED_SINCE" in environ or "HTTP_IF_UNMODIFIED_SINCE" in environ:
+        try:
+            validate_since()
+        except HTTPRedirect as exc:
+            if exc.code == 304 and isinstance(cache, MemoryCache):
+                cache.tot_non_modified += 1
+            raise
     response.status = status
     response.body = [body]
     return True
