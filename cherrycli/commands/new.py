@@ -13,11 +13,12 @@ import click
 
 from cherrycli.options import Command, argument
 
-#: How each file is listed: new files get "+", files ``--force`` replaced "~", files
-#: that already held the scaffold's bytes "=" (they are not rewritten).
+#: How each file is listed: new files get "+", files ``--force`` replaced "~" (with
+#: where the old content went), files that already held the scaffold's bytes "=" (they
+#: are not rewritten).
 _MARKS = {
     "created": ("+", ""),
-    "overwritten": ("~", " (overwritten)"),
+    "overwritten": ("~", " (overwritten; the old one is {backup})"),
     "unchanged": ("=", " (unchanged)"),
 }
 
@@ -26,7 +27,11 @@ TEMPLATES = ("basic", "jinja", "mako", "rest")
 
 
 @click.command("new", cls=Command)
-@argument("name", metavar="NAME", help="Project name; '-' becomes '_' in the package name.")
+@argument(
+    "name",
+    metavar="NAME",
+    help="Project name; the package is its lower-case form with '-' as '_'.",
+)
 @click.option(
     "--template",
     "-t",
@@ -46,7 +51,8 @@ TEMPLATES = ("basic", "jinja", "mako", "rest")
 @click.option(
     "--force",
     is_flag=True,
-    help="Write into a non-empty directory, overwriting only the scaffold's files.",
+    help="Write into a non-empty directory, overwriting only the scaffold's files "
+    "(each replaced file is kept as NAME.bak).",
 )
 @click.option("--git/--no-git", default=True, help="Run 'git init' in the new project.")
 def new_command(name: str, template: str, directory: Path | None, force: bool, git: bool) -> None:
@@ -75,6 +81,8 @@ def new_command(name: str, template: str, directory: Path | None, force: bool, g
     for written in created.files:
         mark, note = _MARKS[written.status]
         shown_path = escape(written.path.relative_to(target).as_posix())
+        if written.backup is not None:
+            note = note.format(backup=escape(written.backup.relative_to(target).as_posix()))
         console.print(f"  [muted]{mark}[/muted] {shown_path}{note}")
     if created.git is not None:
         console.print(f"git: {escape(created.git)}")

@@ -1,11 +1,14 @@
 """Project names for ``cherry new``: which are refused, and what to suggest instead.
 
-NAME is both the distribution name (in the new ``pyproject.toml``) and, with ``-`` as
-``_``, the app's package name. :func:`validate_name` refuses what would not install or
-would shadow something: a non-ASCII or non-identifier name, one that does not start and
-end with a letter or digit, a keyword, a folder the project itself uses
-(:func:`reserved_names`), a standard-library module, or a name already importable. Each
-refusal is a usage error (exit 2) whose hint carries :func:`suggest_name`'s suggestion.
+NAME is the distribution name (in the new ``pyproject.toml``); the app's package name
+is NAME as PEP 8 spells a package: lower case, ``-`` as ``_`` (``My-Shop`` gives
+``my_shop``). :func:`validate_name` refuses what would not install or would shadow
+something: a non-ASCII or non-identifier name, one that does not start and end with a
+letter or digit, a keyword, a name Cherry itself uses (:data:`OWN_PACKAGES`: a project
+package of that name would hide ``cherrypy`` from the compat layer, or the framework),
+a folder the project itself uses (:func:`reserved_names`), a standard-library module,
+or a name already importable. Each refusal is a usage error (exit 2) whose hint carries
+:func:`suggest_name`'s suggestion.
 """
 
 from __future__ import annotations
@@ -19,7 +22,10 @@ from pathlib import Path
 from cherrycli.errors import USAGE_EXIT, CliError
 from cherrycli.scaffold.content import COMMON, MANIFEST, content_root, read_manifest, target_path
 
-__all__ = ["reserved_names", "suggest_name", "validate_name"]
+__all__ = ["OWN_PACKAGES", "package_name", "reserved_names", "suggest_name", "validate_name"]
+
+#: Package names Cherry itself imports: a project package so named would shadow them.
+OWN_PACKAGES = frozenset({"cherrypy", "framework", "cherrycli"})
 
 _NAME_ADVICE = (
     "use ASCII letters, digits, '_' or '-', starting with a letter and ending with a "
@@ -80,6 +86,7 @@ def suggest_name(package: str) -> str | None:
         or keyword.iskeyword(base)
         or base in sys.stdlib_module_names
         or base in reserved_names()
+        or base in OWN_PACKAGES
     ):
         base = f"{base}_app"
     return base
@@ -91,8 +98,20 @@ def _refuse(message: str, package: str, advice: str = "choose another name") -> 
     return CliError(message, hint=hint, exit_code=USAGE_EXIT)
 
 
+def package_name(name: str) -> str:
+    """The package name PEP 8 gives NAME: lower case, ``-`` as ``_``.
+
+    Args:
+        name: the project name.
+
+    Returns:
+        ``my_shop`` for ``My-Shop``.
+    """
+    return name.replace("-", "_").lower()
+
+
 def validate_name(name: str) -> str:
-    """Check NAME and return the package name it gives (``-`` becomes ``_``).
+    """Check NAME and return the package name it gives (:func:`package_name`).
 
     Args:
         name: the project name from the command line.
@@ -104,10 +123,11 @@ def validate_name(name: str) -> str:
         CliError: (exit 2) if the package name is not ASCII or not an identifier; if NAME
             does not start and end with a letter or digit (a distribution name must);
             if the package name is a keyword (soft keywords such as ``match`` are
-            fine), a folder the project itself uses (:func:`reserved_names`), a
-            standard-library module, or already importable here.
+            fine), one of Cherry's own packages, a folder the project itself uses
+            (:func:`reserved_names`), a standard-library module, or already
+            importable here.
     """
-    package = name.replace("-", "_")
+    package = package_name(name)
     # Checked first: 'café' is a Python identifier, so the identifier message would
     # be wrong; ASCII is what pip and every file system accept for a package name.
     if not package.isascii():
@@ -136,6 +156,11 @@ def validate_name(name: str) -> str:
     # are valid module names, so only the hard keyword list counts.
     if keyword.iskeyword(package):
         raise _refuse(f"{name!r} is a Python keyword", package)
+    if package in OWN_PACKAGES:
+        raise _refuse(
+            f"{name!r} is a package Cherry itself uses: the project's package would shadow it",
+            package,
+        )
     if package.lower() in reserved_names():
         raise _refuse(f"{name!r} is a folder the project itself uses", package)
     if package in sys.stdlib_module_names:

@@ -1,9 +1,11 @@
 """Write a rendered project to disk, then ``git init`` it and say what to do next.
 
 :func:`write_project` checks before it writes: a non-empty target is refused unless
-``force``, and a file where a directory must go (or the reverse) always is. ``force``
-overwrites only files the scaffold writes and never deletes anything; each file is
-reported as created, overwritten or unchanged. :func:`create_project` is the whole
+``force`` (a usage error, exit 2), and a file where a directory must go (or the reverse)
+always is. ``force`` overwrites only files the scaffold writes and never deletes
+anything: a file it replaces is first copied to ``<name>.bak`` (``<name>.bak.1``... if
+that exists), so a user's own README or app survives. Each file is reported as created,
+overwritten (with its backup) or unchanged. :func:`create_project` is the whole
 ``cherry new``: validate, render (:mod:`cherrycli.scaffold.render`), write, and
 optionally :func:`git_init`. :func:`next_steps` reads the commands to run next from the
 rendered README, so the terminal and the README cannot disagree.
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from cherrycli.errors import CliError
+from cherrycli.errors import USAGE_EXIT, CliError
 from cherrycli.scaffold.render import ProjectPlan, plan_project
 
 __all__ = [
@@ -35,10 +37,17 @@ WriteStatus = Literal["created", "overwritten", "unchanged"]
 
 @dataclass(frozen=True)
 class WrittenFile:
-    """What :func:`write_project` did with one planned file (``path`` is absolute)."""
+    """What :func:`write_project` did with one planned file (paths are absolute).
+
+    Attributes:
+        path: the file written (or left unchanged).
+        status: created, overwritten or unchanged.
+        backup: where the overwritten file's previous content was kept, else None.
+    """
 
     path: Path
     status: WriteStatus
+    backup: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -79,7 +88,8 @@ def _check_target(plan: ProjectPlan, directory: Path, force: bool) -> None:
         raise CliError(
             f"directory {directory} is not empty",
             hint="pick another --dir, or pass --force to overwrite the scaffold's files "
-            "(nothing else is touched or deleted)",
+            "(each one replaced is kept as <name>.bak; nothing else is touched)",
+            exit_code=USAGE_EXIT,
         )
     for planned in plan.files:
         target = directory / planned.path
@@ -98,16 +108,17 @@ def write_project(plan: ProjectPlan, directory: Path, *, force: bool = False) ->
     Args:
         plan: what :func:`~cherrycli.scaffold.render.plan_project` rendered.
         directory: the project directory (created when missing).
-        force: allow a non-empty directory; scaffold files are overwritten, no other
-            file is modified or deleted.
+        force: allow a non-empty directory; scaffold files are overwritten (each
+            after a copy to ``<name>.bak``), no other file is modified or deleted.
 
     Returns:
         One :class:`WrittenFile` per planned file, in plan order, saying whether it was
-        created, overwritten, or already held the same bytes (then left untouched).
+        created, overwritten (and where the old content went), or already held the
+        same bytes (then left untouched).
 
     Raises:
-        CliError: the directory is not empty (without ``force``), or a file and a
-            directory collide: nothing has been written. The directory or a file
+        CliError: the directory is not empty (without ``force``: exit 2), or a file
+            and a directory collide: nothing has been written. The directory or a file
             cannot be created (a file on the way, no permission, a full disk): the
             message gives the OS reason and, if some files were written, how many.
     """
@@ -120,24 +131,37 @@ def write_project(plan: ProjectPlan, directory: Path, *, force: bool = False) ->
     for planned in plan.files:
         target = directory / planned.path
         try:
-            written.append(WrittenFile(target, _write_file(target, planned.content)))
+            written.append(_write_file(target, planned.content))
         except OSError as error:
             done = sum(1 for item in written if item.status != "unchanged")
             raise _cannot_create(directory, error, done, len(plan.files)) from None
     return written
 
 
-def _write_file(target: Path, content: bytes) -> WriteStatus:
-    status: WriteStatus = "created"
-    if target.is_file():
-        if target.read_bytes() == content:
-            # Left alone so its modification time still says when the user last
-            # touched it.
-            return "unchanged"
-        status = "overwritten"
-    target.parent.mkdir(parents=True, exist_ok=True)
+def _write_file(target: Path, content: bytes) -> WrittenFile:
+    if not target.is_file():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+        return WrittenFile(target, "created")
+    old = target.read_bytes()
+    if old == content:
+        # Left alone so its modification time still says when the user last touched it.
+        return WrittenFile(target, "unchanged")
+    backup = _backup_path(target)
+    backup.write_bytes(old)
+    shutil.copystat(target, backup)
     target.write_bytes(content)
-    return status
+    return WrittenFile(target, "overwritten", backup)
+
+
+def _backup_path(target: Path) -> Path:
+    """``<name>.bak``, or the first ``<name>.bak.N`` that does not exist yet."""
+    candidate = target.with_name(target.name + ".bak")
+    number = 0
+    while candidate.exists():
+        number += 1
+        candidate = target.with_name(f"{target.name}.bak.{number}")
+    return candidate
 
 
 def next_steps(plan: ProjectPlan) -> list[str]:

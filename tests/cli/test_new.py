@@ -23,9 +23,11 @@ from cli_support import REPO, cherry
 
 
 @pytest.mark.parametrize(
-    ("name", "package"), [("blog", "blog"), ("my-blog", "my_blog"), ("Shop2", "Shop2")]
-)
-def test_valid_names_give_the_package_name(name: str, package: str) -> None:
+    ("name", "package"),
+    [("blog", "blog"), ("my-blog", "my_blog"), ("Shop2", "shop2"), ("Foo", "foo"),
+     ("My-Shop", "my_shop"), ("None", "none")],
+)  # fmt: skip
+def test_valid_names_give_the_pep8_package_name(name: str, package: str) -> None:
     assert validate_name(name) == package
 
 
@@ -41,7 +43,11 @@ def test_valid_names_give_the_package_name(name: str, package: str) -> None:
         ("blog-", "start and end with a letter or digit"),
         ("__main__", "start and end with a letter or digit"),
         ("class", "keyword"),
-        ("None", "keyword"),
+        ("CLASS", "keyword"),
+        ("cherrypy", "package Cherry itself uses"),
+        ("CherryPy", "package Cherry itself uses"),
+        ("framework", "package Cherry itself uses"),
+        ("cherrycli", "package Cherry itself uses"),
         ("tests", "folder the project itself uses"),
         ("json", "standard-library"),
         ("click", "already importable"),
@@ -256,7 +262,7 @@ def test_refuses_a_non_empty_directory_and_writes_nothing(tmp_path: Path) -> Non
     (tmp_path / "mine.txt").write_text("keep")
     with pytest.raises(CliError, match="is not empty") as info:
         write_project(plan_project("webshop"), tmp_path)
-    assert info.value.exit_code == 1
+    assert info.value.exit_code == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.txt"]
 
 
@@ -268,6 +274,18 @@ def test_force_overwrites_scaffold_files_and_keeps_the_rest(tmp_path: Path) -> N
     assert (tmp_path / "mine.txt").read_text() == "keep"
     assert (tmp_path / "README.md").read_text() != "old readme"
     assert (tmp_path / "webshop" / "app.py").is_file()
+
+
+def test_force_keeps_each_file_it_replaces_as_a_backup(tmp_path: Path) -> None:
+    (tmp_path / "README.md").write_text("my own readme")
+    (tmp_path / "README.md.bak").write_text("an older backup")
+    written = write_project(plan_project("webshop"), tmp_path, force=True)
+    readme = next(w for w in written if w.path.name == "README.md")
+    assert readme.status == "overwritten"
+    assert readme.backup == tmp_path / "README.md.bak.1"
+    assert (tmp_path / "README.md.bak.1").read_text() == "my own readme"
+    assert (tmp_path / "README.md.bak").read_text() == "an older backup"
+    assert all(w.backup is None for w in written if w.status != "overwritten")
 
 
 def test_force_reports_created_overwritten_and_unchanged_files(tmp_path: Path) -> None:
@@ -377,7 +395,8 @@ def test_command_marks_overwritten_and_unchanged_files(tmp_path: Path) -> None:
     result = cherry("new", "shop", "--no-git", "--force", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert "  ~ README.md (overwritten)" in lines
+    assert "  ~ README.md (overwritten; the old one is README.md.bak)" in lines
+    assert (tmp_path / "shop" / "README.md.bak").read_text() == "mine"
     assert "  + static/style.css" in lines
     assert "  = shop/app.py (unchanged)" in lines
 
@@ -388,7 +407,23 @@ def test_command_dir_option(tmp_path: Path) -> None:
     assert (tmp_path / "services" / "api" / "api" / "app.py").is_file()
 
 
-@pytest.mark.parametrize("name", ["json", "1abc", "__main__", "tests", "static", "Über"])
+def test_command_package_is_the_lower_case_name(tmp_path: Path) -> None:
+    result = cherry("new", "Foo", "--no-git", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "Foo" / "foo" / "app.py").is_file()
+    assert not (tmp_path / "Foo" / "Foo").exists()
+    assert 'app = "foo.app:Root"' in (tmp_path / "Foo" / "pyproject.toml").read_text()
+
+
+def test_command_usage_line_names_the_argument() -> None:
+    result = cherry("new", "--help", env={"COLUMNS": "200"})
+    assert "Usage: cherry new [OPTIONS] NAME" in result.stdout
+    assert "{" not in result.stdout.split("\n", 3)[1]
+
+
+@pytest.mark.parametrize(
+    "name", ["json", "1abc", "__main__", "tests", "static", "Über", "cherrypy", "Framework"]
+)
 def test_command_bad_name_exits_2_and_writes_nothing(tmp_path: Path, name: str) -> None:
     result = cherry("new", name, "--no-git", cwd=tmp_path)
     assert result.returncode == 2
@@ -450,11 +485,11 @@ def test_command_next_steps_use_python3(tmp_path: Path) -> None:
     assert "  python3 -m venv .venv && . .venv/bin/activate" in result.stdout.splitlines()
 
 
-def test_command_non_empty_directory_exits_1(tmp_path: Path) -> None:
+def test_command_non_empty_directory_is_a_usage_error(tmp_path: Path) -> None:
     (tmp_path / "webshop").mkdir()
     (tmp_path / "webshop" / "notes.txt").write_text("mine")
     result = cherry("new", "webshop", "--no-git", cwd=tmp_path)
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "--force" in result.stderr
     assert "Traceback" not in result.stderr
 
