@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cherrycli.main import main
+from cherrycli import run
 
 if __name__ == "__main__":
-    main()
+    run()

@@ -65,14 +65,47 @@ def cli(ctx: click.Context) -> None:
         return
     from cherrycli.settings import command_defaults, load_settings
 
-    options = {
-        param.name: bool(getattr(param, "multiple", False))
+    params = {
+        param.name: param
         for param in command.params
         if param.name and param.param_type_name == "option"
     }
-    defaults = command_defaults(load_settings(), name, options)
+    options = {key: bool(getattr(param, "multiple", False)) for key, param in params.items()}
+    settings = load_settings()
+    defaults = command_defaults(settings, name, options)
     if defaults:
+        _check_defaults(ctx, settings, name, params, defaults)
         ctx.default_map = {name: defaults}
+
+
+def _check_defaults(
+    ctx: click.Context,
+    settings: Any,
+    command: str,
+    params: dict[str, click.Parameter],
+    defaults: dict[str, Any],
+) -> None:
+    """Refuse a bad value from the environment or pyproject.toml, naming where it was set.
+
+    The parser would check it too, but its message names ``--fail-under``, which the
+    user never typed.
+
+    Raises:
+        CliError: (exit 2) a value the option's type refuses.
+    """
+    from cherrycli.settings import default_origins
+
+    origins = default_origins(settings, command, defaults)
+    for name, value in defaults.items():
+        param = params[name]
+        try:
+            param.type_cast_value(ctx, value)
+        except click.BadParameter as error:
+            flag = max(param.opts, key=len)
+            raise CliError(
+                f"{origins[name]} is not a valid {flag}: {error.message}",
+                exit_code=USAGE_EXIT,
+            ) from None
 
 
 def _register() -> None:
@@ -99,7 +132,8 @@ def main(argv: list[str] | None = None) -> None:
             at all (a bare ``cherry``) shows the help.
 
     Raises:
-        SystemExit: always, with 0 on success, 1 on failure, 2 on a usage error.
+        SystemExit: always, with 0 on success, 1 on failure, 2 on a usage error, 130
+            after Ctrl-C (quietly: the user asked for it).
     """
     args = sys.argv[1:] if argv is None else argv
     try:
@@ -114,5 +148,7 @@ def main(argv: list[str] | None = None) -> None:
         _fail(CliError(error.format_message(), exit_code=error.exit_code))
     except click.Abort:
         _fail(CliError("aborted", exit_code=1))
+    except KeyboardInterrupt:
+        sys.exit(130)
     # Non-standalone click returns the exit code of --help/--version, else the result.
     sys.exit(result if isinstance(result, int) else 0)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,7 @@ __all__ = [
     "SELF_READ",
     "Settings",
     "command_defaults",
+    "default_origins",
     "find_pyproject",
     "load_settings",
 ]
@@ -235,7 +236,7 @@ def command_defaults(
     For an option ``fail_under`` of ``cherry test``, lowest to highest: ``fail_under``
     in ``[tool.cherry]``, ``fail_under`` in ``[tool.cherry.test]``, ``CHERRY_FAIL_UNDER``,
     ``CHERRY_TEST_FAIL_UNDER``. The command line beats them all; the parser converts and
-    checks the values (a bad one is a usage error naming the option).
+    checks the values (:func:`default_origins` names where a bad one came from).
 
     Args:
         settings: the merged settings.
@@ -245,27 +246,9 @@ def command_defaults(
     Returns:
         ``{option name: value}`` for the options that are set somewhere.
     """
-    values, sources = settings.values, settings.sources
-    raw_table = values.get(command)
-    table = (
-        {_key(str(name)): value for name, value in raw_table.items()}
-        if isinstance(raw_table, dict)
-        else None
-    )
     defaults: dict[str, Any] = {}
     for option, multiple in options.items():
-        if option in SELF_READ:
-            continue
-        found: list[tuple[str, Any]] = []
-        if option in values and not sources[option].startswith(ENV_PREFIX):
-            found.append((option, values[option]))
-        if table is not None and option in table:
-            found.append((option, table[option]))
-        if option in values and sources[option].startswith(ENV_PREFIX):
-            found.append((option, values[option]))
-        scoped = f"{command}_{option}"
-        if scoped in values:
-            found.append((scoped, values[scoped]))
+        found = _found(settings, command, option)
         if not found:
             continue
         value = found[-1][1]
@@ -273,3 +256,49 @@ def command_defaults(
             value = [item.strip() for item in value.split(",") if item.strip()]
         defaults[option] = value
     return defaults
+
+
+def default_origins(settings: Settings, command: str, options: Iterable[str]) -> dict[str, str]:
+    """Where each of :func:`command_defaults`' values came from, for error messages.
+
+    Args:
+        settings: the merged settings.
+        command: the command name.
+        options: the option names.
+
+    Returns:
+        ``{option: "CHERRY_TEST_FAIL_UNDER"}`` or ``{option: "fail_under in
+        [tool.cherry.test] of /path/pyproject.toml"}`` for the options that are set.
+    """
+    origins: dict[str, str] = {}
+    for option in options:
+        found = _found(settings, command, option)
+        if found:
+            origins[option] = found[-1][0]
+    return origins
+
+
+def _found(settings: Settings, command: str, option: str) -> list[tuple[str, Any]]:
+    """Every setting of ``option`` for ``command``, lowest precedence first, as
+    ``(where it was set, value)``."""
+    if option in SELF_READ:
+        return []
+    values, sources = settings.values, settings.sources
+    raw_table = values.get(command)
+    table = (
+        {_key(str(name)): value for name, value in raw_table.items()}
+        if isinstance(raw_table, dict)
+        else None
+    )
+    found: list[tuple[str, Any]] = []
+    if option in values and not sources[option].startswith(ENV_PREFIX):
+        found.append((f"{option} in [tool.cherry] of {sources[option]}", values[option]))
+    if table is not None and option in table:
+        where = f"{option} in [tool.cherry.{command}] of {sources.get(command, 'settings')}"
+        found.append((where, table[option]))
+    if option in values and sources[option].startswith(ENV_PREFIX):
+        found.append((sources[option], values[option]))
+    scoped = f"{command}_{option}"
+    if scoped in values:
+        found.append((sources[scoped], values[scoped]))
+    return found

@@ -216,3 +216,28 @@ def test_help_wraps_prose_to_the_terminal_and_keeps_each_example_whole(command: 
     assert all(example in shown for example in written), result.stdout
     prose = [line for line in result.stdout.splitlines() if line.strip() not in written]
     assert max(len(line) for line in prose) <= 60
+
+
+def test_ctrl_c_while_the_command_line_loads_exits_130_without_a_traceback(
+    tmp_path: Path,
+) -> None:
+    # A click whose import is interrupted stands for Ctrl-C pressed while cherry starts.
+    (tmp_path / "click").mkdir()
+    (tmp_path / "click" / "__init__.py").write_text("raise KeyboardInterrupt\n")
+    result = subprocess.run(
+        [sys.executable, "-c", "from cherrycli import run; run()", "--help"],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{REPO}"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 130
+    assert result.stderr == ""
+
+
+def test_the_console_script_is_the_quiet_entry_point() -> None:
+    with (REPO / "pyproject.toml").open("rb") as handle:
+        scripts = tomllib.load(handle)["project"]["scripts"]
+    assert scripts == {"cherry": "cherrycli:run"}

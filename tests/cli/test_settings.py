@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from cherrycli.errors import CliError
-from cherrycli.settings import command_defaults, load_settings
+from cherrycli.settings import command_defaults, default_origins, load_settings
 
 OPTIONS = {"requests": False, "fail_under": False, "tags": True, "config": False}
 
@@ -58,3 +58,18 @@ def test_a_badly_typed_setting_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(CliError) as caught:
         settings.get_int("port")
     assert caught.value.exit_code == 2
+
+
+def test_default_origins_name_the_setting_that_won(tmp_path: Path) -> None:
+    settings = settings_for(
+        tmp_path,
+        "[tool.cherry]\nrequests = 1\n[tool.cherry.profile]\ntags = ['a']\n",
+        {"CHERRY_PROFILE_FAIL_UNDER": "x"},
+    )
+    origins = default_origins(settings, "profile", ["requests", "tags", "fail_under", "config"])  # type: ignore[arg-type]
+    pyproject = tmp_path / "pyproject.toml"
+    assert origins == {
+        "requests": f"requests in [tool.cherry] of {pyproject}",
+        "tags": f"tags in [tool.cherry.profile] of {pyproject}",
+        "fail_under": "CHERRY_PROFILE_FAIL_UNDER",
+    }
