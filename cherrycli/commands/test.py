@@ -6,8 +6,9 @@ options goes to pytest unchanged, with or without ``--``: ``cherry test -k users
 PYTEST_ARGS argument).
 
 Exit codes: 0 tests passed and coverage reached the threshold; 1 tests failed (or
-pytest was interrupted or crashed); 2 usage error (including pytest's own); 3 tests
-passed but total coverage is under the threshold; 5 no tests collected.
+pytest was interrupted or crashed); 2 usage error (including pytest's own, and pytest
+or coverage missing); 3 the whole suite passed but total coverage is under the
+threshold (a subset run, ``-k`` or test paths, only notes it); 5 no tests collected.
 """
 
 from __future__ import annotations
@@ -68,7 +69,8 @@ def test_command(
     command exits 2, saying what to install.
 
     Exit codes: 0 all good; 1 tests failed; 2 usage error; 3 coverage under the
-    threshold; 5 no tests collected.
+    threshold (only when the whole suite ran: with -k, -m or test paths it is a note);
+    5 no tests collected.
 
     Examples:
 

@@ -32,6 +32,7 @@ from cherrycli.testrunner import (
     EXIT_USAGE,
     child_env,
     exit_code_for,
+    subset_reason,
 )
 from cli_support import REPO, cherry, load_module, route_for
 from framework.introspect import HandlerIdentity
@@ -256,6 +257,57 @@ def test_coverage_under_threshold_exits_3(untested_run: subprocess.CompletedProc
     errors = untested_run.stderr.strip().splitlines()
     assert len(errors) == 1
     assert "under the threshold 100%" in errors[0]
+
+
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        (["-k", "index"], "-k selects a subset of the tests"),
+        (["tests/test_index.py"], "only the tests named on the command line ran"),
+    ],
+)
+def test_a_subset_run_notes_the_threshold_instead_of_exiting_3(
+    full_project: Path, args: list[str], reason: str
+) -> None:
+    result = cherry_test(full_project, *args)
+    assert result.returncode == EXIT_OK, result.stdout + result.stderr
+    assert "under the threshold 100%, which is not enforced: " + reason in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "names_path", "reason"),
+    [
+        (("-k", "users"), False, "-k selects a subset of the tests"),
+        (("-kusers",), False, "-k selects a subset of the tests"),
+        (("-m", "slow"), False, "-m selects a subset of the tests"),
+        (("--lf",), False, "--lf selects a subset of the tests"),
+        (("--deselect=tests/a.py::t",), False, "--deselect selects a subset of the tests"),
+        (("tests/test_a.py",), True, "only the tests named on the command line ran"),
+        (("-x", "-q"), False, None),
+        ((), False, None),
+    ],
+)
+def test_subset_reason(args: tuple[str, ...], names_path: bool, reason: str | None) -> None:
+    assert subset_reason(args, names_path) == reason
+
+
+def test_a_bad_threshold_in_the_environment_names_the_variable(full_project: Path) -> None:
+    result = cherry("test", cwd=full_project, env={"CHERRY_TEST_FAIL_UNDER": "abc"})
+    assert result.returncode == 2
+    assert result.stderr.startswith(
+        "error: CHERRY_TEST_FAIL_UNDER is not a valid --fail-under: 'abc' is not a valid"
+    )
+    assert "'--fail-under'" not in result.stderr
+
+
+def test_a_bad_threshold_in_pyproject_names_the_table(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "mini", {"test_index.py": TEST_INDEX})
+    with (project / "pyproject.toml").open("a") as handle:
+        handle.write("\n[tool.cherry.test]\nfail-under = 101\n")
+    result = cherry_test(project)
+    assert result.returncode == 2
+    assert "error: fail_under in [tool.cherry.test] of " in result.stderr
+    assert "is not a valid --fail-under: 101" in result.stderr
 
 
 def test_fail_under_option_overrides_the_project(tmp_path: Path) -> None:
