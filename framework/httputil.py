@@ -265,16 +265,45 @@ class HeaderMap(CaseInsensitiveDict):
     """A dict of HTTP headers whose keys are case-insensitive.
 
     Keys are stored title-cased (``content-type`` becomes ``Content-Type``), so the
-    map can be read and written with any spelling. Values are usually ``str``; a few
-    tools store lists, which :meth:`output` expands into repeated header lines.
+    map can be read and written with any spelling. A name set with capitals of its own
+    (``X-QA``, ``WWW-Authenticate``, ``ETag``) is sent as it was spelled; an all
+    lower-case one is sent title-cased (``x-qa`` as ``X-Qa``), as CherryPy sends every
+    name. Values are usually ``str``; a few tools store lists, which :meth:`output`
+    expands into repeated header lines.
     """
 
-    __slots__ = ()
+    # PERF: no __slots__, so the spellings default to the class's None: a map that
+    # never saw a spelled name costs one attribute read, not a missing-slot exception.
+    _spelling: dict[str, str] | None = None
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        name = _title(key)
+        dict.__setitem__(self, name, value)
+        # PERF: the usual names come back from _title as the very same object.
+        if name is not key and type(key) is str and key != name and not key.islower():
+            if self._spelling is None:
+                self._spelling = {}
+            self._spelling[name] = key
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        """Update from a mapping or pairs (each name as :meth:`__setitem__` keeps it)."""
+        for source in (*args, kwargs):
+            items = source.items() if hasattr(source, "items") else source
+            for key, value in items:
+                self[key] = value
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        """Set ``key`` to ``default`` unless present; return its value."""
+        if key not in self:
+            self[key] = default
+        return self[key]
 
     def copy(self) -> HeaderMap:
-        """Return a shallow copy that is still a :class:`HeaderMap`."""
+        """Return a shallow copy that is still a :class:`HeaderMap` (spellings kept)."""
         new = HeaderMap()
         dict.update(new, self)
+        if self._spelling:
+            new._spelling = dict(self._spelling)
         return new
 
     def elements(self, key: str) -> list[HeaderElement]:
@@ -300,10 +329,13 @@ class HeaderMap(CaseInsensitiveDict):
         """
         pairs: list[tuple[str, str]] = []
         append = pairs.append
+        spelling = self._spelling
         for key, value in dict.items(self):
             # PERF: the usual names are known good; check only the others.
             if key not in _TITLED and not _TOKEN.fullmatch(key):
                 raise ValueError(f"Invalid response header name: {key!r}")
+            if spelling:
+                key = spelling.get(key, key)
             if type(value) is str:
                 # PERF: the usual value is plain ASCII; isascii() is O(1).
                 if not value.isascii() or "\r" in value or "\n" in value or "\0" in value:

@@ -253,7 +253,7 @@ def test_headermap_takes_bytes_names_and_values() -> None:
 
 def test_headermap_output_sends_non_latin1_values_as_rfc2047() -> None:
     headers = HeaderMap({"ETag": "\u212bngstr\xf6m", "X-Latin": "d\xf6g"})
-    assert headers.output() == [("Etag", "=?utf-8?b?4oSrbmdzdHLDtm0=?="), ("X-Latin", "d\xf6g")]
+    assert headers.output() == [("ETag", "=?utf-8?b?4oSrbmdzdHLDtm0=?="), ("X-Latin", "d\xf6g")]
 
 
 def test_headermap_output_never_lets_a_value_split_the_header() -> None:
@@ -316,3 +316,31 @@ def test_valid_status_names_the_non_numeric_code_not_the_reason() -> None:
     # COMPAT: CherryPy's message quotes the code part only: ('ZOO' is non-numeric).
     with pytest.raises(ValueError, match=r"\('ZOO' is non-numeric\)"):
         valid_status("ZOO OK")
+
+
+@pytest.mark.parametrize(
+    ("given", "sent"),
+    [
+        ("X-QA", "X-QA"),
+        ("WWW-Authenticate", "WWW-Authenticate"),
+        ("ETag", "ETag"),
+        ("x-qa", "X-Qa"),
+        ("content-type", "Content-Type"),
+        ("X-Request-Id", "X-Request-Id"),
+    ],
+)
+def test_headermap_sends_a_name_as_it_was_spelled_unless_all_lower_case(
+    given: str, sent: str
+) -> None:
+    headers = HeaderMap()
+    headers[given] = "1"
+    assert headers[given.lower()] == "1"
+    assert headers.output() == [(sent, "1")]
+    assert headers.copy().output() == [(sent, "1")]
+
+
+def test_headermap_keeps_spellings_given_through_update_and_setdefault() -> None:
+    headers = HeaderMap({"X-QA": "1"})
+    headers.update([("X-CSRF-Token", "t")])
+    headers.setdefault("X-UA-Compatible", "IE=edge")
+    assert [name for name, _ in headers.output()] == ["X-QA", "X-CSRF-Token", "X-UA-Compatible"]

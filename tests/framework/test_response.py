@@ -108,6 +108,23 @@ def test_headers_set_in_any_case_are_sent_once(name: str) -> None:
     assert serve(page).headers.get_all("x-custom") == ["new"]
 
 
+@pytest.mark.parametrize(
+    ("name", "sent"), [("X-QA", "X-QA"), ("x-qa", "X-Qa"), ("WWW-Authenticate", "WWW-Authenticate")]
+)
+def test_a_header_name_goes_on_the_wire_as_the_handler_spelled_it(name: str, sent: str) -> None:
+    def page() -> str:
+        framework.response.headers[name] = "yes"
+        return "x"
+
+    raw = serve(page).headers.raw
+    assert (sent, "yes") in raw
+
+
+def test_a_header_name_from_config_keeps_its_spelling() -> None:
+    response = serve(lambda: "x", config={"/": {"response.headers.X-QA": "1"}})
+    assert ("X-QA", "1") in response.headers.raw
+
+
 def test_header_can_be_deleted() -> None:
     def page() -> str:
         del framework.response.headers["server"]
