@@ -78,11 +78,21 @@ start_services() {
 stop_services() {
     [ -n "${CHERRY_SERVICES_DIR:-}" ] || return 0
     local pidfile
+    local pids=()
     for pidfile in "$CHERRY_SERVICES_DIR"/redis.pid "$CHERRY_SERVICES_DIR"/memcached.pid; do
         if [ -f "$pidfile" ]; then
-            kill -CONT "$(cat "$pidfile")" 2>/dev/null || true
-            kill "$(cat "$pidfile")" 2>/dev/null || true
+            pids+=("$(cat "$pidfile")")
+            kill -CONT "${pids[-1]}" 2>/dev/null || true
+            kill "${pids[-1]}" 2>/dev/null || true
         fi
+    done
+    # Redis writes its dump on the way out: wait (up to 10 s) before removing its files.
+    local pid tries
+    for pid in "${pids[@]}"; do
+        for tries in $(seq 100); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
     done
     rm -rf "$CHERRY_SERVICES_DIR"
     unset CHERRY_SERVICES_DIR REDIS_URL MEMCACHED_SERVERS
