@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from http import HTTPStatus
-from typing import Any, NamedTuple
+from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from framework.headers import AcceptElement, HeaderElement, header_elements
@@ -413,12 +413,28 @@ def parse_query_string(query_string: str, encoding: str = "utf-8") -> dict[str, 
     return result
 
 
-class Host(NamedTuple):
-    """An internet address: ``request.remote`` and ``request.local``."""
+class Host:
+    """An internet address: ``request.remote`` and ``request.local``.
 
-    ip: str = "0.0.0.0"
-    port: int = 80
-    name: str = "unknown.tld"
+    # COMPAT: mutable, as CherryPy's (apps and proxy tools set ``remote.ip`` or
+    ``remote.name``); it still unpacks and compares like an ``(ip, port, name)`` tuple.
+    """
+
+    __slots__ = ("ip", "name", "port")
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    def __init__(self, ip: str = "0.0.0.0", port: int = 80, name: str = "unknown.tld") -> None:
+        self.ip = ip
+        self.port = port
+        self.name = name
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter((self.ip, self.port, self.name))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Host | tuple):
+            return tuple(self) == tuple(other)
+        return NotImplemented
 
     def __repr__(self) -> str:
         return f"httputil.Host({self.ip!r}, {self.port!r}, {self.name!r})"

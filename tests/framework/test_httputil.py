@@ -344,3 +344,12 @@ def test_headermap_keeps_spellings_given_through_update_and_setdefault() -> None
     headers.update([("X-CSRF-Token", "t")])
     headers.setdefault("X-UA-Compatible", "IE=edge")
     assert [name for name, _ in headers.output()] == ["X-QA", "X-CSRF-Token", "X-UA-Compatible"]
+
+
+def test_host_is_mutable_and_unpacks_like_a_tuple() -> None:
+    # COMPAT: CherryPy apps set request.remote.name / .ip.
+    host = Host("1.2.3.4", 1, "n")
+    host.name = "renamed"
+    ip, port, name = host
+    assert (ip, port, name) == ("1.2.3.4", 1, "renamed")
+    assert host == Host("1.2.3.4", 1, "renamed") != ("1.2.3.4", 1, "n")

@@ -512,3 +512,22 @@ def test_reopen_files_leaves_unopened_delayed_handlers_alone(tmp_path: Path) -> 
     finally:
         log.error_log.removeHandler(delayed)
         delayed.close()
+
+
+def test_rfc3339_utc_time_reads_the_clock_when_made_a_string(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import datetime
+
+    from framework.core.log import LazyRfc3339UtcTime
+
+    fixed = datetime.datetime(2020, 1, 1, 1, 23, 45, tzinfo=datetime.UTC)
+
+    class Clock:
+        @classmethod
+        def now(cls, tz: datetime.tzinfo) -> datetime.datetime:
+            return fixed
+
+    stamp = LazyRfc3339UtcTime()
+    monkeypatch.setattr("datetime.datetime", Clock)
+    assert str(stamp) == "2020-01-01T01:23:45Z"
