@@ -49,6 +49,8 @@ base = {{
 }}
 if scenario.content_type:
     base["CONTENT_TYPE"] = scenario.content_type
+for name, value in scenario.headers:
+    base["HTTP_" + name.upper().replace("-", "_")] = value
 def start_response(status, headers, exc_info=None):
     return lambda data: None
 def one():

@@ -243,6 +243,12 @@ class Application:
             header_list = _text_headers(header_list)
         start_response(response.output_status, header_list)
         if response.stream:
+            body = response.body
+            wrapper = request.wsgi_environ.get("wsgi.file_wrapper")
+            if wrapper is not None and isinstance(wrapper, type) and isinstance(body, wrapper):
+                # The server's own file wrapper goes back untouched, so it can use
+                # sendfile(); its close() also ends the request.
+                return _closing_file_wrapper(body, exchange)
             return StreamedBody(exchange)
         body = response.body
         if body and isinstance(body[0], str):
@@ -299,6 +305,21 @@ def _redirected_environ(environ: dict[str, Any], redirect: InternalRedirect) -> 
     new["CONTENT_LENGTH"] = "0"
     new.pop("CONTENT_TYPE", None)
     return new
+
+
+def _closing_file_wrapper(body: Any, exchange: Exchange) -> Any:
+    """Make the server's file wrapper end the request when the server closes it."""
+    close_file = getattr(body, "close", None)
+
+    def close() -> None:
+        try:
+            if close_file is not None:
+                close_file()
+        finally:
+            exchange.close()
+
+    body.close = close
+    return body
 
 
 class ClosingBody(list[bytes]):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from framework.context import current
 from framework.errors import HTTPError
@@ -103,7 +104,8 @@ def encode(
 
     Args:
         encoding: force this charset instead of negotiating.
-        text_only: only add a charset parameter to ``text/*`` content types.
+        text_only: only encode (and add a charset to) ``text/*`` content types, and
+            bodies whose Content-Type declares a charset.
         add_charset: add ``;charset=...`` to the Content-Type.
         errors: the codec error handler.
         default_encoding: the preferred charset when negotiating.
@@ -114,35 +116,40 @@ def encode(
     headers = response.headers
     ctype: str = dict.get(headers, "Content-Type") or ""
     declared, is_text = _content_type_info(ctype)
-    if declared:
-        charset = declared
-    elif encoding:
-        charset = encoding
-    else:
-        accept = request.wsgi_environ.get("HTTP_ACCEPT_CHARSET")
-        # PERF: without Accept-Charset there is nothing to negotiate.
-        charset = find_acceptable_charset(accept, default_encoding) if accept else default_encoding
+    if text_only and ctype and not is_text and not declared:
+        # COMPAT: as CherryPy, a body that is not text is left alone (a file stays the
+        # server's file wrapper, which can sendfile(); str chunks go out as UTF-8).
+        return
+    charset = declared or encoding or _negotiate(request, default_encoding)
     if add_charset and not declared and ctype and (is_text or not text_only):
         dict.__setitem__(headers, "Content-Type", f"{ctype};charset={charset}")
+    _encode_body(response, charset, errors)
+
+
+def _negotiate(request: Any, preferred: str) -> str:
+    """The charset to use given the request's Accept-Charset (``preferred`` if none)."""
+    accept = request.wsgi_environ.get("HTTP_ACCEPT_CHARSET")
+    # PERF: without Accept-Charset there is nothing to negotiate.
+    return find_acceptable_charset(accept, preferred) if accept else preferred
+
+
+def _encode_body(response: Any, charset: str, errors: str) -> None:
+    """Encode the text chunks of the response body with ``charset``.
+
+    Raises:
+        HTTPError: 500 if the text cannot be encoded with ``charset``.
+    """
     body = response.body
-    if type(body) is list:
-        # PERF: the common case, one chunk of text, is encoded in place.
-        if len(body) == 1:
-            chunk = body[0]
-            if type(chunk) is str:
-                try:
-                    body[0] = chunk.encode(charset, errors)
-                except UnicodeEncodeError:
-                    raise HTTPError(
-                        500, f"The response could not be encoded with {charset}."
-                    ) from None
-        elif any(isinstance(chunk, str) for chunk in body):
-            try:
-                response.body = [
-                    chunk.encode(charset, errors) if isinstance(chunk, str) else chunk
-                    for chunk in body
-                ]
-            except UnicodeEncodeError:
-                raise HTTPError(500, f"The response could not be encoded with {charset}.") from None
-    else:
+    if type(body) is not list:
         response.body = _encode_iter(body, charset, errors)
+        return
+    try:
+        # PERF: the common case, one chunk of text, is encoded in place.
+        if len(body) == 1 and type(body[0]) is str:
+            body[0] = body[0].encode(charset, errors)
+        elif any(isinstance(chunk, str) for chunk in body):
+            response.body = [
+                chunk.encode(charset, errors) if isinstance(chunk, str) else chunk for chunk in body
+            ]
+    except UnicodeEncodeError:
+        raise HTTPError(500, f"The response could not be encoded with {charset}.") from None

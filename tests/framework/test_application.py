@@ -8,7 +8,9 @@ look between the call, the iteration of the body and its ``close()``, as a serve
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
+from wsgiref.util import FileWrapper
 
 import pytest
 
@@ -153,3 +155,30 @@ def test_an_internal_redirect_ends_the_first_request_before_the_second_runs(
     assert calls == ["end /", "target"]
     body.close()  # type: ignore[attr-defined]
     assert calls == ["end /", "target", "end /target"]
+
+
+def test_the_servers_file_wrapper_is_handed_back_and_ends_the_request(
+    tmp_path: Path, make_environ: MakeEnviron
+) -> None:
+    calls: list[str] = []
+    served = tmp_path / "big.bin"
+    served.write_bytes(b"x" * 100_000)
+
+    class Root:
+        @framework.expose
+        def index(self) -> Any:
+            from framework.lib.static import serve_file
+
+            return serve_file(str(served))
+
+    app = framework.Application(
+        Root(), "", {"/": {"hooks.on_end_request": lambda: calls.append("end")}}
+    )
+    environ = make_environ()
+    environ["wsgi.file_wrapper"] = FileWrapper
+    body = app(environ, start_response)
+    assert isinstance(body, FileWrapper)  # sendfile() stays possible for the server
+    assert b"".join(body) == served.read_bytes()
+    assert calls == []
+    body.close()
+    assert calls == ["end"]
