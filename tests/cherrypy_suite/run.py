@@ -70,7 +70,11 @@ def installed_cherrypy() -> Path:
 
 
 def prepare(workdir: Path) -> Path:
-    """Copy the wheel's test and tutorial packages into ``workdir/pkgs``; return it."""
+    """Copy the wheel's test and tutorial packages into ``workdir/pkgs``; return it.
+
+    Every module run gets its own copy: the suite writes next to its files (PID and
+    config files, static test files, session files), and runs must not share them.
+    """
     source = installed_cherrypy()
     pkgs = workdir / "pkgs"
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
@@ -78,7 +82,6 @@ def prepare(workdir: Path) -> Path:
     shutil.copytree(source / "tutorial", pkgs / "cptutorial", ignore=ignore)
     # test_core and test_config serve "cherrypy/test/../favicon.ico".
     shutil.copy2(source / "favicon.ico", pkgs / "favicon.ico")
-    (workdir / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
     return pkgs
 
 
@@ -130,7 +133,8 @@ def run_module(
 ) -> ModuleResult:
     """Run one module of the suite in its own pytest process."""
     result = ModuleResult(target, module)
-    pkgs = workdir / "pkgs"
+    rundir = workdir / "runs" / f"{target}-{module}"
+    pkgs = prepare(rundir)
     report = workdir / "reports" / f"{target}-{module}.jsonl"
     log = workdir / "logs" / f"{target}-{module}.log"
     env = dict(os.environ)
@@ -156,7 +160,7 @@ def run_module(
     with log.open("wb") as out:
         try:
             process = subprocess.run(
-                command, cwd=workdir, env=env, stdout=out, stderr=subprocess.STDOUT,
+                command, cwd=rundir, env=env, stdout=out, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL, timeout=timeout, check=False,
             )  # fmt: skip
             if process.returncode not in (0, 1, 5):
@@ -271,7 +275,7 @@ def run_all(
     """Run every (target, module) pair, ``jobs`` at a time when namespaces allow it."""
     (workdir / "reports").mkdir()
     (workdir / "logs").mkdir()
-    prepare(workdir)
+    (workdir / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
     netns = netns_available()
     if not netns:
         jobs = 1
