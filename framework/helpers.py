@@ -171,13 +171,26 @@ def url(
             relative = getattr(request.app, "relative_urls", False)
     else:
         if base is None:
-            base = "http://127.0.0.1"
+            base = _server_base()
         newurl = base + (script_name or "") + path + qs
     if relative == "server":
         return "/" + "/".join(newurl.split("/", 3)[3:])
     if relative and request is not None:
         return _relative_to_current(request, newurl)
     return newurl
+
+
+def _server_base() -> str:
+    """Outside a request: the HTTP server's base URL, as CherryPy's ``url()`` uses.
+
+    When the process layer was never loaded (a WSGI app under another server), there
+    is no server of ours to ask: ``http://127.0.0.1``.
+    """
+    server_module = sys.modules.get("framework.process.server")
+    if server_module is None:
+        return "http://127.0.0.1"
+    base: str = server_module.server.base()
+    return base
 
 
 def _against_current(request: Any, path: str) -> str:

@@ -10,15 +10,19 @@ as soon as ``framework`` is imported. Applications add their own tools to the sa
 from __future__ import annotations
 
 from framework._globals import tools
-from framework.core.tools import HandlerTool, HandlerWrapperTool, Tool
+from framework.core.tools import ErrorTool, HandlerTool, HandlerWrapperTool, Tool
 from framework.lib import (
+    auth_basic,
+    auth_digest,
     caching,
     compression,
     conditional,
     cptools,
     encoding,
+    headertools,
     jsontools,
     params,
+    proxy,
     static,
     templating,
 )
@@ -37,6 +41,18 @@ tools.json_in = Tool("before_request_body", jsontools.json_in, priority=30)
 tools.json_out = HandlerWrapperTool(jsontools.json_out_wrapper, priority=30)
 tools.params = HandlerWrapperTool(params.convert_wrapper, priority=15)
 tools.expires = Tool("before_finalize", cptools.expires)
+tools.auth_basic = auth_basic.BasicAuthTool()
+tools.auth_digest = auth_digest.DigestAuthTool()
+tools.proxy = proxy.ProxyTool()
+tools.referer = headertools.RefererTool()
+tools.accept = headertools.AcceptTool()
+tools.autovary = headertools.AutovaryTool()
+tools.ignore_headers = Tool("before_request_body", headertools.ignore_headers)
+tools.decode = Tool("before_request_body", encoding.decode)
+tools.redirect = Tool("on_start_resource", cptools.redirect)
+tools.err_redirect = ErrorTool(cptools.redirect)
+tools.flatten = Tool("before_finalize", cptools.flatten)
+tools.log_hooks = Tool("on_end_request", cptools.log_hooks, priority=100)
 tools.etags = Tool("before_finalize", conditional.validate_etags, priority=75)
 tools.gzip = Tool("before_finalize", compression.gzip, priority=80)
 tools.caching = caching.CachingTool()

@@ -80,45 +80,23 @@ NOT_PROVIDED: dict[str, str] = {
         "CherryPy's namespace registry: config.namespaces, app.namespaces and "
         "app.request_class.namespaces are plain dicts of handlers"
     ),
+    "cherrypy.lib.encoding.ResponseEncoder": (
+        "the class behind CherryPy's encode tool: use tools.encode (or "
+        "cherrypy.lib.encoding.encode)"
+    ),
+    "cherrypy.lib.encoding.UTF8StreamEncoder": "an internal of CherryPy's encode tool",
+    "cherrypy.lib.encoding.prepare_iter": "an internal of CherryPy's encode tool",
     # -- planned in this release (issue 10) ------------------------------------------------
     "cherrypy.dispatch.RoutesDispatcher": "not yet: Routes dispatching (issue 10)",
     "cherrypy.dispatch.XMLRPCDispatcher": "not yet: XML-RPC (issue 10)",
     "cherrypy.lib.xmlrpcutil": "not yet: XML-RPC (issue 10)",
-    "cherrypy.lib.auth_basic": "not yet: HTTP Basic authentication (issue 10)",
-    "cherrypy.lib.auth_digest": "not yet: HTTP Digest authentication (issue 10)",
     "cherrypy.lib.cpstats": "not yet: request statistics (issue 10)",
     "cherrypy.lib.profiler": "not yet: the profiler pages (issue 10); `cherry profile` profiles",
     "cherrypy.lib.locking": "not yet: lock timers (issue 10)",
-    "cherrypy.lib.cptools.MonitoredHeaderMap": "not yet: tools.autovary (issue 10)",
-    "cherrypy.lib.cptools.accept": "not yet: tools.accept (issue 10)",
-    "cherrypy.lib.cptools.autovary": "not yet: tools.autovary (issue 10)",
-    "cherrypy.lib.cptools.convert_params": "not yet (issue 10); tools.params works",
-    "cherrypy.lib.cptools.flatten": "not yet: tools.flatten (issue 10)",
-    "cherrypy.lib.cptools.ignore_headers": "not yet: tools.ignore_headers (issue 10)",
-    "cherrypy.lib.cptools.log_hooks": "not yet: tools.log_hooks (issue 10)",
-    "cherrypy.lib.cptools.proxy": "not yet: tools.proxy (issue 10)",
-    "cherrypy.lib.cptools.redirect": "not yet: tools.redirect (issue 10)",
-    "cherrypy.lib.cptools.referer": "not yet: tools.referer (issue 10)",
     "cherrypy.lib.cptools.SessionAuth": "not yet: tools.session_auth (issue 10, after sessions)",
     "cherrypy.lib.cptools.session_auth": "not yet: tools.session_auth (issue 10, after sessions)",
-    "cherrypy.lib.encoding.decode": "not yet: tools.decode (issue 10)",
-    "cherrypy.lib.encoding.ResponseEncoder": "not yet (issue 10); tools.encode works",
-    "cherrypy.lib.encoding.UTF8StreamEncoder": "not yet (issue 10); tools.encode works",
-    "cherrypy.lib.encoding.prepare_iter": "not yet (issue 10)",
     "cherrypy.process.servers.ServerAdapter": "not yet (issue 10); cherrypy.server works",
     "cherrypy.process.servers.Timeouts": "not yet (issue 10)",
-    "cherrypy.tools.accept": "not yet (issue 10)",
-    "cherrypy.tools.auth_basic": "not yet (issue 10)",
-    "cherrypy.tools.auth_digest": "not yet (issue 10)",
-    "cherrypy.tools.autovary": "not yet (issue 10)",
-    "cherrypy.tools.decode": "not yet (issue 10)",
-    "cherrypy.tools.err_redirect": "not yet (issue 10)",
-    "cherrypy.tools.flatten": "not yet (issue 10)",
-    "cherrypy.tools.ignore_headers": "not yet (issue 10)",
-    "cherrypy.tools.log_hooks": "not yet (issue 10)",
-    "cherrypy.tools.proxy": "not yet (issue 10)",
-    "cherrypy.tools.redirect": "not yet (issue 10)",
-    "cherrypy.tools.referer": "not yet (issue 10)",
     "cherrypy.tools.session_auth": "not yet (issue 10, after sessions)",
     "cherrypy.tools.xmlrpc": "not yet (issue 10)",
     "cherrypy.tools.cpstats": "not yet (issue 10)",
@@ -126,6 +104,24 @@ NOT_PROVIDED: dict[str, str] = {
 
 #: CherryPy names that work differently -> what differs, and why.
 DIFFERENT: dict[str, str] = {
+    "cherrypy.tools.proxy": (
+        "forwarded headers are believed only from trusted peers (tools.proxy.trusted, "
+        "default: this host); RFC 7239 Forwarded is read too; request.scheme follows "
+        "the forwarded scheme; trusted = '*' is CherryPy's behaviour"
+    ),
+    "cherrypy.lib.cptools.proxy": "as tools.proxy",
+    "cherrypy.tools.auth_digest": (
+        "RFC 7616: SHA-256 as well as MD5 (tools.auth_digest.algorithm), qop=auth "
+        "required (no RFC 2069 mode, no auth-int), replayed nonce counts refused, the "
+        "uri parameter must be the request's path (400 otherwise)"
+    ),
+    "cherrypy.lib.auth_digest.synthesize_nonce": (
+        "nonces are timestamp:salt:HMAC-SHA256, not timestamp:MD5; any nonce from "
+        "CherryPy's function would not validate"
+    ),
+    "cherrypy.lib.httputil.Host": (
+        "immutable (a named tuple): assign a new Host to request.remote instead of changing its ip"
+    ),
     "cherrypy.checker": (
         "also reports unknown keys in known namespaces, unknown tool arguments and "
         "relative static paths; an application mounted without config is not a warning"
@@ -134,10 +130,6 @@ DIFFERENT: dict[str, str] = {
 
 #: Config keys (or key prefixes ending in ``.``) that do not name a tool -> status, reason.
 CONFIG: dict[str, tuple[str, str]] = {
-    "request.query_string_encoding": (
-        NOT_PROVIDED_STATUS,
-        "query strings are decoded as UTF-8 (a non-UTF-8 query string is a 400)",
-    ),
     "request.body.bufsize": (NOT_PROVIDED_STATUS, "the body reader sizes its own reads"),
     "request.body.part_class": (
         NOT_PROVIDED_STATUS,

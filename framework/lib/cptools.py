@@ -1,32 +1,57 @@
-"""Small built-in tools: trailing slashes, response headers, allowed methods, logging.
+"""Small built-in tools: trailing slashes, headers, allowed methods, redirects, logging.
 
 These are the callables behind ``tools.trailing_slash``, ``tools.response_headers``,
-``tools.allow``, ``tools.expires``, ``tools.log_tracebacks`` and ``tools.log_headers``.
-The conditional-request callables (``tools.etags``) live in
-:mod:`framework.lib.conditional` and are re-exported here, where CherryPy keeps them.
+``tools.allow``, ``tools.expires``, ``tools.redirect``, ``tools.err_redirect``,
+``tools.flatten``, ``tools.log_tracebacks``, ``tools.log_headers`` and
+``tools.log_hooks``, plus CherryPy's :func:`convert_params`. The callables of other
+tools live in modules of their own and are re-exported here, where CherryPy keeps them:
+conditional requests (:mod:`framework.lib.conditional`), ``proxy``
+(:mod:`framework.lib.proxy`), ``referer``, ``accept``, ``autovary`` and
+``ignore_headers`` (:mod:`framework.lib.headertools`).
 """
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from framework.context import serving
 from framework.core.tools import Tool
-from framework.errors import HTTPError, HTTPRedirect
+from framework.errors import HTTPError, HTTPRedirect, InternalRedirect
 from framework.helpers import url
+from framework.hooks import HOOK_POINTS
+from framework.lib import is_iterator
 from framework.lib.conditional import validate_etags, validate_since
+from framework.lib.headertools import (
+    MonitoredHeaderMap,
+    accept,
+    autovary,
+    ignore_headers,
+    referer,
+)
+from framework.lib.proxy import proxy
 
 if TYPE_CHECKING:
     from framework.core.plan import Plan
 
 __all__ = [
+    "MonitoredHeaderMap",
     "TrailingSlashTool",
+    "accept",
     "allow",
+    "autovary",
+    "convert_params",
     "expires",
+    "flatten",
+    "ignore_headers",
+    "log_hooks",
     "log_request_headers",
     "log_traceback",
+    "proxy",
+    "redirect",
+    "referer",
     "response_headers",
     "trailing_slash",
     "validate_etags",
@@ -34,7 +59,9 @@ __all__ = [
 ]
 
 
-def trailing_slash(missing: bool = True, extra: bool = False, status: int | None = None) -> None:
+def trailing_slash(
+    missing: bool = True, extra: bool = False, status: int | None = None, debug: bool = False
+) -> None:
     """Redirect to add a missing slash to an index URL or remove an extra one.
 
     Args:
@@ -75,7 +102,9 @@ class TrailingSlashTool(Tool):
             super().setup_plan(plan, conf)
 
 
-def response_headers(headers: Iterable[tuple[str, str]] | dict[str, str] | None = None) -> None:
+def response_headers(
+    headers: Iterable[tuple[str, str]] | dict[str, str] | None = None, debug: bool = False
+) -> None:
     """Set the given headers on every response of the path."""
     response = serving.response
     assert response is not None
@@ -85,7 +114,7 @@ def response_headers(headers: Iterable[tuple[str, str]] | dict[str, str] | None 
             response.headers[name] = value
 
 
-def allow(methods: Iterable[str] | str | None = None) -> None:
+def allow(methods: Iterable[str] | str | None = None, debug: bool = False) -> None:
     """Answer 405 (with an ``Allow`` header) for methods not in ``methods``.
 
     ``HEAD`` is allowed whenever ``GET`` is. Default: ``GET`` and ``HEAD``.
@@ -108,7 +137,7 @@ def allow(methods: Iterable[str] | str | None = None) -> None:
         raise HTTPError(405)
 
 
-def expires(secs: int | float = 0, force: bool = False) -> None:
+def expires(secs: int | float = 0, force: bool = False, debug: bool = False) -> None:
     """Set ``Expires`` and ``Cache-Control`` so clients cache for ``secs`` seconds.
 
     ``secs=0`` forbids caching. Existing cache headers are kept unless ``force``.
@@ -130,7 +159,7 @@ def expires(secs: int | float = 0, force: bool = False) -> None:
         headers["Expires"] = http_date(response.time + seconds)
 
 
-def log_traceback(severity: int = logging.ERROR) -> None:
+def log_traceback(severity: int = logging.ERROR, debug: bool = False) -> None:
     """Write the current exception's traceback to the application's error log."""
     request = serving.request
     if request is None or request.app is None:
@@ -140,10 +169,73 @@ def log_traceback(severity: int = logging.ERROR) -> None:
     )
 
 
-def log_request_headers() -> None:
+def log_request_headers(debug: bool = False) -> None:
     """Write the request's headers to the error log (for debugging errors)."""
     request = serving.request
     if request is None or request.app is None:
         return
     lines = "\n".join(f"    {name}: {value}" for name, value in request.headers.items())
     request.app.log.error(f"Request Headers:\n{lines}", "HTTP", logging.INFO)
+
+
+def log_hooks(debug: bool = False) -> None:
+    """Write the current request's hooks, by hook point, to the error log."""
+    request = serving.request
+    if request is None or request.app is None:
+        return
+    hooks = request.hooks
+    lines = [f"Request Hooks for {url()}:"]
+    for point in (*HOOK_POINTS, *(p for p in hooks if p not in HOOK_POINTS)):
+        lines.append(f"    {point}:")
+        lines.extend(f"        {hook!r}" for hook in hooks.get(point, ()))
+    request.app.log.error("\n".join(lines), "HTTP", logging.INFO)
+
+
+def redirect(url: str = "", internal: bool = True, debug: bool = False) -> None:
+    """Send the request elsewhere: re-run it for ``url``, or redirect the client.
+
+    Raises:
+        InternalRedirect: when ``internal`` (the default).
+        HTTPRedirect: otherwise.
+    """
+    if internal:
+        raise InternalRedirect(url)
+    raise HTTPRedirect(url)
+
+
+def flatten(debug: bool = False) -> None:
+    """Let the response body be nested iterators (generators yielding generators)."""
+    response = serving.response
+    assert response is not None
+
+    def flattener(chunks: Any) -> Any:
+        for chunk in chunks:
+            if is_iterator(chunk):
+                yield from flattener(chunk)
+            else:
+                yield chunk
+
+    response.body = flattener(response.body)
+
+
+def convert_params(exception: type[BaseException] = ValueError, error: int = 400) -> None:
+    """Convert request parameters with the handler's annotations (CherryPy's function).
+
+    ``def item(self, id: int)`` receives ``int(params["id"])``; a failing conversion
+    (``exception``) answers ``error``. ``tools.params`` does the same once per path.
+
+    Raises:
+        HTTPError: ``error`` when a conversion fails.
+    """
+    request = serving.request
+    assert request is not None
+    handler = getattr(request.handler, "callable", request.handler)
+    try:  # string annotations (``from __future__ import annotations``) are evaluated
+        annotations = inspect.get_annotations(handler, eval_str=True)
+    except Exception:
+        annotations = dict(getattr(handler, "__annotations__", {}))
+    with HTTPError.handle(exception, error):
+        for name in set(annotations) & set(request.params):
+            converter = annotations[name]
+            if callable(converter):
+                request.params[name] = converter(request.params[name])

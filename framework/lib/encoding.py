@@ -1,8 +1,9 @@
-"""The ``encode`` tool: turn text response bodies into bytes in a negotiated charset.
+"""Charsets: the ``encode`` tool (response text to bytes) and the ``decode`` tool (requests).
 
 Text chunks are encoded with the first charset the client accepts
 (``Accept-Charset``), preferring ``encoding`` (default UTF-8); ``text/*`` content
 types get a ``;charset=`` parameter. Streamed bodies are encoded chunk by chunk.
+``tools.decode`` chooses the charsets that decode a request's form data.
 
 Content codings (the ``gzip`` tool) live in :mod:`framework.lib.compression`; their
 names are re-exported here, where CherryPy keeps them.
@@ -19,7 +20,14 @@ from framework.errors import HTTPError
 from framework.httputil import AcceptElement
 from framework.lib.compression import compress, decompress, gzip
 
-__all__ = ["compress", "decompress", "encode", "find_acceptable_charset", "gzip"]
+__all__ = [
+    "compress",
+    "decode",
+    "decompress",
+    "encode",
+    "find_acceptable_charset",
+    "gzip",
+]
 
 
 def find_acceptable_charset(header: str | None, preferred: str) -> str:
@@ -99,6 +107,7 @@ def encode(
     add_charset: bool = True,
     errors: str = "strict",
     default_encoding: str = "utf-8",
+    debug: bool = False,
 ) -> None:
     """Encode the response body (the ``encode`` tool, on by default).
 
@@ -109,6 +118,7 @@ def encode(
         add_charset: add ``;charset=...`` to the Content-Type.
         errors: the codec error handler.
         default_encoding: the preferred charset when negotiating.
+        debug: accepted for CherryPy compatibility.
     """
     pair = current()
     assert pair is not None
@@ -153,3 +163,24 @@ def _encode_body(response: Any, charset: str, errors: str) -> None:
             ]
     except UnicodeEncodeError:
         raise HTTPError(500, f"The response could not be encoded with {charset}.") from None
+
+
+def decode(
+    encoding: str | list[str] | None = None, default_encoding: str | list[str] = "utf-8"
+) -> None:
+    """Set the charsets used to decode the request body's form data (``tools.decode``).
+
+    Args:
+        encoding: the only charset(s) to try; the request's own ``charset`` is still
+            tried first.
+        default_encoding: charset(s) tried after the default ones when ``encoding`` is
+            not given.
+    """
+    pair = current()
+    assert pair is not None
+    body = pair[0].body
+    if encoding is not None:
+        body.attempt_charsets = [encoding] if isinstance(encoding, str) else list(encoding)
+    elif default_encoding:
+        extra = [default_encoding] if isinstance(default_encoding, str) else list(default_encoding)
+        body.attempt_charsets = [*body.attempt_charsets, *extra]

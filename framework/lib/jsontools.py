@@ -60,6 +60,7 @@ def json_processor(entity: Any) -> None:
 def json_in(
     content_type: str | Iterable[str] = ("application/json", "text/javascript"),
     force: bool = True,
+    debug: bool = False,
     processor: Callable[[Any], None] = json_processor,
 ) -> None:
     """Parse a JSON request body into ``request.json`` (a ``before_request_body`` tool).
@@ -67,6 +68,7 @@ def json_in(
     Args:
         content_type: the media types to accept.
         force: answer 415 for any other content type.
+        debug: accepted for CherryPy compatibility.
         processor: the body processor to register for those types.
     """
     request = serving.request

@@ -314,3 +314,16 @@ def test_normalize_path(path: str, expected: str) -> None:
 
 def test_url_relative_to_non_index_with_trailing_slash(url_client: Client) -> None:
     assert url_client.get("/app/sub/page/?path=x").text == "http://127.0.0.1/app/sub/x"
+
+
+def test_url_outside_a_request_uses_the_servers_base() -> None:
+    from framework.process.server import server
+
+    saved = server.socket_host, server.socket_port
+    try:
+        server.socket_host, server.socket_port = "127.0.0.1", 8123
+        assert framework.url("/page", script_name="/app") == "http://127.0.0.1:8123/app/page"
+        server.socket_port = 80
+        assert framework.url("/page") == "http://127.0.0.1/page"
+    finally:
+        server.socket_host, server.socket_port = saved

@@ -230,3 +230,100 @@ def test_log_functions_do_nothing_outside_a_request(
     cptools.log_traceback()
     cptools.log_request_headers()
     assert error_records == []
+
+
+# -- redirect, err_redirect, flatten, log_hooks, convert_params ------------------------------
+
+
+class Moved:
+    @framework.expose
+    def index(self) -> str:
+        return f"landed at {framework.request.path_info}"
+
+    @framework.expose
+    @framework.tools.redirect(url="/")
+    def old(self) -> str:
+        raise AssertionError("the handler of a redirected path never runs")
+
+    @framework.expose
+    @framework.tools.redirect(url="/", internal=False)
+    def moved(self) -> str:
+        raise AssertionError("never runs")
+
+    @framework.expose
+    @framework.tools.err_redirect(url="/oops")
+    def broken(self) -> str:
+        raise RuntimeError("boom")
+
+    @framework.expose
+    def oops(self) -> str:
+        return "sorry"
+
+
+def test_redirect_tool_internal_and_external() -> None:
+    client = Client(Moved())
+    assert client.get("/old").text == "landed at /"
+    page = client.get("/moved")
+    assert page.status_code in (302, 303)
+    assert page.headers["Location"] == "http://127.0.0.1/"
+
+
+def test_err_redirect_shows_another_page_on_error(error_records: list[Any]) -> None:
+    page = Client(Moved()).get("/broken")
+    assert page.status_code == 200
+    assert page.text == "sorry"
+
+
+def test_flatten_sends_nested_generators() -> None:
+    class Root:
+        @framework.expose
+        @framework.tools.flatten()
+        def index(self) -> Any:
+            def inner() -> Any:
+                yield "b"
+                yield (c for c in ["c", "d"])
+
+            yield "a"
+            yield inner()
+
+    assert Client(Root()).get("/").text == "abcd"
+
+
+def test_log_hooks_writes_the_hooks_of_the_request(error_records: list[Any]) -> None:
+    class Root:
+        @framework.expose
+        @framework.tools.log_hooks()
+        @framework.tools.response_headers(headers=[("X-A", "1")])
+        def index(self) -> str:
+            return "x"
+
+    assert Client(Root()).get("/").text == "x"
+    (message,) = [r.getMessage() for r in error_records if "Request Hooks" in r.getMessage()]
+    assert "Request Hooks for http://127.0.0.1/:" in message
+    assert message.index("on_start_resource:") < message.index("response_headers")
+    assert message.index("response_headers") < message.index("on_end_request:")
+
+
+def test_convert_params_as_cherrypy_calls_it() -> None:
+    class Root:
+        @framework.expose
+        @framework.config(**{"hooks.before_handler": cptools.convert_params})
+        def item(self, id: int, name: str = "") -> str:
+            return f"{id + 1}:{name}"
+
+    client = Client(Root())
+    assert client.get("/item?id=41&name=x").text == "42:x"
+    assert client.get("/item?id=x").status_code == 400
+
+
+def test_tools_accept_cherrypys_debug_argument() -> None:
+    class Root:
+        @framework.expose
+        @framework.tools.allow(methods=["GET"], debug=True)
+        @framework.tools.response_headers(headers=[("X-A", "1")], debug=True)
+        @framework.tools.expires(secs=60, debug=True)
+        def index(self) -> str:
+            return "x"
+
+    page = Client(Root(), config={"/": {"tools.encode.debug": True}}).get("/")
+    assert page.text == "x" and page.headers["X-A"] == "1"

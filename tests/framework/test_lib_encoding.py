@@ -187,3 +187,30 @@ def test_streamed_body_is_encoded_lazily() -> None:
 
     response = serve(page, headers={"Accept-Charset": "iso-8859-1"})
     assert (response.body, "Content-Length" in response.headers) == (b"\xe9\xfc", False)
+
+
+def test_decode_tool_chooses_the_form_charsets() -> None:
+    class Root:
+        @framework.expose
+        @framework.tools.decode(encoding="latin-1")
+        def latin(self, name: str) -> str:
+            return name
+
+        @framework.expose
+        @framework.tools.decode(default_encoding="latin-1")
+        def either(self, name: str) -> str:
+            return name
+
+        @framework.expose
+        def strict(self, name: str) -> str:
+            return name
+
+    client = Client(Root())
+    latin1 = "name=caf%E9"  # "café" in latin-1: not valid UTF-8
+    utf8 = "name=caf%C3%A9"
+    form = "application/x-www-form-urlencoded"
+    assert client.post("/latin", data=latin1, content_type=form).text == "café"
+    assert client.post("/latin", data=utf8, content_type=form).text == "cafÃ©"
+    assert client.post("/either", data=utf8, content_type=form).text == "café"
+    assert client.post("/either", data=latin1, content_type=form).text == "café"
+    assert client.post("/strict", data=latin1, content_type=form).status_code == 400

@@ -50,6 +50,8 @@ def build_environ(request: dict[str, str], cookies: dict[str, str]) -> dict[str,
         "wsgi.multiprocess": False,
         "wsgi.run_once": False,
     }
+    for name, value in request.get("headers", []):
+        environ["HTTP_" + name.upper().replace("-", "_")] = value
     if cookies:
         environ["HTTP_COOKIE"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
     if request["method"] in ("POST", "PUT", "PATCH"):

@@ -48,6 +48,10 @@ class Req:
     status: int | None = None
     expect_body: str | None = None
     expect_in: str | None = None
+    #: Request headers sent (both sides get the same ones).
+    headers: tuple[tuple[str, str], ...] = ()
+    #: Response headers compared beyond the default set (lower-case names).
+    compare: tuple[str, ...] = ()
 
     @property
     def target(self) -> str:
@@ -62,7 +66,14 @@ def real_cherrypy_answers(job: dict[str, Any], requests: tuple[Req, ...]) -> lis
     """
     payload = dict(job)
     payload["requests"] = [
-        {"method": r.method, "path": r.path, "query": r.query, "body": r.body} for r in requests
+        {
+            "method": r.method,
+            "path": r.path,
+            "query": r.query,
+            "body": r.body,
+            "headers": [list(pair) for pair in r.headers],
+        }
+        for r in requests
     ]
     done = subprocess.run(
         [sys.executable, str(DRIVER)],
@@ -88,17 +99,18 @@ def replay(client: Client, requests: tuple[Req, ...]) -> list[TestResponse]:
                     req.target,
                     data=req.body.encode("utf-8"),
                     content_type="application/x-www-form-urlencoded",
+                    headers=req.headers,
                 )
             )
         else:
-            answers.append(client.request(req.method, req.target))
+            answers.append(client.request(req.method, req.target, headers=req.headers))
     return answers
 
 
 def comparable(req: Req, status: str, headers: dict[str, str], body: str) -> dict[str, Any]:
     """Reduce an answer to what must be identical on both sides."""
     view: dict[str, Any] = {"status": status}
-    for name in _COMPARED_HEADERS:
+    for name in (*_COMPARED_HEADERS, *req.compare):
         view[name] = headers.get(name)
     if req.page == "default":
         match = _ERROR_PAGE.search(body)
@@ -143,3 +155,33 @@ def assert_same_answers(
             assert mine.text == req.expect_body, f"{where}: body {mine.text!r}"
         if req.expect_in is not None:
             assert req.expect_in in mine.text, f"{where}: {req.expect_in!r} not in {mine.text!r}"
+
+
+def framework_answers(app_file: Path, requests: tuple[Req, ...]) -> list[TestResponse]:
+    """Serve ``requests`` with the framework: ``app_file``'s ``mount()`` under the aliases.
+
+    The aliases are installed for the load and the requests, then removed; the
+    caller's fixture restores the mount tree and the config.
+    """
+    import importlib.util
+
+    import framework
+    from framework import compat
+
+    compat.install()
+    try:
+        spec = importlib.util.spec_from_file_location("compat_" + app_file.stem, app_file)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        module.mount()
+        return replay(Client(framework.tree), requests)
+    finally:
+        compat.uninstall()
+
+
+def assert_app_answers_as_cherrypy(app_file: Path, requests: tuple[Req, ...]) -> None:
+    """Serve ``requests`` with the real CherryPy and with the framework; compare."""
+    real = real_cherrypy_answers({"app": str(app_file)}, requests)
+    ours = framework_answers(app_file, requests)
+    assert_same_answers(app_file.stem, requests, real, ours)
