@@ -294,7 +294,14 @@ def test_url_follows_app_relative_urls_setting() -> None:
     ],
 )
 def test_url_outside_a_request(kwargs: dict[str, Any], expected: str) -> None:
-    assert url(**kwargs) == expected
+    from framework.process.server import server
+
+    saved = server.socket_host, server.socket_port
+    try:
+        server.socket_host, server.socket_port = "127.0.0.1", 80  # base: the server's
+        assert url(**kwargs) == expected
+    finally:
+        server.socket_host, server.socket_port = saved
 
 
 @pytest.mark.parametrize(
