@@ -119,9 +119,6 @@ DIFFERENT: dict[str, str] = {
         "nonces are timestamp:salt:HMAC-SHA256, not timestamp:MD5; any nonce from "
         "CherryPy's function would not validate"
     ),
-    "cherrypy.lib.httputil.Host": (
-        "immutable (a named tuple): assign a new Host to request.remote instead of changing its ip"
-    ),
     "cherrypy.checker": (
         "also reports unknown keys in known namespaces, unknown tool arguments and "
         "relative static paths; an application mounted without config is not a warning"

@@ -114,7 +114,7 @@ def test_lookup(name: str, status: str) -> None:
     ("key", "status"),
     [
         ("tools.encode.on", "works"),
-        ("request.query_string_encoding", "not provided"),
+        ("request.body.bufsize", "not provided"),
         ("request.show_tracebacks", "works"),
     ],
 )

@@ -70,13 +70,13 @@ def test_the_usage_line_names_the_place_and_the_reason() -> None:
 def test_config_keys_are_read_flat_and_by_section() -> None:
     usages = keys_in_config(
         {
-            "request.query_string_encoding": "latin-1",
+            "request.body.bufsize": 4096,
             "/": {"tools.encode.on": True, "server.wsgi_version": ("u", 0)},
         },
         "app '/'",
     )
     assert [(u.entry.name, u.where) for u in usages] == [
-        ("request.query_string_encoding", "app '/'"),
+        ("request.body.bufsize", "app '/'"),
         ("server.wsgi_version", "app '/' [/]"),
     ]
 
@@ -107,10 +107,10 @@ def test_unsupported_usage_reads_files_and_every_config(tmp_path: Path) -> None:
     app_file = tmp_path / "legacy.py"
     app_file.write_text("import cherrypy\nfrom cherrypy.process import win32\n")
     tree = Tree()
-    tree.mount(None, "/api", {"/": {"request.query_string_encoding": "latin-1"}})
+    tree.mount(None, "/api", {"/": {"request.body.bufsize": 4096}})
     usages = compat.unsupported_usage(tree, {"server.wsgi_version": ("u", 0)}, [app_file])
     assert [(u.entry.name, u.where) for u in usages] == [
         ("cherrypy.process.win32", f"{app_file}:2"),
         ("server.wsgi_version", "global config"),
-        ("request.query_string_encoding", "app '/api' [/]"),
+        ("request.body.bufsize", "app '/api' [/]"),
     ]
