@@ -205,8 +205,8 @@ def _set_vary(ignore: frozenset[str] = AUTOVARY_IGNORED, charset: bool = False) 
         return
     varies = {element.value for element in response.headers.elements("Vary")}
     varies |= headers.accessed_headers
-    if charset:
-        varies.add("Accept-Charset")
+    if charset and "charset=" in response.headers.get("Content-Type", ""):
+        varies.add("Accept-Charset")  # the encode tool chose the charset of this text
     response.headers["Vary"] = ", ".join(sorted(varies - ignore))
 
 
