@@ -97,16 +97,21 @@ def _converters_of(
 def convert_wrapper(inner: Callable[..., Any], conf: dict[str, Any]) -> Callable[..., Any]:
     """Wrap ``inner`` so its parameters are converted by their annotations.
 
-    Config ``error`` sets the status for a value that does not convert (default 400).
+    Config ``error`` sets the status for a value that does not convert (default 400);
+    ``exception`` the exception class(es) that mean "does not convert" (default
+    ``TypeError``, ``ValueError`` and ``ArithmeticError``; others propagate, a 500).
     """
     status = int(conf.get("error", 400))
+    caught = conf.get("exception", (TypeError, ValueError, ArithmeticError))
     positional, converters = _converters_of(inner)
 
     def apply(name: str, value: Any, converter: Converter) -> Any:
         try:
             return converter(value)
-        except (TypeError, ValueError, ArithmeticError):
-            raise HTTPError(status, f"Invalid value for parameter '{name}': {value!r}") from None
+        except caught as exc:
+            # COMPAT: CherryPy's page shows the converter's message too.
+            message = f"Invalid value for parameter '{name}': {value!r} ({exc})"
+            raise HTTPError(status, message) from None
 
     def positional_value(index: int, value: Any) -> Any:
         if index < len(positional):

@@ -163,6 +163,22 @@ def test_error_status_is_configurable(client: Client) -> None:
     assert client.get("/strict?n=x").status_code == 422
 
 
+def test_the_error_page_shows_the_converters_message(client: Client) -> None:
+    # COMPAT: CherryPy's test_params looks for "invalid literal for int" on the page.
+    assert b"invalid literal for int" in client.get("/number?n=abc").body
+
+
+def test_exception_config_chooses_what_means_a_bad_value() -> None:
+    class App:
+        @framework.expose
+        def index(self, n: int = 0) -> str:
+            return repr(n)
+
+    conf = {"tools.params.on": True, "tools.params.exception": TypeError}
+    response = Client(App(), config={"/": conf}).get("/?n=abc")
+    assert response.status_code == 500  # a ValueError is not a "bad value" here
+
+
 def test_params_by_config() -> None:
     class App:
         @framework.expose
