@@ -13,7 +13,13 @@ plugins to it:
   NOT subscribed: turn it on with ``engine.autoreload.on: True``. ``cherry serve``'s
   supervisor reloads more reliably (it survives import errors).
 
-Bus messages go to ``framework.log`` (context ``ENGINE``).
+Bus messages go to ``framework.log`` (context ``ENGINE``). In development the engine
+shows them: :data:`bus` is an :class:`Engine`, whose ``start()`` first turns
+``framework.log.screen`` on unless the config set ``log.screen`` (the ``production``,
+``embedded`` and ``test_suite`` environments set it off), so ``quickstart`` and
+``engine.start()`` print the bus states, "Serving on http://host:port", the access log
+and error tracebacks, as CherryPy's default ``log.screen = True`` does, while
+production stays quiet unless configured.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from framework._globals import config as site_config
 from framework._globals import log as site_log
 from framework.process import plugins
 from framework.process.wspbus import Bus, ChannelFailures, StartError, states
@@ -28,11 +35,13 @@ from framework.process.wspbus import Bus, ChannelFailures, StartError, states
 __all__ = [
     "Bus",
     "ChannelFailures",
+    "Engine",
     "StartError",
     "announce_thread",
     "bus",
     "configure",
     "plugins",
+    "screen_by_default",
     "states",
     "thread_manager",
 ]
@@ -45,7 +54,9 @@ class _SignalsPlugin:
         self.bus = engine
 
     def subscribe(self) -> None:
-        """Install the engine's signal handlers (main thread only)."""
+        """Install the engine's signal handlers (main thread only); in development the
+        "Listening for SIGTERM." lines show (see :func:`screen_by_default`)."""
+        screen_by_default()
         handler = getattr(self.bus, "signal_handler", None)
         if handler is not None:
             handler.subscribe()
@@ -69,8 +80,31 @@ def _run_checker() -> None:
     run_at_engine_start()
 
 
+def screen_by_default() -> None:
+    """Turn the screen log on unless the config decided (``log.screen`` is set).
+
+    # COMPAT: CherryPy's log starts with ``screen = True``, so a script run from a
+    terminal shows its engine lines, access log and tracebacks; the production and
+    embedded environments turn it off. Cherry's log starts silent (importing the
+    framework in a test or under gunicorn prints nothing) and turns the screen on when
+    the engine starts or ``quickstart`` runs, which is when CherryPy's would show.
+    """
+    if "log.screen" not in site_config:
+        site_log.screen = True
+
+
+class Engine(Bus):
+    """The site's bus (``framework.engine``): a :class:`Bus` that shows itself in
+    development (see :func:`screen_by_default`)."""
+
+    def start(self) -> None:
+        """Turn the screen log on unless configured, then start (see :meth:`Bus.start`)."""
+        screen_by_default()
+        super().start()
+
+
 def _build_engine() -> Bus:
-    engine = Bus()
+    engine = Engine()
     engine.subscribe("log", _log_listener)
     engine.subscribe("start", _run_checker)
     engine.signal_handler = plugins.SignalHandler(engine)  # type: ignore[attr-defined]

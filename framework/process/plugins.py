@@ -136,7 +136,7 @@ class SignalHandler:
         previous = _signal.signal(signum, self._handle_signal)
         self._previous.setdefault(int(signum), previous)
         if listener is not None:
-            self.bus.log(f"Listening for {name}.", level=10)
+            self.bus.log(f"Listening for {name}.")
             self.bus.subscribe(name, listener)
 
     def _handle_signal(self, signum: int, frame: FrameType | None = None) -> None:

@@ -437,7 +437,9 @@ def configure(key: str, value: Any) -> None:
 def quickstart(root: Any = None, script_name: str = "", config: Any = None) -> None:
     """Mount ``root``, start the engine with signal handling and serve until stopped.
 
-    Ctrl-C, SIGTERM or ``engine.exit()`` end it after a graceful shutdown.
+    Ctrl-C, SIGTERM or ``engine.exit()`` end it after a graceful shutdown. Unless the
+    config sets ``log.screen`` (production does), the engine's lines ("Bus STARTED",
+    "Serving on http://host:port"), the access log and tracebacks show on the screen.
 
     Args:
         root: The root handler object (None mounts config only).

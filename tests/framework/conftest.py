@@ -27,14 +27,17 @@ WsgiCall = Callable[..., RawResult]
 
 @pytest.fixture(autouse=True)
 def _isolate_framework() -> Iterator[None]:
-    """Restore ``framework.tree.apps`` and reset ``framework.config`` after each test."""
+    """Restore ``framework.tree.apps``, reset ``framework.config`` and put the screen log
+    back as it was after each test (starting the engine turns it on in development)."""
     saved_apps = dict(framework.tree.apps)
+    screen = framework.log.screen
     try:
         yield
     finally:
         framework.tree.apps.clear()
         framework.tree.apps.update(saved_apps)
         framework.config.reset()
+        framework.log.screen = screen
 
 
 def base_environ(method: str = "GET", path: str = "/", body: bytes = b"") -> dict[str, Any]:
