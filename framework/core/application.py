@@ -9,12 +9,18 @@ WSGI adapter, in named stages:
 2. ``_respond``: build the request and response, run the pipeline
    (:meth:`~framework.core.request.Request.respond`), follow internal redirects,
    turn an escaped exception into a bare 500;
-3. ``_send``: write the access line, call ``start_response`` and hand back the body.
+3. ``_send``: call ``start_response`` and hand back the body, which writes the access
+   line once the server has sent it (:class:`LoggedBody`, :class:`StreamedBody`).
 
 An :class:`~framework.context.Exchange` owns the request's lifetime: it is current
 while the pipeline runs and while each chunk of a streamed body is produced, and it
 is closed (``on_end_request``) exactly once: by the body's ``close()`` after the
 server sent it, or at once when something fails before the body is handed over.
+
+The access line is written when the server closes the body, after sending it: only a
+body the server asked for to the end (its last write returned) counts as delivered,
+so a response cut by a closed connection or by a shutdown's grace period is never
+logged as a 200 (see :meth:`~framework.core.log.LogManager.access`).
 """
 
 from __future__ import annotations
@@ -35,7 +41,7 @@ from framework.dispatch import find_with
 from framework.errors import InternalRedirect
 from framework.wsgi import Pipeline
 
-__all__ = ["PLAN_CACHE_SIZE", "Application", "DispatchObserver"]
+__all__ = ["PLAN_CACHE_SIZE", "Application", "DispatchObserver", "LoggedBody", "StreamedBody"]
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -232,15 +238,13 @@ class Application:
             return exchange
 
     def _send(self, exchange: Exchange, start_response: Callable[..., Any]) -> Any:
-        """Log the exchange, start the response and return the WSGI body."""
+        """Start the response and return the WSGI body (which writes the access line)."""
         request, response = exchange.pair
-        try:
-            self.log.access(request, response)
-        except Exception:
-            self.log.error("Access log failed", "HTTP", logging.ERROR, traceback=True)
         header_list = response.header_list
         if len(header_list) != response.finalized_headers:
             header_list = _text_headers(header_list)
+        # PERF: no access-log handler means no line to write after sending.
+        log = self.log if self.log.access_log.hasHandlers() else None
         start_response(response.output_status, header_list)
         if response.stream:
             body = response.body
@@ -248,11 +252,13 @@ class Application:
             if wrapper is not None and isinstance(wrapper, type) and isinstance(body, wrapper):
                 # The server's own file wrapper goes back untouched, so it can use
                 # sendfile(); its close() also ends the request.
-                return _closing_file_wrapper(body, exchange)
-            return StreamedBody(exchange)
+                return _closing_file_wrapper(body, exchange, log)
+            return StreamedBody(exchange, log)
         body = response.body
         if body and isinstance(body[0], str):
             body = list(response.iter_body())
+        if log is not None:
+            return LoggedBody(body, exchange, log)
         # PERF: only a request with end-of-request work needs a body that closes it.
         request_body = request.__dict__.get("body")
         if request._hooks["on_end_request"] or (
@@ -307,8 +313,12 @@ def _redirected_environ(environ: dict[str, Any], redirect: InternalRedirect) -> 
     return new
 
 
-def _closing_file_wrapper(body: Any, exchange: Exchange) -> Any:
-    """Make the server's file wrapper end the request when the server closes it."""
+def _closing_file_wrapper(body: Any, exchange: Exchange, log: LogManager | None) -> Any:
+    """Make the server's file wrapper end the request when the server closes it.
+
+    The server sends a wrapped file itself (with sendfile() where it can), so it alone
+    knows whether all of it went out: the access line is written at ``close()``.
+    """
     close_file = getattr(body, "close", None)
 
     def close() -> None:
@@ -316,7 +326,11 @@ def _closing_file_wrapper(body: Any, exchange: Exchange) -> Any:
             if close_file is not None:
                 close_file()
         finally:
-            exchange.close()
+            try:
+                if log is not None:
+                    _log_access(log, exchange, delivered=True)
+            finally:
+                exchange.close()
 
     body.close = close
     return body
@@ -334,17 +348,56 @@ class ClosingBody(list[bytes]):
         self.exchange.close()
 
 
+def _log_access(log: LogManager, exchange: Exchange, delivered: bool) -> None:
+    """Write the access line of a sent (or undelivered) response; never raise."""
+    try:
+        log.access(exchange.request, exchange.response, delivered=delivered)
+    except Exception:
+        log.error("Access log failed", "HTTP", logging.ERROR, traceback=True)
+
+
+class LoggedBody:
+    """A fixed body that writes the access line when the server closes it.
+
+    The server asks for the chunk after the last one only once every write before it
+    has returned: reaching the end is what "delivered" means. ``close()`` then writes
+    the line and ends the request.
+    """
+
+    __slots__ = ("body", "delivered", "exchange", "log")
+
+    def __init__(self, body: Iterable[bytes], exchange: Exchange, log: LogManager) -> None:
+        self.body = body
+        self.exchange = exchange
+        self.log = log
+        self.delivered = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self.body
+        self.delivered = True
+
+    def close(self) -> None:
+        """Write the access line, then run the end-of-request hooks."""
+        try:
+            _log_access(self.log, self.exchange, self.delivered)
+        finally:
+            self.exchange.close()
+
+
 class StreamedBody:
     """The WSGI iterable for a streamed response.
 
     The exchange is current again while each chunk is produced (so a generator can
-    still use ``framework.request``), and ``close()`` ends the request. An exception
-    while producing a chunk is logged and re-raised, so the server cuts the connection
-    instead of framing a truncated body as complete.
+    still use ``framework.request``), and ``close()`` writes the access line (when
+    ``log`` is given) and ends the request. An exception while producing a chunk is
+    logged and re-raised, so the server cuts the connection instead of framing a
+    truncated body as complete.
     """
 
-    def __init__(self, exchange: Exchange) -> None:
+    def __init__(self, exchange: Exchange, log: LogManager | None = None) -> None:
         self.exchange = exchange
+        self.log = log
+        self.delivered = False
         self._iter: Iterator[Any] = iter(exchange.response.body)
 
     def __iter__(self) -> Iterator[bytes]:
@@ -355,6 +408,7 @@ class StreamedBody:
             try:
                 chunk = next(self._iter)
             except StopIteration:
+                self.delivered = True  # every chunk before this one was written
                 raise
             except Exception:
                 self.exchange.request.app.log.error(
@@ -364,11 +418,15 @@ class StreamedBody:
         return chunk.encode("utf-8") if isinstance(chunk, str) else chunk
 
     def close(self) -> None:
-        """Close the body's iterator, then end the request (both with the exchange current)."""
+        """Close the body's iterator, write the access line, end the request."""
         try:
             close = getattr(self._iter, "close", None)
             if close is not None:
                 with self.exchange:
                     close()
         finally:
-            self.exchange.close()
+            try:
+                if self.log is not None:
+                    _log_access(self.log, self.exchange, self.delivered)
+            finally:
+                self.exchange.close()

@@ -150,13 +150,17 @@ class LogManager:
 
     __call__ = error
 
-    def access(self, request: Any = None, response: Any = None) -> None:
+    def access(self, request: Any = None, response: Any = None, *, delivered: bool = True) -> None:
         """Write one Apache combined-format line for a finished request.
 
         Args:
             request: the request; defaults to the one being served. Nothing is written
                 outside a request.
             response: the response; defaults to the one being served.
+            delivered: False when the response never reached the client (the
+                connection closed or was cut first): the status and size are written
+                as ``-``, so the log never records a response the client did not get,
+                and an INFO line in the error log says what happened.
         """
         # PERF: no handler means nobody reads the line; don't build it.
         if not self.access_log.hasHandlers():
@@ -169,7 +173,15 @@ class LogManager:
             if request is None or response is None:
                 return  # called outside a request: there is no exchange to describe
         try:
-            line = self._line(self._fields(request, response))
+            fields = self._fields(request, response)
+            if not delivered:
+                self.error(
+                    f"{request.request_line}: the {fields['s']} response was not delivered "
+                    "(the connection closed before it was sent)",
+                    "HTTP",
+                )
+                fields["s"] = fields["b"] = "-"
+            line = self._line(fields)
         except Exception:
             # A broken custom format must not break the request that was just served.
             self._unwritable()

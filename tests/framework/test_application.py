@@ -7,6 +7,7 @@ look between the call, the iteration of the body and its ``close()``, as a serve
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -127,9 +128,64 @@ def test_without_end_of_request_work_the_body_is_a_plain_list(make_environ: Make
         def index(self) -> str:
             return "x"
 
-    body = framework.Application(Root())(make_environ(), start_response)
+    application = framework.Application(Root())
+    # Nobody reads the access log (pytest attaches its capture to the global one).
+    application.log.access_log.propagate = False
+    body = application(make_environ(), start_response)
     assert type(body) is list  # PERF: nothing to close, nothing wrapped
     assert serving.get() is None
+
+
+class _Lines(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+@pytest.fixture
+def access_lines(app: framework.Application) -> Iterator[list[str]]:
+    handler = _Lines()
+    app.log.access_log.addHandler(handler)
+    try:
+        yield handler.lines
+    finally:
+        app.log.access_log.removeHandler(handler)
+
+
+@pytest.mark.parametrize("path", ["/", "/stream"])
+def test_the_access_line_is_written_once_the_server_sent_the_body(
+    app: framework.Application, access_lines: list[str], make_environ: MakeEnviron, path: str
+) -> None:
+    body = app(make_environ(path=path), start_response)
+    assert access_lines == []  # nothing is logged before the body went out
+    assert b"".join(body) in (b"fixed", b"ab")
+    assert access_lines == []
+    body.close()
+    assert len(access_lines) == 1
+    assert f'"GET {path} HTTP/1.1" 200 ' in access_lines[0]
+
+
+@pytest.mark.parametrize("path", ["/", "/stream", "/broken_stream"])
+def test_a_body_the_server_could_not_send_is_never_logged_as_sent(
+    app: framework.Application,
+    access_lines: list[str],
+    error_records: list[logging.LogRecord],
+    make_environ: MakeEnviron,
+    path: str,
+) -> None:
+    body = app(make_environ(path=path), start_response)
+    chunks = iter(body)
+    next(chunks)  # the write of this chunk failed: the server stops and closes
+    body.close()
+    assert len(access_lines) == 1
+    assert f'"GET {path} HTTP/1.1" - - ' in access_lines[0]
+    assert any(
+        f"GET {path} HTTP/1.1: the 200 response was not delivered" in r.getMessage()
+        for r in error_records
+    )
 
 
 def test_an_internal_redirect_ends_the_first_request_before_the_second_runs(
