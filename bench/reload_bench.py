@@ -6,7 +6,14 @@ file, templates, static files), whose page title is the version string. A round
 rewrites the version string in each app in turn (the tools alternate, so drift on the
 machine hits all of them alike) and measures the time from the write until the server
 answers with the new string, polling on fresh connections.
-The table shows the median over the rounds and its ratio to cherry's. It also times
+
+A second series of rounds saves while a request is in flight: ``GET /slow`` (a handler
+that sleeps one second) is sent, the file is saved 0.3 s later, and the round records
+both the save-to-new-code time and whether the slow request still got its 200 (a
+reload that kills the old process cuts it).
+The table shows the median over the rounds and its ratio to cherry's, then, side by
+side, the in-flight series: its median save-to-new-code time and how many in-flight
+requests completed. It also times
 ``cherry --help`` and ``cherry serve --help`` against ``flask --help``,
 ``uvicorn --help`` and bare ``python -c pass`` (medians of interleaved runs, after one
 untimed run each so every contender starts from compiled bytecode).
@@ -33,6 +40,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -40,7 +48,13 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 
-CHERRY_APP = """import framework
+#: How long ``/slow`` takes, and how long after sending it the file is saved.
+SLOW_SECONDS = 1.0
+SAVE_AFTER = 0.3
+
+CHERRY_APP = """import time
+
+import framework
 
 VERSION = "r0000"
 
@@ -49,21 +63,48 @@ class Root:
     @framework.expose
     def index(self):
         return VERSION
+
+    @framework.expose
+    def slow(self):
+        time.sleep(SLOW)
+        return "slow " + VERSION
 """
 
-UVICORN_APP = """VERSION = "r0000"
+# Added to the scaffold's app module: the same /slow page on its Root.
+SCAFFOLD_SLOW = """
+
+def _slow(self):
+    import time
+
+    time.sleep(SLOW)
+    return "slow"
+
+
+_slow.exposed = True
+Root.slow = _slow
+"""
+
+UVICORN_APP = """import asyncio
+
+VERSION = "r0000"
 
 
 async def app(scope, receive, send):
     if scope["type"] != "http":
         return
-    body = VERSION.encode()
+    text = VERSION
+    if scope["path"] == "/slow":
+        await asyncio.sleep(SLOW)
+        text = "slow " + VERSION
+    body = text.encode()
     headers = [(b"content-type", b"text/plain"), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": 200, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 """
 
-FLASK_APP = """from flask import Flask
+FLASK_APP = """import time
+
+from flask import Flask
 
 VERSION = "r0000"
 app = Flask(__name__)
@@ -72,6 +113,12 @@ app = Flask(__name__)
 @app.get("/")
 def index():
     return VERSION
+
+
+@app.get("/slow")
+def slow():
+    time.sleep(SLOW)
+    return "slow " + VERSION
 """
 
 
@@ -81,6 +128,8 @@ class Tool:
     source: str
     module: str  # an import that must work for the tool to run
     samples: list[float] = field(default_factory=list)
+    inflight_samples: list[float] = field(default_factory=list)
+    inflight_completed: int = 0
 
     def command(self, port: int) -> list[str]:
         py = sys.executable
@@ -105,8 +154,34 @@ def scaffold(directory: Path) -> Path:
     (directory.parent / "demo").rename(directory)
     app = directory / "demo" / "app.py"
     text = app.read_text()
-    app.write_text(re.sub(r'^TITLE = ".*"$', 'TITLE = "r0000"', text, count=1, flags=re.M))
+    text = re.sub(r'^TITLE = ".*"$', 'TITLE = "r0000"', text, count=1, flags=re.M)
+    app.write_text(text + with_slow(SCAFFOLD_SLOW))
     return app
+
+
+def with_slow(source: str) -> str:
+    """``source`` with the slow page's duration filled in."""
+    return source.replace("SLOW", repr(SLOW_SECONDS))
+
+
+class SlowRequest(threading.Thread):
+    """``GET /slow`` in the background; ``completed`` once it got its 200."""
+
+    def __init__(self, port: int) -> None:
+        super().__init__(daemon=True)
+        self.port = port
+        self.completed = False
+
+    def run(self) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=SLOW_SECONDS + 20)
+        try:
+            conn.request("GET", "/slow")
+            response = conn.getresponse()
+            self.completed = response.status == 200 and b"slow" in response.read()
+        except (OSError, http.client.HTTPException):
+            self.completed = False
+        finally:
+            conn.close()
 
 
 def free_port() -> int:
@@ -170,23 +245,34 @@ def bench_reload(tools: list[Tool], rounds: int, settle: float) -> None:
             else:
                 directory.mkdir()
                 apps[tool.name] = directory / "app.py"
-                apps[tool.name].write_text(tool.source)
+                apps[tool.name].write_text(with_slow(tool.source))
             ports[tool.name] = free_port()
             stack.enter_context(running(tool, directory, ports[tool.name]))
         for tool in tools:
             wait_for(ports[tool.name], "r0000")
         time.sleep(settle * 2)  # let every watcher finish setting up
-        for number in range(1, rounds + 1):
+        for number in range(1, 2 * rounds + 1):
             version = f"r{number:04d}"
+            inflight = number > rounds  # the second series: a request in flight
             for tool in tools:
                 app = apps[tool.name]
                 text = app.read_text().replace(f"r{number - 1:04d}", version)
+                slow = SlowRequest(ports[tool.name])
+                if inflight:
+                    slow.start()
+                    time.sleep(SAVE_AFTER)
                 started = time.perf_counter()
                 app.write_text(text)
                 wait_for(ports[tool.name], version)
-                tool.samples.append(time.perf_counter() - started)
+                elapsed = time.perf_counter() - started
+                if inflight:
+                    tool.inflight_samples.append(elapsed)
+                    slow.join(SLOW_SECONDS + 30)
+                    tool.inflight_completed += slow.completed
+                else:
+                    tool.samples.append(elapsed)
                 time.sleep(settle)
-            print(f"round {number}/{rounds}", file=sys.stderr, end="\r")
+            print(f"round {number}/{2 * rounds}", file=sys.stderr, end="\r")
         print(file=sys.stderr)
 
 
@@ -239,13 +325,21 @@ def main() -> None:
     bench_reload(tools, args.rounds, args.settle)
 
     base = statistics.median(tools[0].samples)
-    print(f"save -> new code answering, {args.rounds} rounds each, alternating")
-    print(f"{'tool':<16}{'median ms':>11}{'min ms':>9}{'max ms':>9}{'vs cherry':>11}")
+    print(
+        f"save -> new code answering, {args.rounds} rounds each, alternating; then "
+        f"{args.rounds} more saves {SAVE_AFTER:g} s into a {SLOW_SECONDS:g} s request"
+    )
+    print(
+        f"{'tool':<16}{'median ms':>11}{'min ms':>9}{'max ms':>9}{'vs cherry':>11}"
+        f"{'in flight: median ms':>22}{'completed':>11}"
+    )
     for tool in tools:
         median = statistics.median(tool.samples)
+        inflight = statistics.median(tool.inflight_samples)
         print(
             f"{tool.name:<16}{median * 1000:>11.0f}{min(tool.samples) * 1000:>9.0f}"
             f"{max(tool.samples) * 1000:>9.0f}{median / base:>10.2f}x"
+            f"{inflight * 1000:>22.0f}{f'{tool.inflight_completed}/{args.rounds}':>11}"
         )
     if skipped:
         print(f"skipped (not installed): {', '.join(skipped)}")

@@ -23,7 +23,7 @@ from pathlib import Path
 import click
 
 from cherrycli.options import Command, compat_option, config_option, target_argument
-from cherrycli.serve import DEFAULT_HOST, DEFAULT_PORT
+from cherrycli.serve import DEFAULT_GRACE, DEFAULT_HOST, DEFAULT_PORT
 
 __all__ = ["serve_command"]
 
@@ -52,6 +52,14 @@ __all__ = ["serve_command"]
     multiple=True,
     help="Never watch files matching GLOB (repeatable).",
 )
+@click.option(
+    "--grace",
+    metavar="SECONDS",
+    type=click.FloatRange(0, 3600),
+    default=DEFAULT_GRACE,
+    help="How long requests in flight may take to finish when the server stops or a "
+    "reload replaces the worker.",
+)
 @compat_option
 def serve_command(
     target: str | None,
@@ -62,13 +70,15 @@ def serve_command(
     reload: bool,
     reload_include: tuple[str, ...],
     reload_exclude: tuple[str, ...],
+    grace: float,
     compat: bool,
 ) -> None:
     """Serve an app on cheroot, printing the URL and the access log.
 
     With --reload, saving a .py, config or template file restarts the app in a fresh
-    worker while the port stays open; a broken save shows its traceback in the browser
-    until the next good one.
+    worker while the port stays open: new connections go to the new worker and
+    requests in flight finish on the old one (up to --grace seconds); a broken save
+    shows its traceback in the browser until the next good one.
 
     The address: --host/--port, else CHERRY_HOST/CHERRY_PORT or [tool.cherry], else
     server.socket_host/port from the config file, else (without --reload) from the app
@@ -98,7 +108,7 @@ def serve_command(
                 _warn(f"{flag} has no effect without --reload")
         from cherrycli.serve.server import serve
 
-        code = serve(target, address, config, compat)
+        code = serve(target, address, config, compat, grace)
     else:
         from cherrycli.importer import parse_target
         from cherrycli.reload.supervisor import ReloadOptions, run_supervisor
@@ -114,6 +124,7 @@ def serve_command(
                 include=[*settings.get_list("reload_include"), *reload_include],
                 exclude=[*settings.get_list("reload_exclude"), *reload_exclude],
                 roots=[settings.root],
+                grace=grace,
             )
         )
     if code:

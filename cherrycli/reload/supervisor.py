@@ -8,10 +8,20 @@ and process group, so Ctrl-C in the terminal reaches only the supervisor, which 
 stops the whole group.
 
 A thread watches the project (:func:`cherrycli.reload.watch.watch`) and queues changes.
-The main thread turns a change into a restart: SIGTERM to the worker's group, SIGKILL
-after :data:`KILL_AFTER` seconds, then a go to the warm spare worker, which already has
-Python, cheroot and the framework loaded. It prints which file changed and how long the
-new worker took to answer. The supervisor imports neither the framework nor the app.
+The main thread turns a change into a reload without dropping a request:
+
+1. SIGTERM to the old worker: it stops accepting at once and lets its requests in
+   flight finish (``grace`` seconds, then the supervisor kills its process group);
+   their responses are delivered, and logged only once delivered;
+2. at the same moment, a go to the warm spare worker, which already has Python,
+   cheroot and the framework loaded: it imports the app and takes every new
+   connection (those arriving meanwhile wait in the socket's backlog, never refused);
+3. a new spare starts warming up.
+
+It prints which file changed and how long the new worker took to answer. The old
+workers drain in the background; Ctrl-C stops every worker the same graceful way, and
+a second Ctrl-C kills them at once. The supervisor imports neither the framework nor
+the app.
 
 The address is fixed before any worker imports the app, so with ``--reload`` an app's
 own ``server.socket_host`` / ``server.socket_port`` set at import are not honoured
@@ -37,13 +47,15 @@ from types import FrameType
 
 from cherrycli.reload.watch import WatchFilter, watch
 from cherrycli.reload.worker import GO, READY_ERROR, READY_OK, worker_command
+from cherrycli.serve import DEFAULT_GRACE
 from cherrycli.serve.address import Address
-from cherrycli.serve.listen import announced_url, bind_listener
+from cherrycli.serve.listen import bind_listener
 
-__all__ = ["KILL_AFTER", "READY_TIMEOUT", "ReloadOptions", "run_supervisor"]
+__all__ = ["KILL_MARGIN", "READY_TIMEOUT", "ReloadOptions", "run_supervisor"]
 
-# Seconds a worker gets to finish in-flight requests before SIGKILL.
-KILL_AFTER = 5.0
+# Seconds a stopping worker gets beyond its grace period (its engine stops its plugins,
+# its threads end) before SIGKILL.
+KILL_MARGIN = 5.0
 # Seconds to wait for a worker to load the app and start accepting.
 READY_TIMEOUT = 60.0
 
@@ -61,6 +73,7 @@ class ReloadOptions:
         include: ``--reload-include`` globs.
         exclude: ``--reload-exclude`` globs.
         roots: directories to watch (default: the current directory).
+        grace: seconds a replaced worker's requests in flight get to finish.
     """
 
     target: str | None
@@ -70,6 +83,7 @@ class ReloadOptions:
     include: Sequence[str] = ()
     exclude: Sequence[str] = ()
     roots: Sequence[Path] = field(default_factory=lambda: [Path.cwd()])
+    grace: float = DEFAULT_GRACE
 
     def watch_filter(self) -> WatchFilter:
         """The :class:`WatchFilter` for these options (the app file's folder included)."""
@@ -89,6 +103,8 @@ class _Worker:
     def __init__(self, options: ReloadOptions, sock: socket.socket, *, strict: bool) -> None:
         control_read, self.control = os.pipe()
         self.ready, ready_write = os.pipe()
+        self.grace = options.grace
+        self.kill_at: float | None = None
         command = worker_command(
             options.target,
             fd=sock.fileno(),
@@ -98,6 +114,8 @@ class _Worker:
             compat=options.compat,
             strict=strict,
             expected=options.address.expected(),
+            grace=options.grace,
+            announce=strict,  # the first worker prints "Serving on"
         )
         self.process = subprocess.Popen(
             command,
@@ -127,18 +145,39 @@ class _Worker:
                 return answer[:1], answer[1:].decode("utf-8", "replace")
         return b"", ""
 
-    def stop(self) -> None:
-        """SIGTERM the worker's process group, SIGKILL it after :data:`KILL_AFTER`."""
+    def begin_stop(self) -> None:
+        """SIGTERM the worker's process group: it stops accepting and drains (no wait)."""
+        if self.kill_at is None:
+            self.kill_at = time.monotonic() + self.grace + KILL_MARGIN
+            if self.process.poll() is None:
+                _signal_group(self.process.pid, signal.SIGTERM)
+
+    def reap(self, *, force: bool = False) -> bool:
+        """Collect a stopping worker; SIGKILL it once its time is up (or ``force``).
+
+        Returns:
+            True once the process is gone (its pipes closed).
+        """
+        self.begin_stop()
+        assert self.kill_at is not None
         if self.process.poll() is None:
-            _signal_group(self.process.pid, signal.SIGTERM)
-            if not _wait_exit(self.process, KILL_AFTER):
-                _signal_group(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+            if not force and time.monotonic() < self.kill_at:
+                return False
+            _signal_group(self.process.pid, signal.SIGKILL)
+            self.process.wait()
         for fd in (self.control, self.ready):
             try:
                 os.close(fd)
             except OSError:
                 pass
+        return True
+
+    def stop(self) -> None:
+        """SIGTERM the worker's process group and wait; SIGKILL it when its time is up."""
+        self.begin_stop()
+        assert self.kill_at is not None
+        _wait_exit(self.process, max(0.0, self.kill_at - time.monotonic()))
+        self.reap()
 
 
 def _wait_exit(process: subprocess.Popen[bytes], timeout: float) -> bool:
@@ -178,9 +217,11 @@ class _Supervisor:
         self.options = options
         self.filter = options.watch_filter()
         self.stopping = threading.Event()
+        self.forced = threading.Event()  # a second Ctrl-C: kill instead of draining
         self.changes: queue.Queue[list[str]] = queue.Queue()
         self.worker: _Worker | None = None
         self.spare: _Worker | None = None
+        self.draining: list[_Worker] = []
 
     def run(self) -> int:
         sock = bind_listener(*self.options.address.before_loading())
@@ -204,36 +245,54 @@ class _Supervisor:
             return 0
         finally:
             self.stopping.set()
-            for process in (self.worker, self.spare):
-                if process is not None:
-                    process.stop()
+            self._stop_all()
             sock.close()
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
             watcher.join(timeout=2)
 
+    def _stop_all(self) -> None:
+        """Stop every worker at once, draining, until all are gone (or a second signal)."""
+        workers = [w for w in (self.worker, self.spare, *self.draining) if w is not None]
+        for worker in workers:
+            worker.begin_stop()
+        told = time.monotonic() + 0.5  # say why it waits, unless it is over by then
+        while workers:
+            workers = [w for w in workers if not w.reap(force=self.forced.is_set())]
+            if workers and told and time.monotonic() > told and not self.forced.is_set():
+                _say(
+                    f"Waiting up to {self.options.grace:g} s for requests in flight "
+                    "(press Ctrl+C again to stop now)"
+                )
+                told = 0.0
+            if workers:
+                time.sleep(0.02)
+        self.worker = self.spare = None
+        self.draining = []
+
     def _first_start(self, sock: socket.socket) -> int | None:
-        """Start the first worker (strict: a wrong TARGET ends everything); announce."""
+        """Start the first worker (strict: a wrong TARGET ends everything); it prints
+        "Serving on" itself, right before it accepts."""
         self.worker = worker = _Worker(self.options, sock, strict=True)
-        status, path = worker.go(time.monotonic() + READY_TIMEOUT, self.stopping)
+        status, _path = worker.go(time.monotonic() + READY_TIMEOUT, self.stopping)
         if not status and not self.stopping.is_set():
             try:
-                code = worker.process.wait(KILL_AFTER)
+                code = worker.process.wait(KILL_MARGIN)
             except subprocess.TimeoutExpired:
                 code = None
             if code is not None:
                 # The worker already printed why; its status says what kind of error.
                 return max(code, 1)
-        url = announced_url(sock, path or "/")
-        _say(f"Serving on {url} with reload (press Ctrl+C to stop)", "ok")
         self._report_start(status, None)
-        self.spare = _Worker(self.options, sock, strict=False)
+        if not self.stopping.is_set():
+            self.spare = _Worker(self.options, sock, strict=False)
         return None
 
     def _reload_until_stopped(self, sock: socket.socket) -> None:
         """On each batch of changes, swap in the warm spare and warm up the next one."""
         reported_exit = False
         while not self.stopping.is_set():
+            self.draining = [w for w in self.draining if not w.reap()]
             try:
                 changed = self.changes.get(timeout=0.2)
             except queue.Empty:
@@ -253,7 +312,9 @@ class _Supervisor:
         started = time.monotonic()
         _forget_bytecode(changed)
         assert self.worker is not None
-        self.worker.stop()
+        # The old worker stops accepting now and drains in the background.
+        self.worker.begin_stop()
+        self.draining.append(self.worker)
         worker, self.spare = self.spare, None
         if worker is None or worker.process.poll() is not None:
             if worker is not None:
@@ -265,6 +326,8 @@ class _Supervisor:
         self.spare = _Worker(self.options, sock, strict=False)
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        if self.stopping.is_set():
+            self.forced.set()  # a second Ctrl-C: no more waiting for requests in flight
         self.stopping.set()
 
     def _on_watching(self) -> None:

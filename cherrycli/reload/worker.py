@@ -12,13 +12,18 @@ The worker inherits the listening socket (``--fd``) and two pipes:
    spare, so a reload costs only importing the app, not starting Python.
 2. On :data:`GO` it loads the app (:func:`cherrycli.serve.loading.load_app`), serves
    it on the inherited socket and writes :data:`READY_OK` and the app's mount point
-   (``R/sub/``) on the ready pipe.
+   (``R/sub/``) on the ready pipe once serving. The first worker (``--announce``)
+   prints "Serving on ..." at that moment itself, before any request is answered, so
+   the line always comes before the first access line.
 3. If the app cannot be loaded (syntax error, import error, exception at mount) it
    prints the traceback, serves :func:`cherrycli.serve.loading.error_page_app` on the
    same socket and writes :data:`READY_ERROR`: the supervisor lives on and the next
    good save recovers. The first worker runs ``--strict``: when TARGET itself is wrong
    (no such module, not an app) it exits with the error's exit status instead.
-4. End of file on the control pipe means the supervisor is gone, so the worker stops
+4. SIGTERM (a reload, or the supervisor stopping) stops accepting at once, so the
+   next worker gets every new connection, and lets requests in flight finish for up
+   to ``--grace`` seconds; their responses are logged only once delivered.
+5. End of file on the control pipe means the supervisor is gone, so the worker stops
    instead of becoming an orphan.
 
 With ``--expect-host`` / ``--expect-port`` (the address came from the config file or
@@ -40,9 +45,9 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from cherrycli.errors import CliError
-from cherrycli.serve import loading
+from cherrycli.serve import DEFAULT_GRACE, loading
 from cherrycli.serve.address import address_notes, app_address
-from cherrycli.serve.listen import mount_path
+from cherrycli.serve.listen import announced_url, mount_path
 from cherrycli.serve.server import serve_app, serve_socket
 
 __all__ = [
@@ -75,6 +80,8 @@ def worker_command(
     compat: bool = False,
     strict: bool = False,
     expected: Mapping[str, str | None] | None = None,
+    grace: float = DEFAULT_GRACE,
+    announce: bool = False,
 ) -> list[str]:
     """The command line that starts a worker.
 
@@ -88,6 +95,8 @@ def worker_command(
         strict: exit when TARGET itself is wrong (the first worker).
         expected: :meth:`cherrycli.serve.address.Address.expected`: the bound host
             and port to compare the loaded app with, None where nothing can move them.
+        grace: seconds requests in flight get to finish once the worker is told to stop.
+        announce: print "Serving on ..." when ready (the first worker).
 
     Returns:
         The argv, starting with the running interpreter.
@@ -102,7 +111,11 @@ def worker_command(
         str(control_fd),
         "--ready-fd",
         str(ready_fd),
+        "--grace",
+        f"{grace:g}",
     ]
+    if announce:
+        command.append("--announce")
     if config is not None:
         command += ["--config", str(config)]
     if compat:
@@ -156,6 +169,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--compat", action="store_true")
     parser.add_argument("--strict", action="store_true", help="exit if TARGET is wrong")
     parser.add_argument("--go", action="store_true", help="start at once, without waiting")
+    parser.add_argument("--grace", type=float, default=DEFAULT_GRACE)
+    parser.add_argument("--announce", action="store_true", help="print Serving on when ready")
     parser.add_argument("--expect-host", help="the bound host, if the config may change it")
     parser.add_argument("--expect-port", help="the bound port, if the config may change it")
     parser.add_argument("target", nargs="?")
@@ -216,22 +231,38 @@ def worker_main(argv: list[str] | None = None) -> int:
     if isinstance(loaded, int):
         return loaded
     app, status = loaded
-
-    def ready() -> None:
-        # One write below PIPE_BUF: the supervisor reads status and path in one go.
-        path = mount_path(app) if status == READY_OK else ""
-        os.write(args.ready_fd, status + path.encode())
-        os.close(args.ready_fd)
-
+    ready = _Ready(args, sock)
     if status == READY_OK:
         try:
-            serve_app(app, sock, ready)
+            serve_app(app, sock, lambda: ready(READY_OK, mount_path(app)), args.grace)
             return 0
         except Exception as exc:  # a start listener failed; the engine logged why
             failures: list[BaseException] = getattr(exc, "get_instances", list)() or [exc]
-            app, status = loading.error_page_app(failures[0]), READY_ERROR
-    serve_socket(app, sock, ready)
+            app = loading.error_page_app(failures[0])
+    serve_socket(app, sock, lambda: ready(READY_ERROR, "/"), args.grace)
     return 0
+
+
+class _Ready:
+    """Tells the supervisor (once) that this worker serves, and announces the URL."""
+
+    def __init__(self, args: argparse.Namespace, sock: socket.socket) -> None:
+        self.fd: int | None = args.ready_fd
+        self.announce: bool = args.announce
+        self.sock = sock
+
+    def __call__(self, status: bytes, path: str) -> None:
+        if self.fd is None:
+            return  # told already (a start listener failed after the announcement)
+        if self.announce:
+            from cherrycli.console import say
+
+            url = announced_url(self.sock, path)
+            say(f"Serving on {url} with reload (press Ctrl+C to stop)", "ok")
+        # One write below PIPE_BUF: the supervisor reads status and path in one go.
+        os.write(self.fd, status + (path if status == READY_OK else "").encode())
+        os.close(self.fd)
+        self.fd = None
 
 
 if __name__ == "__main__":

@@ -12,11 +12,15 @@
 :mod:`cherrycli.reload` builds ``--reload`` from the same pieces. This package imports
 nothing itself, so a caller pays only for the modules it uses; the framework is imported
 inside functions, which keeps the reload supervisor free of it. It holds only the
-default address, which ``cherry serve --help`` shows without loading any module.
+defaults ``cherry serve --help`` shows (the address, the grace period) without loading
+any module.
 """
 
-__all__ = ["DEFAULT_HOST", "DEFAULT_PORT"]
+__all__ = ["DEFAULT_GRACE", "DEFAULT_HOST", "DEFAULT_PORT"]
 
 #: The address when nothing else chooses one: ``framework.server``'s own defaults.
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
+
+#: Seconds requests in flight get to finish when a server or a reload worker stops.
+DEFAULT_GRACE = 10.0

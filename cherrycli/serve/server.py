@@ -4,13 +4,16 @@
 settle the address (loading comes first so that an address the command line left open
 can come from the app: a CherryPy app run with ``--compat`` often sets
 ``server.socket_port`` at import), bind, print the URL with the app's mount point and
-serve until Ctrl-C or SIGTERM.
+serve until Ctrl-C or SIGTERM, which stop accepting at once and give requests in flight
+``grace`` seconds to finish.
 
 Two ways to serve a socket:
 
 - :func:`serve_app` goes through the engine and ``framework.server`` handed the bound
   socket, so engine plugins and ``server.*`` settings work as in any deployment; a
-  request no mounted app matches writes the access log too;
+  request no mounted app matches writes the access log too. Its ``on_ready`` runs once
+  the engine has started, and requests that arrive before it has run wait for it, so
+  "Serving on" always comes before the first access line, piped or not;
 - :func:`serve_socket` uses a bare cheroot server, for the load-error page, so it still
   shows when the framework itself fails to import.
 
@@ -21,12 +24,14 @@ from __future__ import annotations
 
 import signal
 import socket
+import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from cherrycli.errors import CliError
+from cherrycli.serve import DEFAULT_GRACE
 from cherrycli.serve.address import Address, app_address
 from cherrycli.serve.listen import BACKLOG, announced_url, bind_listener, mount_path
 from cherrycli.serve.loading import WSGIApp, load_app, summarize_load_error
@@ -34,13 +39,16 @@ from cherrycli.serve.loading import WSGIApp, load_app, summarize_load_error
 if TYPE_CHECKING:
     from cheroot.wsgi import Server as CherootServer
 
-__all__ = ["SHUTDOWN_TIMEOUT", "serve", "serve_app", "serve_socket"]
-
-# How long a stopping worker lets in-flight requests finish before closing them.
-SHUTDOWN_TIMEOUT = 2
+__all__ = ["serve", "serve_app", "serve_socket"]
 
 
-def serve(target: str | None, address: Address, config: Path | None, compat: bool) -> int:
+def serve(
+    target: str | None,
+    address: Address,
+    config: Path | None,
+    compat: bool,
+    grace: float = DEFAULT_GRACE,
+) -> int:
     """Run ``cherry serve`` without reloading: load, bind, print the URL, serve.
 
     Args:
@@ -50,6 +58,7 @@ def serve(target: str | None, address: Address, config: Path | None, compat: boo
             ``server.socket_host`` / ``server.socket_port``, else the defaults, fill the rest.
         config: config file or None.
         compat: install the ``cherrypy`` aliases first.
+        grace: seconds requests in flight get to finish after Ctrl-C or SIGTERM.
 
     Returns:
         The exit status (0 after a clean stop).
@@ -74,7 +83,7 @@ def serve(target: str | None, address: Address, config: Path | None, compat: boo
 
         announce = f"[ok]Serving on {url}[/ok] (press Ctrl+C to stop)"
         try:
-            serve_app(app, sock, lambda: stdout().print(announce, soft_wrap=True))
+            serve_app(app, sock, lambda: stdout().print(announce, soft_wrap=True), grace)
         except Exception as exc:  # ChannelFailures: the engine already logged it
             raise CliError(f"the app failed to start: {exc}") from None
     finally:
@@ -82,18 +91,26 @@ def serve(target: str | None, address: Address, config: Path | None, compat: boo
     return 0
 
 
-def serve_app(app: WSGIApp, sock: socket.socket, on_ready: Callable[[], None]) -> None:
+def serve_app(
+    app: WSGIApp,
+    sock: socket.socket,
+    on_ready: Callable[[], None],
+    grace: float = DEFAULT_GRACE,
+) -> None:
     """Serve ``app`` through the engine and ``framework.server`` until the engine exits.
 
     The engine's plugins start and stop as in any deployment (so ``engine.subscribe``
-    listeners of a CherryPy app run); SIGTERM and Ctrl-C exit it. The server adopts a
+    listeners of a CherryPy app run); SIGTERM and Ctrl-C exit it: the server stops
+    accepting at once (connections wait in the socket's backlog for whoever serves it
+    next) and requests in flight get ``grace`` seconds to finish. The server adopts a
     duplicate of ``sock``'s descriptor, so ``sock`` stays usable afterwards. Engine
     messages below WARNING are dropped: the toolchain prints its own one-line status.
 
     Args:
         app: the WSGI callable (usually ``framework.tree``).
         sock: a bound, listening socket.
-        on_ready: called once the server accepts connections.
+        on_ready: called once the engine has started; requests wait for it to return.
+        grace: seconds requests in flight get to finish when the engine stops.
 
     Raises:
         ChannelFailures: a start listener failed (the engine has exited).
@@ -106,15 +123,33 @@ def serve_app(app: WSGIApp, sock: socket.socket, on_ready: Callable[[], None]) -
         engine.subscribe("log", _warnings_only(listener))
     server = framework.server
     # Development serving: a 404 outside every mount point of a Tree is logged too.
-    server.wsgi_app = _unmounted_logged(app) if hasattr(app, "script_name") else app
+    served = _unmounted_logged(app) if hasattr(app, "script_name") else app
+    gate = threading.Event()
+    server.wsgi_app = _gated(served, gate)
     server.socket_fd = sock.fileno()
     server.socket_queue_size = BACKLOG
-    server.shutdown_timeout = SHUTDOWN_TIMEOUT
+    server.shutdown_timeout = grace
+    # A start that fails shuts the engine down: what waits at the gate is served then.
+    engine.subscribe("stop", gate.set, priority=1)
     engine.signals.subscribe()  # type: ignore[attr-defined]
     engine.start()
-    on_ready()
-    # Poll often: stopping a worker is on the reload critical path.
+    try:
+        on_ready()
+    finally:
+        gate.set()
+    # Poll often: a reload worker's SIGTERM must stop its accepting at once.
     engine.block(interval=0.02)
+
+
+def _gated(app: WSGIApp, gate: threading.Event) -> WSGIApp:
+    """``app``, whose requests wait until ``gate`` opens (the URL has been announced)."""
+
+    def gated(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if not gate.is_set():
+            gate.wait()
+        return app(environ, start_response)
+
+    return gated
 
 
 def _unmounted_logged(tree: Any) -> WSGIApp:
@@ -151,20 +186,26 @@ def _raise_stop(signum: int, frame: FrameType | None) -> None:
     raise _Stop
 
 
-def serve_socket(app: WSGIApp, sock: socket.socket, on_ready: Callable[[], None]) -> None:
+def serve_socket(
+    app: WSGIApp,
+    sock: socket.socket,
+    on_ready: Callable[[], None],
+    grace: float = DEFAULT_GRACE,
+) -> None:
     """Serve ``app`` on ``sock`` with a bare cheroot server until SIGTERM/SIGINT/SIGHUP.
 
     Used for the error page, so it works even when the framework itself cannot load.
-    In-flight requests get :data:`SHUTDOWN_TIMEOUT` seconds to finish; connections still
-    waiting in the listen backlog are left for the next process sharing the socket.
+    In-flight requests get ``grace`` seconds to finish; connections still waiting in the
+    listen backlog are left for the next process sharing the socket.
 
     Args:
         app: the WSGI callable.
         sock: a bound, listening socket (inherited or from
             :func:`~cherrycli.serve.listen.bind_listener`).
-        on_ready: called once the server accepts connections.
+        on_ready: called once, right before the server accepts connections.
+        grace: seconds requests in flight get to finish when a signal stops it.
     """
-    server = _make_server(app, sock)
+    server = _make_server(app, sock, grace)
     stop_signals = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
     for signum in stop_signals:
         signal.signal(signum, _raise_stop)
@@ -181,7 +222,7 @@ def serve_socket(app: WSGIApp, sock: socket.socket, on_ready: Callable[[], None]
         server.stop()
 
 
-def _make_server(app: WSGIApp, sock: socket.socket) -> CherootServer:
+def _make_server(app: WSGIApp, sock: socket.socket, grace: float) -> CherootServer:
     """A cheroot server that adopts ``sock`` instead of binding its own."""
     from cheroot.wsgi import Server
 
@@ -190,6 +231,6 @@ def _make_server(app: WSGIApp, sock: socket.socket) -> CherootServer:
         def bind(self, family: int, type: int, proto: int = 0) -> None:
             self.socket = sock
 
-    server = _AdoptingServer(sock.getsockname()[:2], app, shutdown_timeout=SHUTDOWN_TIMEOUT)
+    server = _AdoptingServer(sock.getsockname()[:2], app, shutdown_timeout=grace)
     server.request_queue_size = BACKLOG
     return server

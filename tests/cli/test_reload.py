@@ -18,6 +18,7 @@ import pytest
 from cherrycli.reload.supervisor import ReloadOptions
 from cherrycli.reload.watch import WatchFilter
 from cherrycli.reload.worker import _parser, _stale_modules, worker_command
+from cherrycli.serve import DEFAULT_GRACE
 from cherrycli.serve.address import Address
 from serve_harness import (
     Cherry,
@@ -388,6 +389,7 @@ def test_stale_modules_notices_an_edited_loaded_module(
         ({}, []),
         ({"config": Path("dev.conf"), "compat": True}, ["--config", "dev.conf", "--compat"]),
         ({"strict": True}, ["--strict"]),
+        ({"grace": 2.5, "announce": True}, ["--announce"]),
         (
             {"expected": {"socket_host": "0.0.0.0", "socket_port": None}},
             ["--expect-host", "0.0.0.0"],
@@ -397,15 +399,19 @@ def test_stale_modules_notices_an_edited_loaded_module(
             ["--expect-port", "8080"],
         ),
     ],
-    ids=["bare", "config-compat", "strict", "expect-host", "expect-port"],
+    ids=["bare", "config-compat", "strict", "grace-announce", "expect-host", "expect-port"],
 )
 def test_worker_command_is_what_the_worker_parses(options: dict[str, Any], tail: list[str]) -> None:
     command = worker_command("app.py:Root", fd=5, control_fd=6, ready_fd=7, **options)
     assert command[:3] == [sys.executable, "-m", "cherrycli.reload.worker"]
+    grace = f"{options.get('grace', DEFAULT_GRACE):g}"
     assert command[3:] == [
-        "--fd", "5", "--control-fd", "6", "--ready-fd", "7", *tail, "--", "app.py:Root"
+        "--fd", "5", "--control-fd", "6", "--ready-fd", "7", "--grace", grace, *tail,
+        "--", "app.py:Root",
     ]  # fmt: skip
     args = _parser().parse_args(command[3:])
+    assert args.grace == options.get("grace", DEFAULT_GRACE)
+    assert args.announce == options.get("announce", False)
     assert (args.fd, args.control_fd, args.ready_fd, args.target) == (5, 6, 7, "app.py:Root")
     expected = options.get("expected", {})
     assert (args.expect_host, args.expect_port) == (
