@@ -22,6 +22,7 @@ With ``--reload``, :mod:`cherrycli.reload.worker` calls both in its worker proce
 
 from __future__ import annotations
 
+import math
 import signal
 import socket
 import threading
@@ -231,6 +232,7 @@ def _make_server(app: WSGIApp, sock: socket.socket, grace: float) -> CherootServ
         def bind(self, family: int, type: int, proto: int = 0) -> None:
             self.socket = sock
 
-    server = _AdoptingServer(sock.getsockname()[:2], app, shutdown_timeout=grace)
+    # cheroot takes whole seconds here; round up so no request gets less than asked.
+    server = _AdoptingServer(sock.getsockname()[:2], app, shutdown_timeout=math.ceil(grace))
     server.request_queue_size = BACKLOG
     return server
