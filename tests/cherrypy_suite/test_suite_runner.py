@@ -52,7 +52,7 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.parametrize(
     ("target", "engine_module"),
-    [("cherry", "framework.process.wspbus"), ("cherrypy", "cherrypy.process.wspbus")],
+    [("cherry", "framework.process"), ("cherrypy", "cherrypy.process.wspbus")],
 )
 def test_cherrypy_in_a_grandchild_process_is_the_target(
     workdir: Path, target: str, engine_module: str
