@@ -34,8 +34,10 @@ __all__ = [
     "MethodDispatcher",
     "PageHandler",
     "VirtualHost",
+    "XMLRPCDispatcher",
     "check_call",
     "find_with",
+    "patched_path",
     "punctuation_to_underscores",
     "test_callable_spec",
     "validate_translator",
@@ -71,9 +73,21 @@ class Found:
         cacheable: False when a custom ``_cp_dispatch`` took part (it may change).
         allow: for :class:`MethodDispatcher`, the methods the resource answers.
         error: an exception to raise instead of calling a handler (404/405).
+        setup: run at the start of every request of the path, before any hook (a
+            dispatcher that keeps per-request state of its own, such as Routes').
     """
 
-    __slots__ = ("allow", "cacheable", "config", "error", "handler", "is_index", "params", "vpath")
+    __slots__ = (
+        "allow",
+        "cacheable",
+        "config",
+        "error",
+        "handler",
+        "is_index",
+        "params",
+        "setup",
+        "vpath",
+    )
 
     def __init__(
         self,
@@ -94,6 +108,7 @@ class Found:
         self.cacheable = cacheable
         self.allow = allow
         self.error = error
+        self.setup: Callable[[], None] | None = None
 
 
 class _Step:
@@ -299,7 +314,9 @@ class MethodDispatcher(Dispatcher):
     """Dispatch to the method of an exposed resource named after the HTTP verb.
 
     ``GET`` on ``/items`` calls ``root.items.GET()``; ``HEAD`` falls back to ``GET``;
-    a verb the resource lacks gives 405 with an ``Allow`` header.
+    ``OPTIONS`` is answered with the ``Allow`` header when the resource has no
+    ``OPTIONS`` method; any other verb the resource lacks gives 405 with ``Allow``,
+    before the request body is read (a bodiless PATCH is a 405, not a 411).
     """
 
     handlers_are_callable = False
@@ -310,14 +327,18 @@ class MethodDispatcher(Dispatcher):
         resource = found.handler
         if resource is None:
             return found
-        avail = sorted({name for name in dir(resource) if name.isupper()})
-        if "GET" in avail and "HEAD" not in avail:
-            avail = sorted([*avail, "HEAD"])
-        found.allow = ", ".join(avail)
+        avail = {name for name in dir(resource) if name.isupper()}
+        if "GET" in avail:
+            avail.add("HEAD")
+        # COMPAT: Allow lists the resource's own verbs, as CherryPy's (an OPTIONS this
+        # dispatcher answers itself is not one of them).
+        found.allow = ", ".join(sorted(avail))
         meth = method.upper()
         func = getattr(resource, meth, None) if meth.isupper() and meth.isalpha() else None
         if func is None and meth == "HEAD":
             func = getattr(resource, "GET", None)
+        if func is None and meth == "OPTIONS":
+            func = _answer_options
         if func is None:
             found.handler = None
             found.error = 405
@@ -327,6 +348,57 @@ class MethodDispatcher(Dispatcher):
             found.config = {**found.config, **func_conf}
         found.handler = func
         return found
+
+
+def __getattr__(name: str) -> Any:
+    # The Routes dispatcher lives in its own module: it needs an optional library,
+    # and most applications never dispatch with it.
+    if name == "RoutesDispatcher":
+        from framework.routesdispatcher import RoutesDispatcher
+
+        return RoutesDispatcher
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _answer_options(*args: Any, **kwargs: Any) -> str:
+    """The answer to ``OPTIONS`` on a resource without an ``OPTIONS`` method.
+
+    The plan adds the resource's ``Allow`` header; the body is empty.
+    """
+    return ""
+
+
+def patched_path(path: str) -> str:
+    """``path`` made ready for XML-RPC dispatch: a trailing slash, no leading ``/RPC2``."""
+    if not path.endswith("/"):
+        path += "/"
+    if path.startswith("/RPC2/"):
+        path = path[5:]
+    return path
+
+
+class XMLRPCDispatcher:
+    """Dispatch XML-RPC requests: the URL (``/RPC2`` stripped) picks the controller.
+
+    The method named in the request body is found by the controller itself
+    (:class:`framework.lib.xmlrpcutil.XMLRPCController`).
+
+    Args:
+        next_dispatcher: the dispatcher walking the patched path.
+    """
+
+    def __init__(self, next_dispatcher: Dispatcher | None = None) -> None:
+        self.next_dispatcher = next_dispatcher if next_dispatcher is not None else Dispatcher()
+
+    def find(self, app: Application, path_info: str, method: str) -> Found:
+        """Dispatch the patched path with the next dispatcher."""
+        return self.next_dispatcher.find(app, patched_path(path_info), method)
+
+    def __call__(self, path_info: str) -> None:
+        """CherryPy-style call: dispatch and set the request's handler and config."""
+        request = serving.request
+        assert request is not None
+        _publish(self.find(request.app, path_info, request.method))
 
 
 class VirtualHost:

@@ -17,6 +17,7 @@ from framework.lib import (
     caching,
     compression,
     conditional,
+    cpstats,
     cptools,
     encoding,
     headertools,
@@ -25,6 +26,7 @@ from framework.lib import (
     proxy,
     static,
     templating,
+    xmlrpcutil,
 )
 from framework.lib.sessions.tool import SessionTool
 
@@ -53,6 +55,8 @@ tools.redirect = Tool("on_start_resource", cptools.redirect)
 tools.err_redirect = ErrorTool(cptools.redirect)
 tools.flatten = Tool("before_finalize", cptools.flatten)
 tools.log_hooks = Tool("on_end_request", cptools.log_hooks, priority=100)
+tools.cpstats = cpstats.StatsTool()
+tools.xmlrpc = ErrorTool(xmlrpcutil.on_error)
 tools.etags = Tool("before_finalize", conditional.validate_etags, priority=75)
 tools.gzip = Tool("before_finalize", compression.gzip, priority=80)
 tools.caching = caching.CachingTool()

@@ -31,7 +31,9 @@ with open("pyproject.toml", "rb") as handle:
     project = tomllib.load(handle)["project"]
 extras = project["optional-dependencies"]
 if sys.argv[1] == "floors":  # names of the requirements installed at their lowest
-    requirements = project["dependencies"] + extras["test"] + extras["jinja"] + extras["mako"]
+    requirements = project["dependencies"]
+    for extra in ("test", "jinja", "mako", "routes"):
+        requirements += extras[extra]
     print("|".join(re.match(r"[A-Za-z0-9_.-]+", req)[0] for req in requirements))
 else:  # the dev extra's own tools, one per line (not its cherrycli[...] line)
     print("\n".join(req for req in extras["dev"] if not req.startswith("cherrycli")))
@@ -42,7 +44,7 @@ echo "==> lowest direct dependencies: creating a venv in $work"
 "$PYTHON" -m venv "$VENV"
 "$PY" -m pip install --quiet uv
 uv_pip() { "$PY" -m uv pip "$@" --python "$PY" --quiet --compile-bytecode; }
-uv_pip install --resolution lowest-direct -e ".[test,jinja,mako]"
+uv_pip install --resolution lowest-direct -e ".[test,jinja,mako,routes]"
 "$PY" -m uv pip freeze --python "$PY" --quiet --exclude-editable >"$work/lowest.txt"
 read_pyproject tools >"$work/tools.txt"
 # werkzeug<3: with click at its floor, the newest Flask that fits is 2.2, whose metadata

@@ -101,6 +101,8 @@ ALIASES: dict[str, tuple[str, str]] = {
     "cherrypy.lib.headers": ("framework.headers", "the header-value grammar"),
     "cherrypy.lib.auth_basic": ("framework.lib.auth_basic", "HTTP Basic authentication"),
     "cherrypy.lib.auth_digest": ("framework.lib.auth_digest", "HTTP Digest authentication"),
+    "cherrypy.lib.cpstats": ("framework.lib.cpstats", "request statistics"),
+    "cherrypy.lib.xmlrpcutil": ("framework.lib.xmlrpcutil", "XML-RPC"),
     "cherrypy.lib.profiler": ("framework.lib.profiler", "the profiler"),
     "cherrypy.process": ("framework.process", "the engine"),
     "cherrypy.process.wspbus": ("framework.process.wspbus", "the engine bus"),

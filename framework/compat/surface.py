@@ -87,10 +87,6 @@ NOT_PROVIDED: dict[str, str] = {
     "cherrypy.lib.encoding.UTF8StreamEncoder": "an internal of CherryPy's encode tool",
     "cherrypy.lib.encoding.prepare_iter": "an internal of CherryPy's encode tool",
     # -- planned in this release (issue 10) ------------------------------------------------
-    "cherrypy.dispatch.RoutesDispatcher": "not yet: Routes dispatching (issue 10)",
-    "cherrypy.dispatch.XMLRPCDispatcher": "not yet: XML-RPC (issue 10)",
-    "cherrypy.lib.xmlrpcutil": "not yet: XML-RPC (issue 10)",
-    "cherrypy.lib.cpstats": "not yet: request statistics (issue 10)",
     "cherrypy.lib.profiler": "not yet: the profiler pages (issue 10); `cherry profile` profiles",
     "cherrypy.lib.locking": "not yet: lock timers (issue 10)",
     "cherrypy.lib.cptools.SessionAuth": "not yet: tools.session_auth (issue 10, after sessions)",
@@ -98,12 +94,23 @@ NOT_PROVIDED: dict[str, str] = {
     "cherrypy.process.servers.ServerAdapter": "not yet (issue 10); cherrypy.server works",
     "cherrypy.process.servers.Timeouts": "not yet (issue 10)",
     "cherrypy.tools.session_auth": "not yet (issue 10, after sessions)",
-    "cherrypy.tools.xmlrpc": "not yet (issue 10)",
-    "cherrypy.tools.cpstats": "not yet (issue 10)",
 }
 
 #: CherryPy names that work differently -> what differs, and why.
 DIFFERENT: dict[str, str] = {
+    "cherrypy.dispatch.MethodDispatcher": (
+        "OPTIONS is answered (200, Allow) when the resource has no OPTIONS method, where "
+        "CherryPy answers 405; a verb the resource lacks is a 405 before the body is read"
+    ),
+    "cherrypy.tools.xmlrpc": (
+        "an HTTPError raised by a method is a fault with its code and message; with "
+        "request.show_tracebacks off (production) an unexpected exception is the fault "
+        "'Internal error' instead of its message"
+    ),
+    "cherrypy.lib.cpstats": (
+        "also counts per application and per URI (requests, 4xx, 5xx, bytes, times); "
+        "the page escapes every value; the tool is in the default toolbox"
+    ),
     "cherrypy.tools.proxy": (
         "forwarded headers are believed only from trusted peers (tools.proxy.trusted, "
         "default: this host); RFC 7239 Forwarded is read too; request.scheme follows "

@@ -25,6 +25,7 @@ from framework._globals import tools as default_toolbox
 from framework.context import serving
 from framework.core import tools as native
 from framework.core.tools import Toolbox
+from framework.lib.xmlrpcutil import XMLRPCController
 
 if TYPE_CHECKING:
     from framework.core.plan import Plan
@@ -35,6 +36,7 @@ __all__ = [
     "HandlerWrapperTool",
     "Tool",
     "Toolbox",
+    "XMLRPCController",
     "default_toolbox",
 ]
 

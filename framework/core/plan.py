@@ -86,6 +86,12 @@ class Plan:
         self.error_page: dict[str, Any] = {}
         self.error_response: Callable[[], None] | None = None
         self.request_setups: list[Callable[[], None]] = []
+        if found.setup is not None:
+            self.request_setups.append(found.setup)
+        if found.error == 405:
+            # Known now: the method is refused without reading the body (a verb the
+            # resource lacks is a 405 even when the request's body is missing).
+            self.request_attrs.append(("process_request_body", False))
         self.toolmaps: dict[str, dict[str, dict[str, Any]]] = {}
         self._wrappers: list[tuple[int, HandlerFactory, dict[str, Any]]] = []
         self._apply_config()

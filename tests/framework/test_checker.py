@@ -24,8 +24,9 @@ class Root:
         return "home"
 
 
-def app_warnings(app_config: dict[str, Any], global_config: dict[str, Any] | None = None,
-                 script_name: str = "") -> list[ConfigWarning]:  # fmt: skip
+def app_warnings(
+    app_config: dict[str, Any], global_config: dict[str, Any] | None = None, script_name: str = ""
+) -> list[ConfigWarning]:
     tree = Tree()
     tree.mount(Root(), script_name, app_config)
     return check(tree, global_config or {})
@@ -138,8 +139,11 @@ def test_a_relative_static_dir_without_root_is_reported() -> None:
 
 
 def test_a_static_dir_that_does_not_exist_is_reported(tmp_path: Path) -> None:
-    conf = {"tools.staticdir.on": True, "tools.staticdir.root": str(tmp_path),
-            "tools.staticdir.dir": "missing"}  # fmt: skip
+    conf = {
+        "tools.staticdir.on": True,
+        "tools.staticdir.root": str(tmp_path),
+        "tools.staticdir.dir": "missing",
+    }
     found = app_warnings({"/static": conf})
     assert codes(found) == [("static-path", "tools.staticdir.dir")]
     assert "not an existing directory" in found[0].message

@@ -51,9 +51,45 @@ def test_method_dispatcher_picks_verb(
     assert (response.status_code, response.text) == expected
 
 
+ALLOW = "DELETE, GET, HEAD, POST"
+
+
 def test_method_dispatcher_405_with_allow(rest: Client) -> None:
     response = rest.put("/items")
-    assert (response.status_code, response.headers["Allow"]) == (405, "DELETE, GET, HEAD, POST")
+    assert (response.status_code, response.headers["Allow"]) == (405, ALLOW)
+
+
+def test_a_missing_verb_is_405_even_without_a_body(rest: Client, wsgi_call: Any) -> None:
+    # A PATCH with neither Content-Length nor a chunked body: the body is never read.
+    status, headers, _ = wsgi_call(rest.app, "PATCH", "/items")
+    assert status.startswith("405")
+    assert dict(headers)["Allow"] == ALLOW
+
+
+def test_options_is_answered_with_allow(rest: Client) -> None:
+    response = rest.options("/items")
+    assert response.status_code == 200
+    assert response.headers["Allow"] == ALLOW
+    assert response.body == b""
+
+
+def test_an_options_method_of_the_resource_answers_itself() -> None:
+    @framework.expose
+    class Resource:
+        def GET(self) -> str:
+            return "get"
+
+        def OPTIONS(self) -> str:
+            framework.response.headers["X-Own"] = "yes"
+            return "own options"
+
+    class Top:
+        res = Resource()
+
+    client = Client(Top(), config={"/": {"request.dispatch": MethodDispatcher()}})
+    response = client.options("/res")
+    assert (response.text, response.headers["X-Own"]) == ("own options", "yes")
+    assert response.headers["Allow"] == "GET, HEAD, OPTIONS"  # its own OPTIONS is listed
 
 
 def test_method_dispatcher_head_falls_back_to_get(rest: Client) -> None:
@@ -62,7 +98,7 @@ def test_method_dispatcher_head_falls_back_to_get(rest: Client) -> None:
 
 
 def test_method_dispatcher_allow_on_success(rest: Client) -> None:
-    assert rest.get("/items").headers["Allow"] == "DELETE, GET, HEAD, POST"
+    assert rest.get("/items").headers["Allow"] == ALLOW
 
 
 def test_method_dispatcher_unknown_resource_404(rest: Client) -> None:

@@ -41,8 +41,13 @@ def test_a_matching_referer_passes_and_others_get_403() -> None:
 
 
 def test_referer_options() -> None:
-    deny = referer_client(pattern="https://evil", accept=False, accept_missing=True, error=400,
-                          message="No hotlinking")  # fmt: skip
+    deny = referer_client(
+        pattern="https://evil",
+        accept=False,
+        accept_missing=True,
+        error=400,
+        message="No hotlinking",
+    )
     assert deny.get("/form").text == "ok"
     assert deny.get("/form", headers={"Referer": "https://fine.example"}).text == "ok"
     page = deny.get("/form", headers={"Referer": "https://evil.example"})

@@ -186,15 +186,16 @@ def test_networks_and_addresses() -> None:
 @pytest.mark.parametrize(
     ("value", "pairs"),
     [
-        ("for=192.0.2.60;proto=http;by=203.0.113.43",
-         {"for": "192.0.2.60", "proto": "http", "by": "203.0.113.43"}),
-        ('For="[2001:db8:cafe::17]:4711", for=198.51.100.17',
-         {"for": "[2001:db8:cafe::17]:4711"}),
+        (
+            "for=192.0.2.60;proto=http;by=203.0.113.43",
+            {"for": "192.0.2.60", "proto": "http", "by": "203.0.113.43"},
+        ),
+        ('For="[2001:db8:cafe::17]:4711", for=198.51.100.17', {"for": "[2001:db8:cafe::17]:4711"}),
         ('host="example.com:8080";proto=https', {"host": "example.com:8080", "proto": "https"}),
         ("", {}),
         (";;;", {}),
     ],
-)  # fmt: skip
+)
 def test_forwarded_pairs(value: str, pairs: dict[str, str]) -> None:
     assert forwarded_pairs(value) == pairs
 
