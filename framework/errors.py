@@ -2,14 +2,17 @@
 
 Raise one from a handler or a tool and the request pipeline turns it into the
 response: :class:`HTTPError` renders an error page (the default template, a file
-named by ``error_page.<code>`` config, or a callable), :class:`HTTPRedirect` sets a
-3xx status with an absolute ``Location``, and :class:`InternalRedirect` re-runs the
-pipeline for another path without a round trip to the client.
+named by ``error_page.<code>`` config, or a callable; a 5xx in development shows the
+:mod:`framework.devpage` view of the exception, a 4xx never a traceback),
+:class:`HTTPRedirect` sets a 3xx status with an absolute ``Location``, and
+:class:`InternalRedirect` re-runs the pipeline for another path without a round trip
+to the client.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -199,7 +202,9 @@ class HTTPError(CherryPyException):
         response = _current_response()
         response.status = f"{self.code} {self.reason}"
         tb = None
-        if request is not None and request.show_tracebacks:
+        # A 4xx is the client's mistake, told by its message: a traceback through the
+        # dispatcher would only hide it. Server errors show theirs in development.
+        if self.code >= 500 and request is not None and request.show_tracebacks:
             tb = format_exc()
         # COMPAT: as CherryPy, drop only the headers that described the original
         # content; headers the app or its tools set (X-*, CORS, caching) stay.
@@ -289,8 +294,15 @@ def get_error_page(status: int | str, **kwargs: Any) -> bytes:
     config when set: a callable receives ``status, message, traceback, version`` as
     keyword arguments and returns the page (text, bytes, or an iterable of them, such
     as a generator); a string names a template file whose
-    ``%(status)s``-style fields are filled in (values are HTML-escaped).
+    ``%(status)s``-style fields are filled in (values are HTML-escaped). A custom page
+    that fails is reported once (one line on the page, its traceback in the error log)
+    and the default page is used.
+
+    The default page shows a traceback given while an exception is being handled as
+    the development page (:func:`framework.devpage.render`: the app's frames first,
+    source lines, locals, the request); other tracebacks as plain text.
     """
+    original = sys.exc_info()
     code, reason, default_message = valid_status(status)
     fields: dict[str, str] = {
         "status": f"{code} {reason}",
@@ -303,6 +315,7 @@ def get_error_page(status: int | str, **kwargs: Any) -> bytes:
     if request is not None:
         pages = request.error_page
         page_source = pages.get(str(code)) or pages.get("default")
+    failure = ""
     if page_source is not None:
         try:
             if callable(page_source):
@@ -312,13 +325,33 @@ def get_error_page(status: int | str, **kwargs: Any) -> bytes:
                 template = handle.read()
             escaped = {key: _escape_text(value) for key, value in fields.items()}
             return (template % escaped).encode("utf-8")
-        except Exception:
-            # A broken custom page must not hide the original error.
-            fields["message"] += "\nIn addition, the custom error page failed to render."
-            if request is not None and request.show_tracebacks:
-                fields["traceback"] += "\n" + format_exc()
+        except Exception as exc:
+            # A broken custom page must not hide the original error: one line here,
+            # its own traceback (not chained to the original) in the error log.
+            failure = f"{type(exc).__name__}: {exc}"
+            _log_page_failure(page_source, exc)
     escaped = {key: _escape_text(value) for key, value in fields.items()}
+    if failure:
+        # COMPAT: CherryPy's wording and markup; the exception's own line only where
+        # tracebacks are shown (production pages never carry an exception message).
+        detail = ":\n<br />" + _escape_text(failure) if _showing_tracebacks(request) else "."
+        escaped["message"] += "<br />In addition, the custom error page failed" + detail
+    if fields["traceback"] and original[1] is not None:
+        from framework.devpage import render
+
+        escaped["traceback"] = render(original, request)
     return (_DEFAULT_PAGE % escaped).encode("utf-8")
+
+
+def _showing_tracebacks(request: Any) -> bool:
+    return request is not None and bool(request.show_tracebacks)
+
+
+def _log_page_failure(page_source: Any, exc: BaseException) -> None:
+    import traceback
+
+    text = "".join(traceback.format_exception(exc, chain=False)).rstrip("\n")
+    site_log.error(f"The custom error page {page_source!r} failed:\n{text}", "HTTP", logging.ERROR)
 
 
 def format_exc(exc: BaseException | None = None) -> str:

@@ -187,10 +187,10 @@ def error_page_app(exc: BaseException) -> WSGIApp:
         "<!DOCTYPE html>\n<html><head><meta charset='utf-8'>"
         "<title>500 - the app failed to load</title>"
         "<style>body{font-family:sans-serif;margin:2em}"
-        "pre{background:#fdf2f2;padding:1em;overflow:auto}</style></head>"
+        "#traceback{background:#f6f6f6;padding:1em;overflow:auto}</style></head>"
         "<body><h1>The app failed to load</h1>"
         "<p>Fix the error and save: the server reloads by itself.</p>"
-        f"<pre>{html.escape(text)}</pre></body></html>\n"
+        f"<div id='traceback'>{_traceback_html(exc, text)}</div></body></html>\n"
     ).encode()
     headers = [
         ("Content-Type", "text/html; charset=utf-8"),
@@ -203,6 +203,17 @@ def error_page_app(exc: BaseException) -> WSGIApp:
         return [page]
 
     return app
+
+
+def _traceback_html(exc: BaseException, text: str) -> str:
+    """The development page's view of ``exc`` from the app's first frame on, or the
+    plain text when the framework itself cannot be imported."""
+    try:
+        from framework.devpage import render
+    except Exception:
+        return f"<pre>{html.escape(text)}</pre>"
+    exc_info = (type(exc), exc, exc.__traceback__)
+    return render(exc_info, hidden=lambda filename: filename.startswith(_MACHINERY), plain=text)
 
 
 def format_load_error(exc: BaseException) -> str:

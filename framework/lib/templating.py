@@ -57,6 +57,7 @@ from typing import Any
 
 from framework._globals import config as global_config
 from framework.context import serving
+from framework.devpage import FRAME_MAPPERS, TemplateSpot
 from framework.errors import HTTPError
 
 __all__ = [
@@ -242,6 +243,8 @@ class _Mako(_Engine):
                 self.stamps[uri] = (template, stamp)
                 return template
 
+        if _mako_spots not in FRAME_MAPPERS:
+            FRAME_MAPPERS.append(_mako_spots)
         return lookup.TemplateLookup, ReloadingLookup, exceptions.TemplateLookupException
 
     def build(self, options: _Options) -> Any:
@@ -264,6 +267,28 @@ class _Mako(_Engine):
             # Mako names the missing file only in its message.
             detail = "" if str(exc).endswith(f"'{name}'") else str(exc)
             raise TemplateNotFound(name, options.dirs, detail) from None
+
+
+def _mako_spots(exc: BaseException) -> dict[int, TemplateSpot]:
+    """Place Mako's compiled frames in their templates, for the development error page.
+
+    A frame of a compiled template reads ``index_mako, line 27``; Mako's own
+    ``RichTraceback`` knows the template file and line behind it.
+    """
+    import traceback
+
+    from mako.exceptions import RichTraceback
+
+    frames = list(traceback.walk_tb(exc.__traceback__))
+    # PERF: most errors never went through a template.
+    if not any("_template_uri" in frame.f_globals for frame, _ in frames):
+        return {}
+    records = RichTraceback(error=exc, traceback=exc.__traceback__).records
+    return {
+        index: TemplateSpot(record[4], record[5])
+        for index, record in enumerate(records)
+        if record[4] and record[5]
+    }
 
 
 JINJA = _Jinja()
