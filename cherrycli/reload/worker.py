@@ -18,8 +18,11 @@ The worker inherits the listening socket (``--fd``) and two pipes:
 3. If the app cannot be loaded (syntax error, import error, exception at mount) it
    prints the traceback, serves :func:`cherrycli.serve.loading.error_page_app` on the
    same socket and writes :data:`READY_ERROR`: the supervisor lives on and the next
-   good save recovers. The first worker runs ``--strict``: when TARGET itself is wrong
-   (no such module, not an app) it exits with the error's exit status instead.
+   good save recovers. Either way everything is served through
+   :class:`~cherrycli.reload.live.LiveReload`, so an error page in a browser reloads
+   itself once another worker answers. The first worker runs ``--strict``: when
+   TARGET itself is wrong (no such module, not an app) it exits with the error's exit
+   status instead.
 4. SIGTERM (a reload, or the supervisor stopping) stops accepting at once, so the
    next worker gets every new connection, and lets requests in flight finish for up
    to ``--grace`` seconds; their responses are logged only once delivered.
@@ -45,6 +48,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from cherrycli.errors import CliError
+from cherrycli.reload.live import LiveReload
 from cherrycli.serve import DEFAULT_GRACE, loading
 from cherrycli.serve.address import address_notes, app_address
 from cherrycli.serve.listen import announced_url, mount_path
@@ -234,12 +238,12 @@ def worker_main(argv: list[str] | None = None) -> int:
     ready = _Ready(args, sock)
     if status == READY_OK:
         try:
-            serve_app(app, sock, lambda: ready(READY_OK, mount_path(app)), args.grace)
+            serve_app(app, sock, lambda: ready(READY_OK, mount_path(app)), args.grace, LiveReload)
             return 0
         except Exception as exc:  # a start listener failed; the engine logged why
             failures: list[BaseException] = getattr(exc, "get_instances", list)() or [exc]
             app = loading.error_page_app(failures[0])
-    serve_socket(app, sock, lambda: ready(READY_ERROR, "/"), args.grace)
+    serve_socket(app, sock, lambda: ready(READY_ERROR, "/"), args.grace, LiveReload)
     return 0
 
 

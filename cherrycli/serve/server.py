@@ -40,7 +40,12 @@ from cherrycli.serve.loading import WSGIApp, load_app, summarize_load_error
 if TYPE_CHECKING:
     from cheroot.wsgi import Server as CherootServer
 
-__all__ = ["serve", "serve_app", "serve_socket"]
+__all__ = ["Wrapper", "serve", "serve_app", "serve_socket"]
+
+#: Middleware a caller puts around what is served (``--reload``'s live refresh). When
+#: the wrapped app has a ``stop()`` method, it is called as the server stops, before
+#: the requests in flight drain (a stream must end for the drain to finish).
+Wrapper = Callable[[WSGIApp], WSGIApp]
 
 
 def serve(
@@ -97,6 +102,7 @@ def serve_app(
     sock: socket.socket,
     on_ready: Callable[[], None],
     grace: float = DEFAULT_GRACE,
+    wrap: Wrapper | None = None,
 ) -> None:
     """Serve ``app`` through the engine and ``framework.server`` until the engine exits.
 
@@ -112,6 +118,7 @@ def serve_app(
         sock: a bound, listening socket.
         on_ready: called once the engine has started; requests wait for it to return.
         grace: seconds requests in flight get to finish when the engine stops.
+        wrap: middleware around everything served (see :data:`Wrapper`).
 
     Raises:
         ChannelFailures: a start listener failed (the engine has exited).
@@ -125,6 +132,11 @@ def serve_app(
     server = framework.server
     # Development serving: a 404 outside every mount point of a Tree is logged too.
     served = _unmounted_logged(app) if hasattr(app, "script_name") else app
+    if wrap is not None:
+        served = wrap(served)
+        stop = getattr(served, "stop", None)
+        if stop is not None:
+            engine.subscribe("stop", stop, priority=1)  # before the server drains (25)
     gate = threading.Event()
     server.wsgi_app = _gated(served, gate)
     server.socket_fd = sock.fileno()
@@ -192,6 +204,7 @@ def serve_socket(
     sock: socket.socket,
     on_ready: Callable[[], None],
     grace: float = DEFAULT_GRACE,
+    wrap: Wrapper | None = None,
 ) -> None:
     """Serve ``app`` on ``sock`` with a bare cheroot server until SIGTERM/SIGINT/SIGHUP.
 
@@ -205,8 +218,10 @@ def serve_socket(
             :func:`~cherrycli.serve.listen.bind_listener`).
         on_ready: called once, right before the server accepts connections.
         grace: seconds requests in flight get to finish when a signal stops it.
+        wrap: middleware around ``app`` (see :data:`Wrapper`).
     """
-    server = _make_server(app, sock, grace)
+    served = app if wrap is None else wrap(app)
+    server = _make_server(served, sock, grace)
     stop_signals = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
     for signum in stop_signals:
         signal.signal(signum, _raise_stop)
@@ -220,6 +235,9 @@ def serve_socket(
         # A second signal while draining ends the process the ordinary way.
         for signum in stop_signals:
             signal.signal(signum, signal.SIG_DFL)
+        stop = getattr(served, "stop", None)
+        if stop is not None:
+            stop()
         server.stop()
 
 

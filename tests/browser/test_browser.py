@@ -158,3 +158,56 @@ def test_scaffold_home_page_and_form_work_in_chromium(
     data = shot.read_bytes()
     assert data.startswith(PNG_SIGNATURE)
     assert len(data) > 1000
+
+
+BROKEN_HANDLER = """
+import framework
+
+
+class Root:
+    @framework.expose
+    def index(self):
+        raise ValueError("broken on purpose")
+"""
+
+FIXED = """
+import framework
+
+
+class Root:
+    @framework.expose
+    def index(self):
+        return "<html><body><h1>Fixed</h1></body></html>"
+"""
+
+
+@pytest.mark.parametrize(
+    ("broken", "shown"),
+    [
+        (BROKEN_HANDLER, "ValueError: broken on purpose"),
+        (FIXED.replace("class Root:", "1 / 0\n\n\nclass Root:"), "ZeroDivisionError"),
+    ],
+    ids=["handler-error", "load-error"],
+)
+def test_an_error_page_refreshes_itself_when_the_next_reload_succeeds(
+    broken: str, shown: str, browser: WebDriver, tmp_path: Path, screenshot_dir: Path
+) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    app = tmp_path / "app.py"
+    app.write_text(broken)
+    with cherry(["serve", "app.py", "--port", "0", "--reload"], tmp_path) as server:
+        url = server.url()
+        server.wait_watching()
+        browser.get(url + "/")
+        body = browser.find_element(By.TAG_NAME, "body")
+        assert shown in body.text
+        assert browser.save_screenshot(str(screenshot_dir / f"error-{shown[:4]}.png"))
+        app.write_text(FIXED)  # the fix is saved; nobody touches the browser
+        WebDriverWait(browser, WAIT_SECONDS).until(
+            lambda driver: driver.find_element(By.TAG_NAME, "body").text == "Fixed",
+            "the error page did not reload itself after the fix",
+        )
+        assert browser.current_url == url + "/"
+        assert server.stop(signal.SIGINT) == 0, server.output
