@@ -4,7 +4,8 @@ A plugin is an object whose methods are named after bus channels (``start``, ``s
 ``exit``, ``graceful``, ...); :meth:`SimplePlugin.subscribe` attaches each such method
 to its channel, honouring a ``priority`` attribute set on the method. The plugins here:
 
-- :class:`SignalHandler`: SIGTERM exits, SIGHUP restarts (daemonized) or exits,
+- :class:`SignalHandler`: SIGTERM exits (also during start-up), SIGHUP restarts
+  (daemonized) or exits,
   SIGUSR1 reloads (``graceful``); Ctrl-C is handled by :meth:`Bus.block`.
 - :class:`BackgroundTask`, :class:`PerpetualTimer`, :class:`Monitor`: run a callable
   every few seconds while the engine runs.
@@ -81,7 +82,7 @@ class SignalHandler:
     def __init__(self, bus: Bus) -> None:
         self.bus = bus
         self.handlers: dict[str, Callable[[], Any]] = {
-            "SIGTERM": bus.exit,
+            "SIGTERM": self.handle_SIGTERM,
             "SIGHUP": self.handle_SIGHUP,
             "SIGUSR1": bus.graceful,
         }
@@ -150,6 +151,19 @@ class SignalHandler:
         except (AttributeError, OSError, ValueError):  # closed or replaced stdin
             tty = False
         return self._original_pid != os.getpid() and not tty
+
+    def handle_SIGTERM(self) -> None:
+        """Exit; during start-up, unwind ``start()`` in the main thread and exit 0.
+
+        Raises:
+            SystemExit: (code 0) when the engine is still starting: the signal
+                handler runs in the main thread, inside ``engine.start()``, which
+                then shuts everything down before the exception leaves it.
+        """
+        if self.bus.state is self.bus.states.STARTING:
+            self.bus.log("SIGTERM during start-up: shutting down")
+            raise SystemExit(0)
+        self.bus.exit()
 
     def handle_SIGHUP(self) -> None:
         """Restart when daemonized, else exit (CherryPy's rule)."""

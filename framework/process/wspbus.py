@@ -250,8 +250,26 @@ class Bus:
             self.log(f"Shutting down due to error in start listener: {exc}", level=40)
             self._shutdown()
             raise
+        except (KeyboardInterrupt, SystemExit) as exc:
+            # Ctrl-C or SIGTERM while the listeners run (a port just opened, worker
+            # threads running): shut everything down before unwinding, so no half
+            # started server outlives the interpreter.
+            reason = "Keyboard Interrupt" if isinstance(exc, KeyboardInterrupt) else "SystemExit"
+            self.log(f"{reason} while starting: shutting down bus")
+            self._interrupted_shutdown()
+            raise
         self.state = states.STARTED
         self.log("Bus STARTED")
+
+    def _interrupted_shutdown(self) -> None:
+        """Shut down after an interrupt; a second Ctrl-C meanwhile exits at once (130)."""
+        try:
+            self._shutdown()
+        except KeyboardInterrupt:
+            self.log("Second Keyboard Interrupt: exiting now", level=30)
+            for stream in (sys.stdout, sys.stderr):
+                stream.flush()
+            os._exit(130)
 
     def _watch_interpreter_exit(self) -> None:
         if self._exit_watched:
@@ -337,10 +355,10 @@ class Bus:
             self.wait(states.EXITING, interval=interval, channel="main")
         except KeyboardInterrupt:
             self.log("Keyboard Interrupt: shutting down bus")
-            self._shutdown()
+            self._interrupted_shutdown()
         except SystemExit:
             self.log("SystemExit raised: shutting down bus")
-            self._shutdown()
+            self._interrupted_shutdown()
             raise
         # Exit may still be running in another thread (a signal or a monitor).
         self._exit_done.wait()
