@@ -3,8 +3,11 @@
 Each contender runs in its own subprocess (one GIL each) on 127.0.0.1; rounds alternate
 the contenders so drift (thermal, noisy neighbours) hits them all alike. Reported:
 median req/s, p50/p99 latency of the median round, and the ratio to a raw WSGI callable
-on the same cheroot settings. A last run opens 100 keep-alive connections against a
-10-thread pool and reports the worst latency seen (CherryPy-era servers stalled here).
+on the same server (Cherry's strict cheroot server). The ``cheroot`` contender is the
+same raw callable on stock ``cheroot.wsgi.Server`` with the same thread count: ``raw``
+against ``cheroot`` is what the strict HTTP layer (framework/process/http.py) costs.
+A last run opens 100 keep-alive connections against a 10-thread pool and reports the
+worst latency seen (CherryPy-era servers stalled here).
 
     python bench/wrk_bench.py                 # 3 rounds x 5 s per contender
     python bench/wrk_bench.py --rounds 5 --duration 10
@@ -27,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CONTENDERS = ("raw", "cherry", "bottle", "cherrypy")
+CONTENDERS = ("cheroot", "raw", "cherry", "bottle", "cherrypy")
 THREADS = 10
 BODY = b"Hello world!"
 
@@ -39,6 +42,14 @@ def raw_app(environ: dict, start_response) -> list[bytes]:  # type: ignore[no-un
 
 
 def serve(name: str, port: int) -> None:
+    if name == "cheroot":
+        from cheroot import wsgi
+
+        stock = wsgi.Server(("127.0.0.1", port), raw_app, numthreads=THREADS)
+        stock.prepare()
+        print("READY", flush=True)
+        stock.serve()
+        return
     if name == "cherrypy":
         import cherrypy
 
@@ -196,6 +207,11 @@ def main() -> None:
                 f"| {name:<9} | {mid.rps:>8.0f} | {mid.p50_ms:>7.2f} | {mid.p99_ms:>7.2f} "
                 f"| {mid.rps / raw:>5.2f}x |"
             )
+        stock = statistics.median(x.rps for x in rounds["cheroot"])
+        print(
+            f"\nstrict HTTP layer: raw on Cherry's server {raw:.0f} req/s, on stock cheroot "
+            f"{stock:.0f} req/s ({(raw / stock - 1) * 100:+.1f}%)"
+        )
         print(f"\n100 keep-alive connections vs a {THREADS}-thread pool, {args.duration * 2}s:\n")
         print(f"| {'contender':<9} | {'req/s':>8} | {'p99 ms':>7} | {'max ms':>8} | >2s |")
         print("|-----------|----------|---------|----------|-----|")

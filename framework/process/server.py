@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 from framework import _globals
 from framework._globals import config as global_config
 from framework.process import bus
+from framework.process.head import Limits
 from framework.process.wspbus import Bus, ChannelFailures, StartError
 
 if TYPE_CHECKING:
@@ -76,14 +77,29 @@ class Server:
     # stall" under load. 128 keeps bursts of a few hundred connections in the queue.
     socket_queue_size: int = 128
     socket_timeout: float = 10
-    accepted_queue_size: int = -1
-    accepted_queue_timeout: float = 10
+    # COMPAT: CherryPy queues without bound (-1) and blocks its acceptor for up to 10 s
+    # on a full queue. Past this many requests waiting for a thread, a new one gets a
+    # quick 503 instead of a long wait (and the acceptor never blocks).
+    accepted_queue_size: int = 100
+    accepted_queue_timeout: float = 0
     shutdown_timeout: float = 5
     protocol_version: str = "HTTP/1.1"
     thread_pool: int = 10
     thread_pool_max: int = -1
-    max_request_header_size: int = 500 * 1024
+    #: Longest request line, in bytes (414 past it).
+    max_request_line_size: int = 8 * 1024
+    # COMPAT: CherryPy allows 500 KB of headers; 64 KB is plenty (431 past it).
+    max_request_header_size: int = 64 * 1024
+    #: Most header fields in one request (431 past it).
+    max_request_headers: int = 100
     max_request_body_size: int = 100 * 1024 * 1024
+    #: Seconds a request head may take from its first byte to its end (then closed).
+    header_timeout: float = 10
+    #: Seconds a request body may take, plus one per ``body_min_rate`` bytes (then 408).
+    body_timeout: float = 30
+    body_min_rate: int = 16 * 1024
+    #: Idle keep-alive connections kept open at most (cheroot's default is 10).
+    keep_alive_conn_limit: int = 256
     nodelay: bool = True
     peercreds: bool = False
     peercreds_resolve: bool = False
@@ -274,6 +290,14 @@ class Server:
         httpserver.nodelay = self.nodelay
         httpserver.max_request_header_size = self.max_request_header_size
         httpserver.max_request_body_size = self.max_request_body_size
+        httpserver.head_limits = Limits(
+            self.max_request_line_size, self.max_request_header_size, self.max_request_headers
+        )
+        httpserver.header_timeout = self.header_timeout
+        httpserver.body_timeout = self.body_timeout
+        httpserver.body_min_rate = self.body_min_rate
+        httpserver.keep_alive_conn_limit = self.keep_alive_conn_limit
+        httpserver.log = self.bus.log
         httpserver.stats["Enabled"] = self.statistics
         # The accept loop notices stop() only between selector polls: poll 5x more
         # often than cheroot's 0.5 s so stop/restart take ~0.1 s (idle cost: nil).
@@ -302,7 +326,7 @@ class Server:
                 httpserver.bind_addr = sock.getsockname()
             else:
                 httpserver.bind_addr = sock.getsockname()[:2]
-            httpserver.prebound = sock  # the subclass below reads it in bind()
+            httpserver.prebound = sock  # StrictServer.bind() adopts it
         return httpserver
 
 
@@ -322,73 +346,11 @@ def _reason(exc: OSError) -> str:
     return found[-1] if found else (exc.strerror or str(exc))
 
 
-_CHEROOT_CLASS: Any = None
-
-
 def _cheroot_class() -> Any:
-    """Return (once) cheroot's WSGI server extended to accept a pre-bound socket."""
-    global _CHEROOT_CLASS
-    if _CHEROOT_CLASS is not None:
-        return _CHEROOT_CLASS
-    from cheroot import server as cheroot_server
-    from cheroot import wsgi
+    """Return the strict cheroot server class (imported on first use: cheroot is big)."""
+    from framework.process.wsgiserver import StrictServer
 
-    class OriginRequest(cheroot_server.HTTPRequest):
-        """cheroot's request parser in its "proxy mode", as CherryPy runs it.
-
-        # COMPAT: CherryPy's server accepts the absolute-form request target
-        # (``GET http://host/path``, which RFC 9112 says servers must accept) and
-        # ``CONNECT host:port`` (the application answers it; cheroot itself answers
-        # 400 to a target that is not in authority form). Nothing is proxied.
-        """
-
-        def __init__(self, server: Any, conn: Any, **kwargs: Any) -> None:
-            super().__init__(server, conn, proxy_mode=True, **kwargs)
-
-    class OriginConnection(cheroot_server.HTTPConnection):
-        RequestHandlerClass = OriginRequest
-
-    class PreboundServer(wsgi.Server):
-        """cheroot's server; ``prebound`` replaces binding a new socket."""
-
-        ConnectionClass = OriginConnection
-        prebound: socket.socket | None = None
-
-        def bind(self, family: int, type: int, proto: int = 0) -> socket.socket:
-            sock = self.prebound
-            if sock is None:
-                sock = self.prepare_socket(
-                    self.bind_addr,
-                    family,
-                    type,
-                    proto,
-                    self.nodelay,
-                    self.ssl_adapter,
-                    self.reuse_port,
-                )
-                try:
-                    sock = self.bind_socket(sock, self.bind_addr)  # type: ignore[no-untyped-call]
-                except OSError:
-                    sock.close()  # cheroot would leak it (a ResourceWarning)
-                    raise
-            else:
-                if self.nodelay and sock.family in (socket.AF_INET, socket.AF_INET6):
-                    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                if self.ssl_adapter is not None:
-                    sock = self.ssl_adapter.bind(sock)
-            self.socket = sock
-            self.bind_addr = self.resolve_real_bind_addr(sock)  # type: ignore[no-untyped-call]
-            return sock
-
-        def bind_unix_socket(self, bind_addr: str) -> socket.socket:
-            if self.prebound is None:
-                bound: socket.socket = super().bind_unix_socket(bind_addr)  # type: ignore[no-untyped-call]
-                return bound
-            self.socket = self.prebound
-            return self.prebound
-
-    _CHEROOT_CLASS = PreboundServer
-    return _CHEROOT_CLASS
+    return StrictServer
 
 
 server = Server()
@@ -437,9 +399,11 @@ def configure(key: str, value: Any) -> None:
 def quickstart(root: Any = None, script_name: str = "", config: Any = None) -> None:
     """Mount ``root``, start the engine with signal handling and serve until stopped.
 
-    Ctrl-C, SIGTERM or ``engine.exit()`` end it after a graceful shutdown. Unless the
-    config sets ``log.screen`` (production does), the engine's lines ("Bus STARTED",
-    "Serving on http://host:port"), the access log and tracebacks show on the screen.
+    Ctrl-C, SIGTERM or ``engine.exit()`` end it after a graceful shutdown, also while
+    the engine is still starting; a second Ctrl-C during the shutdown exits at once
+    (status 130). Unless the config sets ``log.screen`` (production does), the engine's
+    lines ("Bus STARTED", "Serving on http://host:port"), the access log and tracebacks
+    show on the screen.
 
     Args:
         root: The root handler object (None mounts config only).
@@ -457,6 +421,12 @@ def quickstart(root: Any = None, script_name: str = "", config: Any = None) -> N
         bus.start()
     except ChannelFailures as exc:
         raise SystemExit(f"Engine could not start: {exc}") from None
+    except KeyboardInterrupt:
+        return  # Ctrl-C during start-up: start() has shut everything down
+    except SystemExit as exc:
+        if exc.code not in (0, None):
+            raise
+        return  # SIGTERM during start-up: the same clean end as after start-up
     bus.block()
 
 
