@@ -17,9 +17,6 @@ Each failure is an :class:`~framework.errors.HTTPError` (as Werkzeug's limited s
 raises its ``RequestEntityTooLarge``), so Cherry's pipeline renders it as that status,
 and it marks the connection to be closed after the response: a connection whose
 framing went wrong is never reused.
-
-``Expect: 100-continue`` is answered when the application first reads the body, so a
-request refused before that (401, 413...) never makes the client upload it.
 """
 
 from __future__ import annotations
@@ -38,20 +35,13 @@ __all__ = ["TRUNCATED", "ChunkedInput", "FixedLengthInput"]
 TRUNCATED = "The request body is shorter than its framing declares."
 #: Longest chunk-size line (size and extensions).
 CHUNK_LINE_LIMIT = 4096
-_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 
 
 class _Framed:
-    """What both inputs share: 100-continue on first read, failures that close."""
+    """What both inputs share: failures that close the connection."""
 
     req: Any
     failed = False
-
-    def _begin(self) -> None:
-        req = self.req
-        if req.continue_pending:
-            req.continue_pending = False
-            req.conn.wfile.write(_CONTINUE)
 
     def _fail(self, status: int, message: str | None = None) -> HTTPError:
         self.failed = True
@@ -89,7 +79,6 @@ class FixedLengthInput(_Framed, KnownLengthRFile):
         remaining: int = self.remaining
         if not remaining:
             return b""
-        self._begin()
         size = remaining if size is None or size < 0 else min(size, remaining)
         try:
             data: bytes = self.rfile.read(size)
@@ -111,7 +100,6 @@ class FixedLengthInput(_Framed, KnownLengthRFile):
         remaining: int = self.remaining
         if not remaining:
             return b""
-        self._begin()
         size = remaining if size is None or size < 0 else min(size, remaining)
         try:
             line: bytes = self.rfile.readline(size)
@@ -148,7 +136,6 @@ class ChunkedInput(_Framed, ChunkedRFile):
     def _fetch(self) -> None:
         if self.closed:
             return
-        self._begin()
         try:
             self._fetch_chunk()
         except HeadError as exc:

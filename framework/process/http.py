@@ -69,8 +69,6 @@ class _OneLine:
 class StrictRequest(HTTPRequest):
     """One request on a connection, parsed and framed strictly (see the module docstring)."""
 
-    #: ``Expect: 100-continue`` received and not answered yet (the input answers it).
-    continue_pending = False
     #: The response was cut short: no chunked terminator is written.
     aborted = False
     body_length = 0
@@ -123,9 +121,10 @@ class StrictRequest(HTTPRequest):
         if expect is not None:
             if expect.lower() != b"100-continue":
                 raise HeadError("417 Expectation Failed", "Only 100-continue is supported")
-            self.continue_pending = self.response_protocol == "HTTP/1.1" and (
-                self.chunked_read or self.body_length > 0
-            )
+            if self.response_protocol == "HTTP/1.1" and (self.chunked_read or self.body_length):
+                # COMPAT: answered at once, as cheroot does (clients and CherryPy's
+                # tests expect it), once the framing and size checks passed.
+                self.conn.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
         return True
 
     def _parse_request_line(self, line: bytes) -> bool:
@@ -200,10 +199,9 @@ class StrictRequest(HTTPRequest):
         body = self.rfile
         if self.close_connection or getattr(body, "finished", True):
             return
-        # An unread chunked body, a failed one or one the client was never asked for
-        # (100-continue) cannot be skipped safely; a long one is not worth reading.
-        unsafe = body.failed or self.chunked_read or self.continue_pending
-        if unsafe or body.remaining > DRAIN_LIMIT:
+        # An unread chunked body or a failed one cannot be skipped safely; a long
+        # one is not worth reading.
+        if body.failed or self.chunked_read or body.remaining > DRAIN_LIMIT:
             self.close_connection = True
         else:
             try:
@@ -232,6 +230,16 @@ class StrictRequest(HTTPRequest):
 
 def _tokens(value: bytes) -> list[bytes]:
     return [token.strip() for token in value.split(b",")]
+
+
+class BodyTooLong(ValueError):
+    """The application sent more bytes than its ``Content-Length``."""
+
+    def __init__(self) -> None:
+        # COMPAT: cheroot's wording.
+        super().__init__(
+            "The requested resource returned more bytes than the declared Content-Length."
+        )
 
 
 class StrictGateway(Gateway_10):
@@ -268,11 +276,15 @@ class StrictGateway(Gateway_10):
     def _abort(self, exc: Exception) -> None:
         req = self.req
         req.close_connection = True
-        if req.sent_headers:
-            req.aborted = True
+        if isinstance(exc, BodyTooLong) and not req.sent_headers:
+            req.simple_response("500 Internal Server Error", str(exc))
+        elif self.started_response:
+            # What the application started is sent, then cut short: the client sees
+            # an incomplete response, never a complete-looking one.
+            req.ensure_headers_sent()
         else:
             req.simple_response("500 Internal Server Error")
-            req.aborted = True
+        req.aborted = True
         req.server.error_log(
             f"Response aborted and connection closed: the application failed while "
             f"producing the body ({type(exc).__name__})",
@@ -292,7 +304,7 @@ class StrictGateway(Gateway_10):
         if left is not None:
             # cheroot counts down a local copy, so it never notices a short body.
             if len(chunk) > left:
-                raise ValueError("The response body exceeds its Content-Length.")
+                raise BodyTooLong
             self.remaining_bytes_out = left - len(chunk)
         req = self.req
         if not req.sent_headers:

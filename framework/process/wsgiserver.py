@@ -48,6 +48,10 @@ class StrictConnection(HTTPConnection):
 
     RequestHandlerClass = StrictRequest
     rfile: SocketReader
+    #: Waiting in the selector (between requests, or while its head arrives).
+    parked = False
+    #: At least one request was answered on this connection.
+    served = False
 
     def __init__(self, server: Any, sock: Any, makefile: Any = MakeFile) -> None:
         limits: Limits = server.head_limits
@@ -74,7 +78,24 @@ class StrictConnection(HTTPConnection):
                     StrictRequest(self.server, self).simple_response("408 Request Timeout")
                     return False
                 return True  # back to the selector until more bytes arrive
+        self.served = True
         return bool(super().communicate())  # type: ignore[no-untyped-call]
+
+    def close(self) -> None:
+        """Close; a head that timed out in the selector is told so first (408).
+
+        The selector closes a parked connection once it has been silent for
+        ``socket_timeout`` or its head took longer than ``header_timeout``. A client
+        that never got an answer on it then gets a 408 (as from cheroot, whose
+        worker would have timed out reading), one idle after a response does not.
+        """
+        if self.parked and self.server.ready and (self.rfile.head_started or not self.served):
+            self.parked = False
+            try:
+                StrictRequest(self.server, self).simple_response("408 Request Timeout")
+            except OSError:
+                pass
+        super().close()
 
 
 class StrictServer(wsgi.Server):
@@ -104,6 +125,7 @@ class StrictServer(wsgi.Server):
 
         Called by the selector thread for new connections and readable idle ones.
         """
+        conn.parked = False
         if conn.last_used is None:  # just accepted: never dispatched, never parked
             reader = conn.rfile
             if not reader.fill_nowait():
@@ -134,14 +156,15 @@ class StrictServer(wsgi.Server):
             conn.close()
 
     def _park(self, conn: Any) -> None:
+        conn.parked = True
         self._connections.put(conn)  # type: ignore[attr-defined]
         started = conn.rfile.head_started
         if started:
             # The selector closes a connection once last_used is `timeout` seconds
-            # old: date it so that this happens `header_timeout` after the first byte.
-            conn.last_used = (
-                time.time() - (_monotonic() - started) + self.header_timeout - self.timeout
-            )
+            # old (silence): date it back so that this happens `header_timeout`
+            # after the head's first byte at the latest.
+            deadline = time.time() - (_monotonic() - started) + self.header_timeout
+            conn.last_used = min(conn.last_used, deadline - self.timeout)
 
     # -- logging -------------------------------------------------------------------------
     def error_log(self, msg: str = "", level: int = logging.INFO, traceback: bool = False) -> None:

@@ -179,7 +179,7 @@ def test_a_large_unread_body_closes_the_connection(port: int, app: Recorder) -> 
         assert reply is not None and reply.headers["connection"] == "close"
 
 
-def test_expect_100_continue_is_answered_when_the_body_is_read(port: int, app: Recorder) -> None:
+def test_expect_100_continue_is_answered_before_the_body(port: int, app: Recorder) -> None:
     head = (
         b"POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n"
         b"Expect: 100-continue\r\n\r\n"
