@@ -73,7 +73,9 @@ class HTTPRedirect(CherryPyException):
 
     Args:
         urls: one URL or a list of them (the first is used for ``Location``);
-            relative URLs are made absolute against the current request.
+            relative URLs are made absolute against the current request. A URL on
+            another host than the request's answers 400 instead, unless the host is
+            in ``request.allowed_hosts`` (see :mod:`framework.origins`).
         status: the 3xx code. Defaults to 303 over HTTP/1.1, else 302 (as CherryPy 18).
         encoding: how to encode non-ASCII characters in the URL.
 
@@ -84,15 +86,13 @@ class HTTPRedirect(CherryPyException):
     def __init__(
         self, urls: str | Sequence[str], status: int | None = None, encoding: str = "utf-8"
     ) -> None:
-        from urllib.parse import urljoin
-
         request = serving.request
         if isinstance(urls, str | bytes):
             urls = [urls.decode() if isinstance(urls, bytes) else urls]
         absolute: list[str] = []
         for url in urls:
             if request is not None:
-                url = urljoin(request.base + request.script_name + request.path_info, url)
+                url = _same_origin(url, request)
             absolute.append(_safe_url(url, encoding))
         self.urls = absolute
         if status is None:
@@ -161,6 +161,28 @@ _REDIRECT_PHRASES = {
 }
 
 
+def _same_origin(url: str, request: Any) -> str:
+    """``url`` made absolute, if it stays on the request's host or an allowed one.
+
+    Raises:
+        HTTPError: 400 (and a warning in the app's log) for any other target.
+    """
+    from framework.origins import redirect_target
+
+    current = request.base + request.script_name + request.path_info
+    target = redirect_target(url, current, request.allowed_hosts)
+    if target is None:
+        log = request.app.log if request.app is not None else site_log
+        log.error(
+            f"Redirect to {url!r} refused: not this site, and its host is not in "
+            "request.allowed_hosts",
+            "HTTP",
+            severity=logging.WARNING,
+        )
+        raise HTTPError(400, "The redirect target is not allowed.")
+    return target
+
+
 def _safe_url(url: str, encoding: str) -> str:
     # Never let CR/LF (or other controls) reach the Location header; escape
     # non-ASCII so the header stays latin-1 clean.
@@ -180,12 +202,20 @@ class HTTPError(CherryPyException):
         status: the HTTP status (``404``, ``"404 Not Found"``); defaults to 500.
         message: a short explanation shown on the page (escaped); defaults to the
             status's standard text.
+        echoes_input: the message quotes the request (a path, a value, a parser's
+            complaint about the input); where tracebacks are hidden (production),
+            the page then shows the status's standard text instead.
 
     Raises:
         ValueError: if ``status`` is not a 4xx or 5xx code.
     """
 
-    def __init__(self, status: int | str = 500, message: str | None = None) -> None:
+    #: True if the message quotes the request (see ``echoes_input`` above).
+    echoes_input = False
+
+    def __init__(
+        self, status: int | str = 500, message: str | None = None, *, echoes_input: bool = False
+    ) -> None:
         self.status = status
         try:
             self.code, self.reason, default_message = valid_status(status)
@@ -194,6 +224,9 @@ class HTTPError(CherryPyException):
         if self.code < 400 or self.code > 599:
             raise ValueError("status must be between 400 and 599.")
         self._message = message or default_message
+        self._default_message = default_message
+        if echoes_input:
+            self.echoes_input = True
         super().__init__(status, message)
 
     def set_response(self) -> None:
@@ -202,10 +235,15 @@ class HTTPError(CherryPyException):
         response = _current_response()
         response.status = f"{self.code} {self.reason}"
         tb = None
+        message = self._message
+        shows = request is not None and request.show_tracebacks
         # A 4xx is the client's mistake, told by its message: a traceback through the
         # dispatcher would only hide it. Server errors show theirs in development.
-        if self.code >= 500 and request is not None and request.show_tracebacks:
+        if self.code >= 500 and shows:
             tb = format_exc()
+        if self.echoes_input and not shows:
+            # Production pages never show input back (a path, a value, a parser's text).
+            message = self._default_message
         # COMPAT: as CherryPy, drop only the headers that described the original
         # content; headers the app or its tools set (X-*, CORS, caching) stay.
         for key in _CONTENT_HEADERS:
@@ -215,7 +253,7 @@ class HTTPError(CherryPyException):
         response.headers.pop("Content-Encoding", None)
         # COMPAT: set before rendering, so a callable error page may change it.
         response.headers["Content-Type"] = "text/html;charset=utf-8"
-        content = get_error_page(self.status, traceback=tb, message=self._message)
+        content = get_error_page(self.status, traceback=tb, message=message)
         response.body = content
         response.headers["Content-Length"] = str(len(content))
 
@@ -233,7 +271,9 @@ class HTTPError(CherryPyException):
         try:
             yield
         except exception as exc:
-            raise cls(status, message or str(exc)) from exc
+            if message:
+                raise cls(status, message) from exc
+            raise cls(status, str(exc), echoes_input=True) from exc
 
 
 class NotFound(HTTPError):
@@ -244,7 +284,7 @@ class NotFound(HTTPError):
             request = serving.request
             path = request.script_name + request.path_info if request is not None else ""
         self.args = (path,)
-        super().__init__(404, f"The path '{path}' was not found.")
+        super().__init__(404, f"The path '{path}' was not found.", echoes_input=True)
 
 
 _DEFAULT_PAGE = """<!DOCTYPE html>

@@ -21,19 +21,24 @@ boundaries, ``Content-Disposition`` field names and file names):
 
 from __future__ import annotations
 
+import codecs
 import email.utils
+import functools
 import re
 from email.header import decode_header
 
 __all__ = [
+    "MAX_COOKIES",
     "AcceptElement",
     "HTTPDate",
     "HeaderElement",
+    "cookie_pairs",
     "decode_TEXT",
     "decode_TEXT_maybe",
     "decode_header_value",
     "header_elements",
     "parse_header",
+    "sane_charset",
     "split_elements",
 ]
 
@@ -234,6 +239,63 @@ def decode_header_value(value: str) -> str:
     # line breaks (a forged header line when echoed) or NUL. CherryPy elides them
     # from Host; we do it for every header.
     return decoded.replace("\r", "").replace("\n", "").replace("\0", "")
+
+
+# The encodings of the WHATWG Encoding Standard that Python has, plus UTF-32: what
+# browsers and HTTP clients really use. Left out on purpose: UTF-7 and the ISO-2022
+# family (they hide markup from filters: XSS), and Python's transforms that are
+# not charsets at all (unicode_escape, punycode, idna, ...).
+_SANE_LABELS = (
+    "utf-8", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be",
+    "ascii", "latin-1", "iso-8859-2", "iso-8859-3", "iso-8859-4", "iso-8859-5",
+    "iso-8859-6", "iso-8859-7", "iso-8859-8", "iso-8859-10", "iso-8859-13", "iso-8859-14",
+    "iso-8859-15", "iso-8859-16", "cp1250", "cp1251", "cp1252", "cp1253", "cp1254",
+    "cp1255", "cp1256", "cp1257", "cp1258", "cp866", "cp874", "koi8-r", "koi8-u",
+    "mac-roman", "mac-cyrillic", "gbk", "gb18030", "gb2312", "big5", "big5hkscs",
+    "euc-jp", "shift-jis", "cp932", "euc-kr", "cp949",
+)  # fmt: skip
+
+
+@functools.cache
+def _sane_names() -> frozenset[str]:
+    # Lazily: each lookup imports a codec module, which `import framework` must not pay.
+    return frozenset(codecs.lookup(label).name for label in _SANE_LABELS)
+
+
+@functools.cache
+def sane_charset(name: str) -> str | None:
+    """The codec name for a charset a client may choose, or None for any other.
+
+    Request bodies declaring another charset are decoded with the configured ones,
+    and ``Accept-Charset`` never selects one (``utf-7``, ``unicode_escape``...).
+    """
+    try:
+        codec = codecs.lookup(name.strip().strip('"'))
+    except (LookupError, ValueError):
+        return None
+    return codec.name if codec.name in _sane_names() else None
+
+
+#: Most cookies read from one ``Cookie`` header (browsers keep about 180 per site).
+MAX_COOKIES = 300
+
+
+def cookie_pairs(header: str, limit: int = MAX_COOKIES) -> list[tuple[str, str]]:
+    """Split a ``Cookie`` header into ``(name, value)`` pairs, in linear time.
+
+    Pairs without ``=`` or with an empty name are skipped; surrounding whitespace is
+    stripped; the value stays as sent (quotes included). At most ``limit`` pairs are
+    read. (Python's ``SimpleCookie.load`` backtracks: a 60 KB header costs seconds.)
+    """
+    pairs: list[tuple[str, str]] = []
+    for piece in header.split(";", limit):
+        name, equals, value = piece.partition("=")
+        name = name.strip()
+        if equals and name:
+            pairs.append((name, value.strip()))
+        if len(pairs) >= limit:
+            break
+    return pairs
 
 
 def HTTPDate(timeval: float | None = None) -> str:  # CherryPy's name

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar, overload
 
 from framework.context import serving
+from framework.origins import without_authority
 
 __all__ = ["expose", "normalize_path", "popargs", "url"]
 
@@ -174,9 +175,9 @@ def url(
             base = _server_base()
         newurl = base + (script_name or "") + path + qs
     if relative == "server":
-        return "/" + "/".join(newurl.split("/", 3)[3:])
+        return without_authority("/" + "/".join(newurl.split("/", 3)[3:]))
     if relative and request is not None:
-        return _relative_to_current(request, newurl)
+        return without_authority(_relative_to_current(request, newurl))
     return newurl
 
 

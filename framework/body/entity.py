@@ -17,7 +17,7 @@ from typing import Any, BinaryIO
 
 from framework.body.reader import BodyReader
 from framework.errors import HTTPError
-from framework.headers import parse_header
+from framework.headers import parse_header, sane_charset
 from framework.httputil import HeaderMap
 
 __all__ = [
@@ -40,8 +40,9 @@ SPOOL_LIMIT = 64 * 1024
 #: Parts of one body kept in memory may hold at most this many bytes in total;
 #: past it, further parts are spooled to disk even when small.
 MEMORY_LIMIT = 8 * 1024 * 1024
-#: More multipart parts than this in one body is answered with 413.
-PART_LIMIT = 1024
+#: The default of ``RequestBody.max_fields``: more urlencoded fields or multipart
+#: parts than this in one body is answered with 413.
+PART_LIMIT = 1000
 
 Processor = Callable[["RequestBody"], object]
 
@@ -106,7 +107,7 @@ class Part:
         # COMPAT: CherryPy gives parts without a Content-Type 'text/plain', files too.
         self.content_type = MediaType.parse(headers.get("Content-Type") or "text/plain")
         declared = self.content_type.params.get("charset")
-        if declared:
+        if declared and sane_charset(declared) is not None:
             attempt_charsets = [declared, *(c for c in attempt_charsets if c != declared)]
         self.attempt_charsets = attempt_charsets
         self.charset: str | None = None
@@ -172,6 +173,14 @@ class RequestBody:
 
     #: Largest body accepted, in bytes (config ``request.body.maxbytes``).
     maxbytes: int | None = None
+    #: Most fields of a urlencoded body, and most parts of a multipart one; 413 past
+    #: it (config ``request.body.max_fields``). An 8 MB body of ``a&a&a...`` would
+    #: otherwise become four million parameters.
+    max_fields: int = PART_LIMIT
+    #: Largest multipart field without a file name (it is held in memory as text),
+    #: in bytes; 413 past it (config ``request.body.max_field_size``). File parts
+    #: are spooled to disk and bounded by the body size only.
+    max_field_size: int = 1024 * 1024
     #: Charsets tried in order to decode form data; a ``charset`` parameter in
     #: the ``Content-Type`` header is tried first.
     attempt_charsets: list[str] = ["utf-8"]
@@ -328,7 +337,7 @@ def undecodable_message(charsets: list[str]) -> str:
 def charsets_for(entity: RequestBody) -> list[str]:
     """The charsets to try for ``entity``: its declared one, then ``attempt_charsets``."""
     declared = entity.content_type.params.get("charset")
-    if not declared:
+    if not declared or sane_charset(declared) is None:
         return list(entity.attempt_charsets)
     return [declared, *(c for c in entity.attempt_charsets if c != declared)]
 

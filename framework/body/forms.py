@@ -13,7 +13,6 @@ from urllib.parse import unquote_to_bytes
 
 from framework.body.entity import (
     MEMORY_LIMIT,
-    PART_LIMIT,
     SPOOL_LIMIT,
     Part,
     RequestBody,
@@ -53,10 +52,15 @@ def process_urlencoded(entity: RequestBody) -> None:
     percent-escapes are kept literally.
 
     Raises:
-        HTTPError: 400 if no charset in the attempt list decodes the body.
+        HTTPError: 400 if no charset in the attempt list decodes the body; 413 for
+            more than ``max_fields`` fields.
     """
+    raw = entity.read()
+    # Counted before splitting: a body of separators must not become a huge list.
+    if raw.count(b"&") + raw.count(b";") >= entity.max_fields:
+        raise HTTPError(413, f"More than {entity.max_fields} form fields.")
     # COMPAT: CherryPy also splits fields on ';'.
-    fields = entity.read().replace(b";", b"&").split(b"&")
+    fields = raw.replace(b";", b"&").split(b"&")
     charsets = charsets_for(entity)
     for charset in charsets:
         try:
@@ -79,7 +83,8 @@ def process_multipart_form_data(entity: RequestBody) -> None:
 
     Raises:
         HTTPError: 400 for a missing boundary or a malformed or truncated body;
-            413 past a parser limit (part count, header size) or ``maxbytes``.
+            413 past a parser limit (``max_fields`` parts, header size), for a
+            field without a file name over ``max_field_size``, or over ``maxbytes``.
     """
     import multipart  # deferred: keeps `import framework` light
 
@@ -90,12 +95,12 @@ def process_multipart_form_data(entity: RequestBody) -> None:
         return  # COMPAT: CherryPy reads an empty multipart body as no fields.
     header_charset = entity.content_type.params.get("charset") or entity.default_charset
     entity.holds_files = True
-    collector = _PartCollector(charsets_for(entity))
+    collector = _PartCollector(charsets_for(entity), entity.max_field_size)
     try:
         parser = multipart.PushMultipartParser(
             boundary,
             content_length=-1 if entity.length is None else entity.length,
-            max_segment_count=PART_LIMIT,
+            max_segment_count=entity.max_fields,
             header_charset=header_charset,
         )
         for event in parser.parse_blocking(entity.fp.read, BUFSIZE):
@@ -105,8 +110,8 @@ def process_multipart_form_data(entity: RequestBody) -> None:
         message = str(exc.args[0]) if exc.args else type(exc).__name__
         if isinstance(exc, multipart.ParserLimitReached):
             raise HTTPError(413, message) from exc
-        raise HTTPError(400, f"Malformed multipart body: {message}") from exc
-    except BaseException:
+        raise HTTPError(400, f"Malformed multipart body: {message}", echoes_input=True) from exc
+    except BaseException:  # an HTTPError from the collector, a broken stream...
         collector.close()
         raise
     try:
@@ -119,8 +124,9 @@ def process_multipart_form_data(entity: RequestBody) -> None:
 class _PartCollector:
     """Builds :class:`Part` objects from the parser's events, spooling big ones to disk."""
 
-    def __init__(self, charsets: list[str]) -> None:
+    def __init__(self, charsets: list[str], max_field_size: int) -> None:
         self.charsets = charsets
+        self.max_field_size = max_field_size
         self.parts: list[Part] = []
         self.current: Part | None = None
         self.in_memory = 0  # bytes of finished parts still held in memory
@@ -136,6 +142,8 @@ class _PartCollector:
         elif isinstance(event, bytes | bytearray):
             assert current is not None
             current._write(event)
+            if current.filename is None and current.size > self.max_field_size:
+                raise HTTPError(413, f"A form field is larger than {self.max_field_size} bytes.")
             if isinstance(current.file, BytesIO) and (
                 current.size > SPOOL_LIMIT or self.in_memory + current.size > MEMORY_LIMIT
             ):

@@ -3,7 +3,8 @@
 :class:`BodyReader` is the only thing that reads ``wsgi.input``. It never reads past
 ``Content-Length``, caps a body the server de-chunked (read until EOF) at ``maxbytes``,
 and turns bad framing into a 4xx :class:`~framework.errors.HTTPError`: a body cut short
-is 400, one over the limit 413.
+is 400, one over the limit 413, a client too slow for the server's timeout 408 (also
+under other WSGI servers, whose ``wsgi.input`` raises ``TimeoutError`` or ``OSError``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,18 @@ from typing import BinaryIO
 from framework.errors import HTTPError
 
 __all__ = ["BUFSIZE", "TRUNCATED", "BodyReader"]
+
+
+def _stream_error(exc: Exception) -> HTTPError:
+    """The 4xx for a ``wsgi.input`` that failed (servers other than Cherry's raise these).
+
+    A socket timeout is the client's slowness (408); anything else (a reset, a bad
+    chunk the server's reader refused) is a body that could not be read (400).
+    """
+    if isinstance(exc, TimeoutError):
+        return HTTPError(408)
+    return HTTPError(400, "The request body could not be read.")
+
 
 #: Chunk size for reading a body of unknown length and for the multipart parser.
 BUFSIZE = 64 * 1024
@@ -54,13 +67,13 @@ class BodyReader:
             size = remaining
         if size == 0:
             return b""
-        data = self._fp.read(size)
+        data = self._raw_read(size)
         # PERF: one read() normally returns everything; loop only on short reads.
         if len(data) < size:
             chunks = [data]
             got = len(data)
             while got < size:
-                chunk = self._fp.read(size - got)
+                chunk = self._raw_read(size - got)
                 if not chunk:
                     raise HTTPError(400, TRUNCATED)
                 chunks.append(chunk)
@@ -69,13 +82,25 @@ class BodyReader:
         self.bytes_read += size
         return data
 
+    def _raw_read(self, size: int) -> bytes:
+        try:
+            return self._fp.read(size)
+        except (OSError, ValueError) as exc:
+            raise _stream_error(exc) from None
+
+    def _raw_readline(self, size: int) -> bytes:
+        try:
+            return self._fp.readline(size) if size >= 0 else self._fp.readline()
+        except (OSError, ValueError) as exc:
+            raise _stream_error(exc) from None
+
     def _read_to_eof(self, size: int) -> bytes:
         if size >= 0:
-            data = self._fp.read(size) if size else b""
+            data = self._raw_read(size) if size else b""
             self._count(len(data))
             return data
         chunks = []
-        while chunk := self._fp.read(BUFSIZE):
+        while chunk := self._raw_read(BUFSIZE):
             self._count(len(chunk))
             chunks.append(chunk)
         return b"".join(chunks)
@@ -95,7 +120,7 @@ class BodyReader:
             if self.maxbytes is not None:
                 cap = self.maxbytes - self.bytes_read + 1
                 size = cap if size < 0 else min(size, cap)
-            line = self._fp.readline(size) if size >= 0 else self._fp.readline()
+            line = self._raw_readline(size)
             self._count(len(line))
             return line
         remaining = self.length - self.bytes_read
@@ -103,7 +128,7 @@ class BodyReader:
             size = remaining
         if size == 0:
             return b""
-        line = self._fp.readline(size)
+        line = self._raw_readline(size)
         if len(line) < size and not line.endswith(b"\n"):
             raise HTTPError(400, TRUNCATED)  # a short line without a newline means EOF
         self.bytes_read += len(line)

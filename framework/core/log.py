@@ -246,8 +246,10 @@ class LogManager:
             "r": request.request_line,
             "s": status,
             "b": response.headers.get("Content-Length") or "-",
-            "f": inheaders.get("Referer", ""),
-            "a": inheaders.get("User-Agent", ""),
+            # COMPAT: CherryPy writes "" for a missing Referer or User-Agent; the
+            # combined log format (and every log parser) expects "-".
+            "f": inheaders.get("Referer", "-"),
+            "a": inheaders.get("User-Agent", "-"),
             "o": inheaders.get("Host", "-"),
             # PERF: a UUID only when the format shows one.
             "i": request.unique_id if "{i" in self.access_log_format else "-",
@@ -363,8 +365,8 @@ def _wsgi_fields(
         "r": f"{method} {uri} {environ.get('SERVER_PROTOCOL', '-')}",
         "s": status.split(" ", 1)[0] or "-",
         "b": length[-1] if length else "-",
-        "f": environ.get("HTTP_REFERER", ""),
-        "a": environ.get("HTTP_USER_AGENT", ""),
+        "f": environ.get("HTTP_REFERER", "-"),
+        "a": environ.get("HTTP_USER_AGENT", "-"),
         "o": environ.get("HTTP_HOST", "-"),
         "i": "-",
     }

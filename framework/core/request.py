@@ -17,7 +17,7 @@ address) are built lazily from the WSGI environ on first use.
 from __future__ import annotations
 
 import uuid
-from http.cookies import CookieError, SimpleCookie
+from http.cookies import CookieError, Morsel, SimpleCookie
 from typing import TYPE_CHECKING, Any
 
 from framework._globals import config as global_config
@@ -25,9 +25,10 @@ from framework.body import RequestBody
 from framework.core.plan import REQUEST_NAMESPACES
 from framework.dispatch import Dispatcher
 from framework.errors import HTTPError, HTTPRedirect, InternalRedirect, format_exc, log_exception
-from framework.headers import decode_header_value
+from framework.headers import cookie_pairs, decode_header_value
 from framework.hooks import HookMap
 from framework.httputil import HeaderMap, Host, parse_query_string
+from framework.origins import host_allowed, valid_host
 
 if TYPE_CHECKING:
     from functools import cached_property
@@ -107,6 +108,10 @@ class Request:
     closed = False
     stage: str | None = None
     json: Any = None
+    #: Hosts this site answers for and may redirect to (config ``request.allowed_hosts``;
+    #: ``".example.com"`` allows subdomains). Empty: any valid ``Host``, and redirects
+    #: only to the request's own host (:mod:`framework.origins`).
+    allowed_hosts: tuple[str, ...] | list[str] = ()
     plan: Plan | None = None
     #: How %-escapes in the query string decode (``request.query_string_encoding``).
     query_string_encoding = "utf-8"
@@ -202,18 +207,18 @@ class Request:
         cookie: SimpleCookie = SimpleCookie()
         raw = self.wsgi_environ.get("HTTP_COOKIE")
         if raw:
-            try:
-                cookie.load(raw)
-            except CookieError:
-                cookie = SimpleCookie()
-            if len(cookie) <= raw.count(";"):
-                # The stdlib parser drops the whole header (or raises) on one bad pair:
-                # parse pair by pair instead.
-                for pair in raw.split(";"):
-                    try:
-                        cookie.load(pair.strip())
-                    except CookieError:
-                        continue
+            # Our own linear split (framework.headers.cookie_pairs), not the stdlib's
+            # backtracking parser; each pair becomes a Morsel as SimpleCookie.load
+            # would make it, and a pair the stdlib refuses is skipped.
+            for name, coded in cookie_pairs(raw):
+                if name[0] == "$" or not coded.isprintable() or _unterminated(coded):
+                    continue  # an RFC 2109 attribute, a control character, a lone quote
+                morsel: Morsel[str] = Morsel()
+                try:
+                    morsel.set(name, cookie.value_decode(coded)[0], coded)
+                except CookieError:
+                    continue
+                dict.__setitem__(cookie, name, morsel)
         return cookie
 
     @cached_property
@@ -362,10 +367,18 @@ class Request:
         """Check the request headers the pipeline relies on.
 
         Raises:
-            HTTPError: 400 for an HTTP/1.1 request without ``Host``.
+            HTTPError: 400 for an HTTP/1.1 request without ``Host``, or with one that
+                is not ``name[:port]`` (it would end up in ``request.base``).
         """
-        if self.server_protocol == "HTTP/1.1" and "HTTP_HOST" not in self.wsgi_environ:
-            raise HTTPError(400, "HTTP/1.1 requires a 'Host' request header.")
+        host = self.wsgi_environ.get("HTTP_HOST")
+        if host is None:
+            if self.server_protocol == "HTTP/1.1":
+                raise HTTPError(400, "HTTP/1.1 requires a 'Host' request header.")
+        elif host not in _GOOD_HOSTS:  # PERF: a set lookup for hosts seen before
+            if not valid_host(host):
+                raise HTTPError(400, "Invalid Host header.")
+            if len(_GOOD_HOSTS) < 256:
+                _GOOD_HOSTS.add(host)
 
     def get_resource(self) -> None:
         """Find the plan for this path and apply it: handler, config, hooks, settings."""
@@ -378,6 +391,10 @@ class Request:
         self.toolmaps = plan.toolmaps
         if plan.customized:  # PERF: most paths set nothing more
             self._customize(plan)
+        if self.allowed_hosts:
+            host = self.wsgi_environ.get("HTTP_HOST", "")
+            if not host_allowed(host, self.allowed_hosts):
+                raise HTTPError(400, "Unexpected Host header.")
 
     def _customize(self, plan: Plan) -> None:
         """Apply the plan's per-path settings: error pages, request/response attributes."""
@@ -472,6 +489,14 @@ class Request:
 
     def __repr__(self) -> str:
         return f"<Request {self.method} {self.script_name}{self.path_info}>"
+
+
+#: Host values already found valid (bounded; most sites see a handful).
+_GOOD_HOSTS: set[str] = set()
+
+
+def _unterminated(value: str) -> bool:
+    return value[:1] == '"' and (len(value) < 2 or value[-1] != '"')
 
 
 def _int(value: Any, default: int) -> int:

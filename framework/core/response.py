@@ -147,7 +147,7 @@ class Response:
             try:
                 code, reason, _ = valid_status(status)
             except ValueError as exc:
-                raise HTTPError(500, str(exc)) from None
+                raise HTTPError(500, str(exc), echoes_input=True) from None
             self.status = status = f"{code} {reason}"
         headers = self.headers
         self.output_status = status

@@ -64,9 +64,22 @@ def compress(body: Iterable[object], compress_level: int, flush: bool = False) -
             close()
 
 
-def decompress(body: bytes) -> bytes:
-    """Return the content of a gzip-compressed ``body``."""
-    return zlib.decompress(body, _GZIP_WBITS)
+#: The most bytes :func:`decompress` inflates (a 1 MB gzip bomb holds about 1 GB).
+MAX_INFLATED = 64 * 1024 * 1024
+
+
+def decompress(body: bytes, max_size: int = MAX_INFLATED) -> bytes:
+    """Return the content of a gzip-compressed ``body``.
+
+    Raises:
+        ValueError: the content is larger than ``max_size`` bytes.
+        zlib.error: ``body`` is not gzip data.
+    """
+    inflater = zlib.decompressobj(_GZIP_WBITS)
+    content = inflater.decompress(body, max_size + 1)
+    if len(content) > max_size:
+        raise ValueError(f"The gzip content is larger than {max_size} bytes.")
+    return content + inflater.flush()
 
 
 def _qualities(header: str) -> dict[str, float]:

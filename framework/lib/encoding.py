@@ -11,12 +11,12 @@ names are re-exported here, where CherryPy keeps them.
 
 from __future__ import annotations
 
-import codecs
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from framework.context import current
 from framework.errors import HTTPError
+from framework.headers import sane_charset
 from framework.httputil import AcceptElement
 from framework.lib.compression import compress, decompress, gzip
 
@@ -55,10 +55,8 @@ def find_acceptable_charset(header: str | None, preferred: str) -> str:
         name = element.value
         if name == "*" or element.qvalue <= 0:
             continue
-        try:
-            codecs.lookup(name)
-        except LookupError:
-            continue
+        if sane_charset(name) is None:
+            continue  # unknown, or one a client must never choose (utf-7...)
         return name
     if "iso-8859-1" not in accepted and star is None:
         # RFC 2616: ISO-8859-1 is acceptable unless explicitly excluded.

@@ -8,13 +8,25 @@ malformed one, 415 for another content type when ``force`` is on);
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from framework.context import serving
 from framework.errors import HTTPError
 
-__all__ = ["json_decode", "json_encode", "json_handler", "json_in", "json_out", "json_out_wrapper"]
+__all__ = [
+    "MAX_BYTES",
+    "MAX_DEPTH",
+    "json_decode",
+    "json_encode",
+    "json_handler",
+    "json_in",
+    "json_out",
+    "json_out_wrapper",
+    "nesting_depth",
+]
 
 _codec: list[Any] = []
 
@@ -39,21 +51,60 @@ def json_encode(value: Any) -> bytes:
     return _json()[0](value).encode("utf-8")  # type: ignore[no-any-return]
 
 
-def json_processor(entity: Any) -> None:
+#: Largest JSON document ``json_in`` reads, in bytes (its ``max_bytes`` argument).
+MAX_BYTES = 1024 * 1024
+#: Deepest nesting of arrays and objects ``json_in`` accepts (its ``max_depth``).
+MAX_DEPTH = 64
+
+# A string (with its escapes) or a bracket: what decides the nesting depth.
+_NESTING = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def nesting_depth(raw: bytes, limit: int) -> int:
+    """How deeply arrays and objects nest in a JSON text (stops counting past ``limit``).
+
+    Linear in the size of ``raw``; brackets inside strings do not count.
+    """
+    # PERF: a document with fewer brackets than the limit cannot be too deep.
+    if raw.count(b"[") + raw.count(b"{") <= limit:
+        return 0
+    depth = deepest = 0
+    for match in _NESTING.finditer(raw):
+        token = match.group()
+        if token in (b"[", b"{"):
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > limit:
+                    break
+        elif token in (b"]", b"}"):
+            depth -= 1
+    return deepest
+
+
+def json_processor(entity: Any, max_bytes: int = MAX_BYTES, max_depth: int = MAX_DEPTH) -> None:
     """Read the body and decode it into ``request.json``.
 
     Raises:
-        HTTPError: 411 without a Content-Length, 400 for invalid JSON.
+        HTTPError: 411 without a Content-Length, 400 for invalid JSON or nesting
+            deeper than ``max_depth``, 413 for a document over ``max_bytes``.
     """
     request = serving.request
     assert request is not None
-    raw = entity.read()
+    declared = entity.length
+    if declared is not None and declared > max_bytes:
+        raise HTTPError(413, f"A JSON document may hold at most {max_bytes} bytes.")
+    raw = entity.read(max_bytes + 1)
+    if len(raw) > max_bytes:
+        raise HTTPError(413, f"A JSON document may hold at most {max_bytes} bytes.")
     # COMPAT: only a body without Content-Length is 411; "Content-Length: 0" is bad JSON.
-    if not raw and entity.length is None:
+    if not raw and declared is None:
         raise HTTPError(411, "A JSON body needs a Content-Length.")
+    if nesting_depth(raw, max_depth) > max_depth:
+        raise HTTPError(400, f"The JSON document nests deeper than {max_depth} levels.")
     try:
         request.json = json_decode(raw.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise HTTPError(400, "Invalid JSON document") from None
 
 
@@ -61,7 +112,9 @@ def json_in(
     content_type: str | Iterable[str] = ("application/json", "text/javascript"),
     force: bool = True,
     debug: bool = False,
-    processor: Callable[[Any], None] = json_processor,
+    processor: Callable[..., None] = json_processor,
+    max_bytes: int = MAX_BYTES,
+    max_depth: int = MAX_DEPTH,
 ) -> None:
     """Parse a JSON request body into ``request.json`` (a ``before_request_body`` tool).
 
@@ -70,6 +123,9 @@ def json_in(
         force: answer 415 for any other content type.
         debug: accepted for CherryPy compatibility.
         processor: the body processor to register for those types.
+        max_bytes: the largest document accepted (413 past it; the default
+            processor's limit).
+        max_depth: the deepest nesting of arrays and objects accepted (400 past it).
     """
     request = serving.request
     assert request is not None
@@ -85,6 +141,8 @@ def json_in(
             raise HTTPError(415, f"Expected an entity of content type {expected}")
 
         body.default_proc = reject
+    if processor is json_processor and (max_bytes, max_depth) != (MAX_BYTES, MAX_DEPTH):
+        processor = functools.partial(json_processor, max_bytes=max_bytes, max_depth=max_depth)
     for ctype in types:
         body.processors[ctype] = processor
 

@@ -111,7 +111,7 @@ def convert_wrapper(inner: Callable[..., Any], conf: dict[str, Any]) -> Callable
         except caught as exc:
             # COMPAT: CherryPy's page shows the converter's message too.
             message = f"Invalid value for parameter '{name}': {value!r} ({exc})"
-            raise HTTPError(status, message) from None
+            raise HTTPError(status, message, echoes_input=True) from None
 
     def positional_value(index: int, value: Any) -> Any:
         if index < len(positional):

@@ -401,7 +401,7 @@ def _make_wrapper(
             return _render(options, template, context)
         except TemplateNotFound as exc:
             _log_missing(tool, exc)
-            raise HTTPError(500, f"Template {template!r} not found.") from None
+            raise HTTPError(500, f"Template {template!r} not found.", echoes_input=True) from None
 
     return render_result
 

@@ -118,7 +118,8 @@ def test_redirect_explicit_status(client: Client, status: int) -> None:
     [
         ("/target", "http://127.0.0.1/target"),
         ("target", "http://127.0.0.1/target"),
-        ("http://example.org/x", "http://example.org/x"),
+        ("http://127.0.0.1/x", "http://127.0.0.1/x"),
+        ("https://127.0.0.1:8443/x", "https://127.0.0.1:8443/x"),
         ("/caf\u00e9", "http://127.0.0.1/caf%C3%A9"),
     ],
 )
