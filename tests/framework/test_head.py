@@ -131,7 +131,9 @@ def test_bad_hosts(host: bytes) -> None:
     assert status_of(request_framing, {b"Host": host}, 1, 0) == "400"
 
 
-@pytest.mark.parametrize("host", [b"example.com", b"example.com:8080", b"[::1]:80", b"", b"10.0.0.1"])
+@pytest.mark.parametrize(
+    "host", [b"example.com", b"example.com:8080", b"[::1]:80", b"", b"10.0.0.1"]
+)
 def test_good_hosts(host: bytes) -> None:
     assert request_framing({b"Host": host}, 1, 0) == 0
 
