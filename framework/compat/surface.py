@@ -130,6 +130,22 @@ DIFFERENT: dict[str, str] = {
         "also reports unknown keys in known namespaces, unknown tool arguments and "
         "relative static paths; an application mounted without config is not a warning"
     ),
+    "cherrypy.HTTPRedirect": (
+        "a target on another host than the request's answers 400 unless "
+        "request.allowed_hosts names that host (open redirects); //host, backslash, "
+        "userinfo and javascript: targets are read as a browser reads them"
+    ),
+    "cherrypy.url": (
+        "a server-relative or page-relative result never starts with // (a browser would "
+        "read another host)"
+    ),
+    "cherrypy.NotFound": (
+        "where tracebacks are hidden (production), the page says 'Nothing matches the given "
+        "URI' instead of showing the path back"
+    ),
+    "cherrypy.lib.encoding.decompress": (
+        "inflates at most max_size bytes (64 MB by default; a gzip bomb is a ValueError)"
+    ),
 }
 
 #: Config keys (or key prefixes ending in ``.``) that do not name a tool -> status, reason.
@@ -140,6 +156,18 @@ CONFIG: dict[str, tuple[str, str]] = {
         "multipart parts are parsed by the `multipart` library",
     ),
     "server.wsgi_version": (NOT_PROVIDED_STATUS, "Cherry speaks WSGI 1.0 only (PEP 3333)"),
+    "server.max_request_header_size": (
+        DIFFERENT_STATUS,
+        "64 KB by default (CherryPy: 500 KB); past it the answer is 431, not 413",
+    ),
+    "server.accepted_queue_size": (
+        DIFFERENT_STATUS,
+        "100 by default (CherryPy: no bound): past it a new request gets a quick 503",
+    ),
+    "server.accepted_queue_timeout": (
+        DIFFERENT_STATUS,
+        "0 by default (CherryPy: 10 s, during which its acceptor blocks)",
+    ),
 }
 
 
