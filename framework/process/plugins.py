@@ -316,6 +316,11 @@ class Monitor(SimplePlugin):
 class Autoreloader(Monitor):
     """Restart the process when a file of an imported module (or of ``files``) changes.
 
+    A changed Python file that does not compile (a syntax error saved mid-edit) does
+    not restart the process: the error is logged once and the old code keeps serving
+    until the file compiles again, then the process re-executes. (CherryPy's restarts
+    into the syntax error and the process exits.)
+
     Args:
         bus: The engine.
         frequency: Seconds between checks.
@@ -325,6 +330,9 @@ class Autoreloader(Monitor):
     def __init__(self, bus: Bus, frequency: float = 1, match: str = ".*") -> None:
         self.mtimes: dict[str, float | None] = {}
         self.files: set[str] = set()
+        #: Changed files that do not compile -> the error (the restart waits for them).
+        self.broken: dict[str, str] = {}
+        self._changed: str | None = None
         self.match = match
         super().__init__(bus, self.run, frequency)
 
@@ -352,7 +360,7 @@ class Autoreloader(Monitor):
         return found
 
     def run(self) -> None:
-        """Check every watched file once; restart the bus on the first change."""
+        """Check every watched file once; restart once changed files all compile."""
         for filename in self.sysfiles() | self.files:
             try:
                 mtime: float | None = os.stat(filename).st_mtime
@@ -365,11 +373,41 @@ class Autoreloader(Monitor):
             if old is None:
                 continue  # missing from the start (a zip member, a generated module)
             if mtime is None or mtime > old:
-                self.bus.log(f"Restarting because {filename} changed.")
-                if self.thread is not None:
-                    self.thread.cancel()
-                self.bus.restart()
-                return
+                self.mtimes[filename] = mtime
+                self._changed = filename
+                self._check_compiles(filename, mtime is not None)
+        if self._changed is None or self.broken:
+            return
+        self.bus.log(f"Restarting because {self._changed} changed.")
+        if self.thread is not None:
+            self.thread.cancel()
+        self.bus.restart()
+
+    def _check_compiles(self, filename: str, exists: bool) -> None:
+        error = _compile_error(filename) if exists and filename.endswith(".py") else None
+        if error is None:
+            if self.broken.pop(filename, None) is not None:
+                self.bus.log(f"{filename} compiles again.")
+            return
+        self.broken[filename] = error
+        self.bus.log(
+            f"Not restarting: {filename} does not compile ({error}); "
+            "the running code keeps serving until it does.",
+            level=30,
+        )
+
+
+def _compile_error(filename: str) -> str | None:
+    """The syntax error of a Python file, as one line, or None if it compiles."""
+    try:
+        with open(filename, "rb") as handle:
+            source = handle.read()
+        compile(source, filename, "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        return f"{exc.msg}, line {exc.lineno}"
+    except (OSError, ValueError) as exc:  # unreadable now, or a NUL byte
+        return str(exc)
+    return None
 
 
 class ThreadManager(SimplePlugin):

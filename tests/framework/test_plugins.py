@@ -257,6 +257,31 @@ def test_autoreloader_restarts_when_a_watched_file_changes(bus: Bus, tmp_path: P
     assert bus.execv is True
 
 
+def test_autoreloader_waits_out_a_syntax_error_then_restarts(bus: Bus, tmp_path: Path) -> None:
+    logged: list[str] = []
+    bus.subscribe("log", lambda msg, level: logged.append(msg))
+    watched = tmp_path / "mod.py"
+    watched.write_text("x = 1\n")
+    reloader = Autoreloader(bus, match="^$")
+    reloader.files.add(str(watched))
+    reloader.run()  # records the first mtime
+
+    def touch(text: str, later: float) -> None:
+        watched.write_text(text)
+        stamp = watched.stat().st_mtime + later
+        os.utime(watched, (stamp, stamp))
+
+    touch("def broken(:\n", 5)
+    reloader.run()
+    reloader.run()  # still broken: no restart, logged once
+    assert bus.execv is False and bus.state is not states.EXITING
+    assert sum("does not compile" in m for m in logged) == 1
+    assert any("line 1" in m for m in logged)
+    touch("x = 2\n", 10)
+    reloader.run()
+    assert bus.execv is True  # compiles again: the process re-executes
+
+
 def test_autoreloader_watches_loaded_module_files(bus: Bus) -> None:
     reloader = Autoreloader(bus, match=r"framework\.process\.wspbus$")
     files = reloader.sysfiles()
