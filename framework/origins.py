@@ -75,9 +75,12 @@ def redirect_target(url: str, current: str, allowed: Iterable[str] = ()) -> str 
         backslashes as slashes), or None if it names another host that is not
         allowed, another scheme than http(s), or userinfo.
     """
-    target = urljoin(current, url.strip(_C0_AND_SPACE).translate(_INVISIBLE))
-    target = target.replace("\\", "/")
-    parts = urlsplit(target)
+    try:
+        target = urljoin(current, url.strip(_C0_AND_SPACE).translate(_INVISIBLE))
+        target = target.replace("\\", "/")
+        parts = urlsplit(target)
+    except ValueError:  # "//[": an IPv6 literal that never ends
+        return None
     if parts.scheme not in _DEFAULT_PORTS or not parts.netloc or "@" in parts.netloc:
         return None
     try:
