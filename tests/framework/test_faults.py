@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rawhttp import GOOD, RawClient
 
 from framework.process.server import serve_in_thread
+from rawhttp import GOOD, RawClient
 
 pytestmark = pytest.mark.live
 
