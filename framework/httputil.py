@@ -27,6 +27,7 @@ __all__ = [
     "HeaderElement",
     "HeaderMap",
     "Host",
+    "UnsafeHeader",
     "get_ranges",
     "header_elements",
     "parse_query_string",
@@ -316,7 +317,7 @@ class HeaderMap(CaseInsensitiveDict):
             return dict.values(self)
         return [element.value for element in self.elements(key)]
 
-    def output(self) -> list[tuple[str, str]]:
+    def output(self, strict: bool = False) -> list[tuple[str, str]]:
         """Return ``(name, value)`` pairs ready for WSGI ``start_response``.
 
         Values are converted to ``str`` (``bytes`` decoded as Latin-1); list values
@@ -324,8 +325,14 @@ class HeaderMap(CaseInsensitiveDict):
         ever be split by a value (response splitting). A value outside Latin-1 is sent
         as an RFC 2047 encoded word (``=?utf-8?b?...?=``), as CherryPy does.
 
+        Args:
+            strict: refuse a value holding CR, LF or NUL instead of replacing them
+                (what ``Response.finalize`` asks: an application's header is never
+                rewritten behind its back).
+
         Raises:
-            ValueError: if a header name is not an HTTP token (e.g. holds CR or LF).
+            UnsafeHeader: a header name that is not an HTTP token (e.g. holds CR or
+                LF), or with ``strict`` a value holding CR, LF or NUL.
         """
         pairs: list[tuple[str, str]] = []
         append = pairs.append
@@ -333,20 +340,33 @@ class HeaderMap(CaseInsensitiveDict):
         for key, value in dict.items(self):
             # PERF: the usual names are known good; check only the others.
             if key not in _TITLED and not _TOKEN.fullmatch(key):
-                raise ValueError(f"Invalid response header name: {key!r}")
+                raise UnsafeHeader(key, f"Invalid response header name: {key!r}")
             if spelling:
                 key = spelling.get(key, key)
             if type(value) is str:
                 # PERF: the usual value is plain ASCII; isascii() is O(1).
                 if not value.isascii() or "\r" in value or "\n" in value or "\0" in value:
-                    value = _wire(value)
+                    value = _wire(value, strict and key)
                 append((key, value))
             elif isinstance(value, list | tuple):
                 for item in value:
-                    append((key, _wire(_text(item))))
+                    append((key, _wire(_text(item), strict and key)))
             else:
-                append((key, _wire(_text(value))))
+                append((key, _wire(_text(value), strict and key)))
         return pairs
+
+
+class UnsafeHeader(ValueError):
+    """A response header that could split the response head (CR, LF, NUL, bad name).
+
+    Args:
+        name: the header's name.
+        message: what is wrong with it.
+    """
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(message)
+        self.name = name
 
 
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
@@ -356,8 +376,14 @@ def _text(value: Any) -> str:
     return value.decode("latin-1") if isinstance(value, bytes) else str(value)
 
 
-def _wire(value: str) -> str:
-    """``value`` made safe for a header line: no CR/LF/NUL, Latin-1 or RFC 2047."""
+def _wire(value: str, refuse: str | bool = False) -> str:
+    """``value`` made safe for a header line: no CR/LF/NUL, Latin-1 or RFC 2047.
+
+    Raises:
+        UnsafeHeader: ``refuse`` (the header's name) and the value holds CR, LF or NUL.
+    """
+    if refuse and ("\r" in value or "\n" in value or "\0" in value):
+        raise UnsafeHeader(str(refuse), f"Response header {refuse!r} holds CR, LF or NUL")
     value = _clean(value)
     try:
         value.encode("latin-1")

@@ -324,7 +324,7 @@ def decode_with(data: bytes, charsets: list[str]) -> tuple[str, str]:
             return data.decode(charset), charset
         except (UnicodeDecodeError, LookupError):
             continue
-    raise HTTPError(400, undecodable_message(charsets))
+    raise HTTPError(400, undecodable_message(charsets), echoes_input=True)
 
 
 def undecodable_message(charsets: list[str]) -> str:

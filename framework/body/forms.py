@@ -70,7 +70,7 @@ def process_urlencoded(entity: RequestBody) -> None:
         entity.charset = charset
         break
     else:
-        raise HTTPError(400, undecodable_message(charsets))
+        raise HTTPError(400, undecodable_message(charsets), echoes_input=True)
     merge_params(entity.params, params)
 
 

@@ -14,7 +14,7 @@ from http.cookies import SimpleCookie
 from typing import Any
 
 from framework.errors import HTTPError
-from framework.httputil import HeaderMap, valid_status
+from framework.httputil import HeaderMap, UnsafeHeader, valid_status
 
 __all__ = ["Response", "http_date"]
 
@@ -161,7 +161,12 @@ class Response:
             self._body = []
         elif dict.get(headers, "Content-Length") is None:
             dict.__setitem__(headers, "Content-Length", str(len(self.collapse_body())))
-        self.header_list = header_list = headers.output()
+        try:
+            self.header_list = header_list = headers.output(strict=True)
+        except UnsafeHeader as exc:
+            # Refused, never rewritten: the header is dropped and the response is a 500.
+            dict.pop(headers, exc.name, None)
+            raise HTTPError(500, str(exc), echoes_input=True) from None
         if self._cookie:
             for morsel in self._cookie.values():
                 header_list.append(("Set-Cookie", morsel.OutputString()))

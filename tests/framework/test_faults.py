@@ -86,6 +86,54 @@ def test_a_signal_during_start_up_exits_zero_quickly(tmp_path: Path, signum: int
     assert out.strip().endswith("quickstart-returned")
 
 
+SLOW_STOP = """
+import time
+import framework
+
+class Root:
+    @framework.expose
+    def index(self):
+        return "hi"
+
+def slow_stop():
+    print("stopping", flush=True)
+    time.sleep(30)
+
+framework.engine.subscribe("start", lambda: print("started", flush=True), priority=90)
+framework.engine.subscribe("stop", slow_stop, priority=10)
+framework.config.update({"global": {"server.socket_port": 0, "log.screen": True}})
+framework.quickstart(Root())
+"""
+
+
+def test_a_second_ctrl_c_during_the_shutdown_exits_130_at_once(tmp_path: Path) -> None:
+    script = tmp_path / "stop.py"
+    script.write_text(textwrap.dedent(SLOW_STOP))
+    proc = subprocess.Popen(
+        [sys.executable, str(script)],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "started"
+        proc.send_signal(signal.SIGINT)
+        assert proc.stdout.readline().strip() == "stopping"  # the slow stop listener runs
+        began = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 130
+    assert time.monotonic() - began < 5
+    assert "Second Keyboard Interrupt: exiting now" in err
+    assert "Traceback" not in err
+
+
 def _open_fds() -> int:
     return len(os.listdir("/proc/self/fd"))
 

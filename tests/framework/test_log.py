@@ -323,6 +323,20 @@ def test_access_fields_are_escaped(make_log: MakeLog, agent: str, logged: str) -
     assert line.endswith(f' "{logged}"')
 
 
+def test_a_missing_referer_or_user_agent_is_a_dash(make_log: MakeLog) -> None:
+    log = make_log()
+    sink = Collect()
+    log.access_log.addHandler(sink)
+    request, response = make_exchange()
+    request.headers = {"Host": "h.test"}
+    log.access(request, response)
+    request.headers = {"Host": "h.test", "User-Agent": ""}  # sent empty: written empty
+    log.access(request, response)
+    log.access_log.removeHandler(sink)
+    assert sink.messages[0].endswith(' "-" "-"')
+    assert sink.messages[1].endswith(' "-" ""')
+
+
 def test_access_request_line_cannot_forge_fields(make_log: MakeLog) -> None:
     log = make_log()
     line = access_line(log, request_line='GET /" 200 1 "x HTTP/1.1')
