@@ -150,9 +150,8 @@ class SocketReader:
         self._pos = end
         if end == len(data):
             self._buf, self._pos = b"", 0
-            self.head_started = 0.0
-        else:
-            self.head_started = _monotonic()  # a pipelined request has begun
+        # What follows is this request's body: the next head starts in end_body().
+        self.head_started = 0.0
         return head
 
     def head_expired(self, timeout: float) -> bool:
@@ -172,8 +171,9 @@ class SocketReader:
         self._rate_from = self.bytes_read
 
     def end_body(self) -> None:
-        """Stop the body budget (reads between requests use the idle timeout)."""
+        """Stop the body budget; bytes still buffered are the next request's head."""
         self._budget = float("inf")
+        self.head_started = _monotonic() if self._pos < len(self._buf) else 0.0
 
     def _remaining(self) -> float:
         budget = self._budget

@@ -281,6 +281,24 @@ def test_a_body_cut_by_the_client_is_400_not_500(port: int) -> None:
     assert result.statuses == [400] and result.closed
 
 
+def test_an_idle_connection_after_a_body_is_closed_without_a_408(app: Recorder) -> None:
+    # The body shares the buffer with the head: it must not count as a new request.
+    with serve_in_thread(app, socket_timeout=1) as url:
+        port = int(url.rsplit(":", 1)[1])
+        with RawClient(port) as client:
+            client.send(b"POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n\r\nhello")
+            reply = client.reply()
+            assert reply is not None and reply.body == b"ok:hello"
+            result = client.drain(4.0)
+    assert result.closed and result.replies == [] and result.leftover == b""
+
+
+def test_silence_after_connecting_gets_408(app: Recorder) -> None:
+    with serve_in_thread(app, socket_timeout=1) as url:
+        result = exchange(int(url.rsplit(":", 1)[1]), b"", 4.0)
+    assert result.statuses == [408] and result.closed
+
+
 def test_idle_keep_alive_connections_never_block_a_new_client(app: Recorder) -> None:
     with serve_in_thread(app, thread_pool=2) as url:
         port = int(url.rsplit(":", 1)[1])
