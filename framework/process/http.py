@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
@@ -257,11 +258,11 @@ class StrictGateway(Gateway_10):
             req.simple_response(f"{exc.code} {exc.reason}", exc._message)
             return
         try:
-            for chunk in response:
-                if chunk:
-                    if not isinstance(chunk, bytes):
-                        raise ValueError("WSGI Applications must yield bytes")
-                    self.write(chunk)
+            self._send_body(response)
+        except OSError:
+            # The client went away mid-response: not the application's failure.
+            req.close_connection = req.aborted = True
+            raise
         except Exception as exc:
             self._abort(exc)
         finally:
@@ -272,6 +273,13 @@ class StrictGateway(Gateway_10):
                 close()
         if self.remaining_bytes_out:
             req.close_connection = True  # a short body: the client must see the cut
+
+    def _send_body(self, response: Iterable[bytes]) -> None:
+        for chunk in response:
+            if chunk:
+                if not isinstance(chunk, bytes):
+                    raise ValueError("WSGI Applications must yield bytes")
+                self.write(chunk)
 
     def _abort(self, exc: Exception) -> None:
         req = self.req
