@@ -182,11 +182,14 @@ class StatsPage:
             formats = self.formatting.get(title, {})
             for key, value in sorted(namespace.items()):
                 form = formats.get(key, _MISSING)
+                # A collection without a format of its own (cheroot's "Worker Threads"
+                # in a "Cheroot HTTPServer <id>" namespace) shows every field as is.
+                columns = form if isinstance(form, Mapping) else {}
                 if isinstance(value, dict):
-                    headers, rows = self.get_dict_collection(value, form or {})
+                    headers, rows = self.get_dict_collection(value, columns)
                     collections.append((key, ["ID", *headers], rows))
                 elif isinstance(value, list | tuple):
-                    headers, rows = self.get_list_collection(value, form or {})
+                    headers, rows = self.get_list_collection(value, columns)
                     collections.append((key, headers, rows))
                 elif form is not None:
                     scalars.append((key, _shown(value, form)))

@@ -204,3 +204,18 @@ def test_byte_count_wrapper() -> None:
     wrapped = cpstats.ByteCountWrapper(io.BytesIO(b"a\nb\nc\n"))
     assert wrapped.readlines(2) == [b"a\n"]
     assert wrapped.read() == b"b\nc\n" and wrapped.bytes_read == 6
+
+
+def test_the_page_shows_a_cheroot_server_namespace(client: Client) -> None:
+    # cheroot registers "Cheroot HTTPServer <id>" (with a "Worker Threads" collection
+    # that has no format of its own) for every server, started or stopped.
+    from framework.process.server import serve_in_thread
+
+    def hello(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [("Content-Length", "0")])
+        return []
+
+    with serve_in_thread(hello, statistics=True):
+        page = client.get("/stats/")
+    assert page.status_code == 200
+    assert "Cheroot HTTPServer" in page.text
