@@ -26,11 +26,12 @@ from __future__ import annotations
 
 import logging
 import queue
+import select
 import socket
 import time
 from typing import Any
 
-from cheroot import wsgi
+from cheroot import connections, wsgi
 from cheroot.makefile import MakeFile
 from cheroot.server import HTTPConnection
 
@@ -74,10 +75,30 @@ class StrictConnection(HTTPConnection):
             if not reader.fill_nowait():
                 return False  # the client went away
             if not reader.head_ready():
+                if not self.server.ready:  # stopping: no selector to wait in any more
+                    return self._last_head()
                 if reader.head_expired(self.server.header_timeout):
                     StrictRequest(self.server, self).simple_response("408 Request Timeout")
                     return False
                 return True  # back to the selector until more bytes arrive
+        self.served = True
+        return bool(super().communicate())  # type: ignore[no-untyped-call]
+
+    def _last_head(self) -> bool:
+        """While the server stops, wait (bounded) for the head of a client never answered.
+
+        Such a client connected before the server stopped accepting; like a request
+        already queued, it is served (within ``shutdown_timeout``), not dropped.
+        """
+        server = self.server
+        reader = self.rfile
+        deadline = time.monotonic() + min(server.header_timeout, server.shutdown_timeout)
+        while not reader.head_ready():
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self.socket], [], [], left)[0]:
+                return False
+            if not reader.fill_nowait():
+                return False
         self.served = True
         return bool(super().communicate())  # type: ignore[no-untyped-call]
 
@@ -95,6 +116,30 @@ class StrictConnection(HTTPConnection):
                 StrictRequest(self.server, self).simple_response("408 Request Timeout")
             except OSError:
                 pass
+        super().close()
+
+
+class _Connections(connections.ConnectionManager):
+    """cheroot's connection manager; at shutdown it hands on clients never answered."""
+
+    def close(self) -> None:
+        """Queue parked connections that never got an answer, then close the others.
+
+        A client that connected just before the server stopped accepting may not have
+        sent its head yet: with cheroot it would be queued for a worker already, so it
+        is queued here too (workers finish the queue before they stop).
+        """
+        server = self.server
+        selector = self._selector  # type: ignore[attr-defined]
+        for fd, conn in list(selector.connections):
+            if conn is server or conn.served:
+                continue
+            selector.unregister(fd)
+            conn.parked = False
+            try:
+                server.requests.put(conn)
+            except queue.Full:
+                conn.close()
         super().close()
 
 
@@ -118,6 +163,13 @@ class StrictServer(wsgi.Server):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.gateway = StrictGateway
+
+    def prepare(self) -> None:
+        """Bind and start the workers, with our connection manager in cheroot's place."""
+        super().prepare()
+        stock = self._connections  # type: ignore[has-type]
+        self._connections = _Connections(self)
+        stock._selector.close()  # it only watched the listening socket so far
 
     # -- connections ---------------------------------------------------------------------
     def process_conn(self, conn: Any) -> None:
@@ -157,7 +209,7 @@ class StrictServer(wsgi.Server):
 
     def _park(self, conn: Any) -> None:
         conn.parked = True
-        self._connections.put(conn)  # type: ignore[attr-defined]
+        self._connections.put(conn)
         started = conn.rfile.head_started
         if started:
             # The selector closes a connection once last_used is `timeout` seconds

@@ -335,3 +335,20 @@ def test_a_saturated_pool_answers_503_at_once(app: Recorder) -> None:
         blocked.close()
         queued.close()
     assert result.statuses == [503] and elapsed < 1.0
+
+
+def test_a_client_connected_before_a_stop_is_still_served(app: Recorder) -> None:
+    # Its head had not arrived when the server stopped accepting: like a queued
+    # request on stock cheroot, it is answered within shutdown_timeout, not dropped.
+    context = serve_in_thread(app, shutdown_timeout=3)
+    url = context.__enter__()
+    client = RawClient(int(url.rsplit(":", 1)[1]))
+    time.sleep(0.2)  # accepted and parked
+    stopper = threading.Thread(target=context.__exit__, args=(None, None, None))
+    stopper.start()
+    time.sleep(0.3)  # the server is stopping
+    client.send(GOOD)
+    reply = client.reply()
+    client.close()
+    stopper.join(10)
+    assert reply is not None and reply.status == 200
