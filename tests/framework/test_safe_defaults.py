@@ -259,6 +259,14 @@ def test_production_pages_never_show_a_bad_value(client: Client) -> None:
     assert page.status_code in (400, 404) and "secret-input" not in page.text
 
 
+def test_production_pages_never_show_a_body_parser_message(client: Client) -> None:
+    framework.config.update({"environment": "production"})
+    body = b"--b\r\nContent-Disposition: form-data; name=secret-input\r\n\r\nx"  # cut short
+    page = client.post("/form", data=body, content_type="multipart/form-data; boundary=b")
+    assert page.status_code == 400
+    assert "secret-input" not in page.text and "Malformed" not in page.text
+
+
 def test_development_pages_do_show_the_path(client: Client) -> None:
     assert "nope" in client.get("/nope").text
 
