@@ -177,9 +177,12 @@ class Dispatcher:
                 continue
             default = getattr(candidate, "default", None)
             if default is not None and getattr(default, "exposed", False):
+                # COMPAT: as CherryPy, the sections of the rest of the path still apply
+                # (config for /admin reaches a root.default answering /admin).
                 steps = [
                     *trail[: i + 1],
                     _Step("default", default, _conf_of(default), step.segleft),
+                    *trail[i + 1 :],
                 ]
                 vpath = tuple(fullpath[fullpath_len - step.segleft : -1])
                 return Found(

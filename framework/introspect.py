@@ -303,13 +303,23 @@ def _answers_itself(root: Any) -> bool:
 
 
 def _is_node(value: Any) -> bool:
-    """True for objects worth walking into: instances of the application's own classes."""
+    """True for objects worth walking into: instances of the application's own classes.
+
+    A framework class made to be mounted (``cpstats.StatsPage``, ``profiler.Profiler``)
+    counts too: its class exposes handlers.
+    """
     if value is None or isinstance(value, _DATA_TYPES) or inspect.isroutine(value):
         return False
     if inspect.isclass(value) or inspect.ismodule(value):
         return False
     package = type(value).__module__.split(".")[0]
-    return package not in _FOREIGN_PACKAGES and package not in sys.stdlib_module_names
+    if package in _FOREIGN_PACKAGES:
+        return package != "builtins" and _exposes_handlers(type(value))
+    return package not in sys.stdlib_module_names
+
+
+def _exposes_handlers(cls: type) -> bool:
+    return any(getattr(member, "exposed", False) for member in vars(cls).values())
 
 
 def url_segment(name: str) -> str:

@@ -17,6 +17,7 @@ from framework.lib import (
     caching,
     compression,
     conditional,
+    cors,
     cpstats,
     cptools,
     encoding,
@@ -24,6 +25,7 @@ from framework.lib import (
     jsontools,
     params,
     proxy,
+    session_auth,
     static,
     templating,
     xmlrpcutil,
@@ -57,6 +59,8 @@ tools.flatten = Tool("before_finalize", cptools.flatten)
 tools.log_hooks = Tool("on_end_request", cptools.log_hooks, priority=100)
 tools.cpstats = cpstats.StatsTool()
 tools.xmlrpc = ErrorTool(xmlrpcutil.on_error)
+tools.cors = cors.CorsTool()
+tools.session_auth = session_auth.SessionAuthTool()
 tools.etags = Tool("before_finalize", conditional.validate_etags, priority=75)
 tools.gzip = Tool("before_finalize", compression.gzip, priority=80)
 tools.caching = caching.CachingTool()

@@ -104,10 +104,11 @@ ALIASES: dict[str, tuple[str, str]] = {
     "cherrypy.lib.cpstats": ("framework.lib.cpstats", "request statistics"),
     "cherrypy.lib.xmlrpcutil": ("framework.lib.xmlrpcutil", "XML-RPC"),
     "cherrypy.lib.profiler": ("framework.lib.profiler", "the profiler"),
+    "cherrypy.lib.locking": ("framework.lib.locking", "lock timers"),
     "cherrypy.process": ("framework.process", "the engine"),
     "cherrypy.process.wspbus": ("framework.process.wspbus", "the engine bus"),
     "cherrypy.process.plugins": ("framework.process.plugins", "the engine plugins"),
-    "cherrypy.process.servers": ("framework.process.server", "the HTTP server"),
+    "cherrypy.process.servers": ("framework.process.adapter", "the HTTP server adapter"),
 }
 
 #: Names a proxy package takes from another module than the one it stands for:

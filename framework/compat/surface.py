@@ -86,18 +86,23 @@ NOT_PROVIDED: dict[str, str] = {
     ),
     "cherrypy.lib.encoding.UTF8StreamEncoder": "an internal of CherryPy's encode tool",
     "cherrypy.lib.encoding.prepare_iter": "an internal of CherryPy's encode tool",
-    # -- planned in this release (issue 10) ------------------------------------------------
-    "cherrypy.lib.profiler": "not yet: the profiler pages (issue 10); `cherry profile` profiles",
-    "cherrypy.lib.locking": "not yet: lock timers (issue 10)",
-    "cherrypy.lib.cptools.SessionAuth": "not yet: tools.session_auth (issue 10, after sessions)",
-    "cherrypy.lib.cptools.session_auth": "not yet: tools.session_auth (issue 10, after sessions)",
-    "cherrypy.process.servers.ServerAdapter": "not yet (issue 10); cherrypy.server works",
-    "cherrypy.process.servers.Timeouts": "not yet (issue 10)",
-    "cherrypy.tools.session_auth": "not yet (issue 10, after sessions)",
 }
 
 #: CherryPy names that work differently -> what differs, and why.
 DIFFERENT: dict[str, str] = {
+    "cherrypy.tools.session_auth": (
+        "without check_username_and_password every login is refused (CherryPy accepts "
+        "any); the session id is regenerated at login and logout; form values are "
+        "escaped; from_page cannot redirect off the site"
+    ),
+    "cherrypy.lib.cptools.SessionAuth": "as tools.session_auth",
+    "cherrypy.lib.profiler": (
+        "cProfile instead of profile; report() serves only the profile files of its "
+        "directory; the default directory is in the system's temporary directory"
+    ),
+    "cherrypy.lib.locking.LockTimeout": (
+        "the session lock timeout (a 503 HTTPError) rather than a plain Exception"
+    ),
     "cherrypy.dispatch.MethodDispatcher": (
         "OPTIONS is answered (200, Allow) when the resource has no OPTIONS method, where "
         "CherryPy answers 405; a verb the resource lacks is a 405 before the body is read"

@@ -7,7 +7,8 @@ These are the callables behind ``tools.trailing_slash``, ``tools.response_header
 tools live in modules of their own and are re-exported here, where CherryPy keeps them:
 conditional requests (:mod:`framework.lib.conditional`), ``proxy``
 (:mod:`framework.lib.proxy`), ``referer``, ``accept``, ``autovary`` and
-``ignore_headers`` (:mod:`framework.lib.headertools`).
+``ignore_headers`` (:mod:`framework.lib.headertools`), ``session_auth``
+(:mod:`framework.lib.session_auth`).
 """
 
 from __future__ import annotations
@@ -32,12 +33,14 @@ from framework.lib.headertools import (
     referer,
 )
 from framework.lib.proxy import proxy
+from framework.lib.session_auth import SessionAuth, session_auth
 
 if TYPE_CHECKING:
     from framework.core.plan import Plan
 
 __all__ = [
     "MonitoredHeaderMap",
+    "SessionAuth",
     "TrailingSlashTool",
     "accept",
     "allow",
@@ -53,6 +56,7 @@ __all__ = [
     "redirect",
     "referer",
     "response_headers",
+    "session_auth",
     "trailing_slash",
     "validate_etags",
     "validate_since",

@@ -121,6 +121,10 @@ def encode(
     pair = current()
     assert pair is not None
     request, response = pair
+    if request.handler is None:
+        # COMPAT: CherryPy's encoder wraps the page handler: what a tool answered in its
+        # place (a static file, a login form) goes out as the tool made it.
+        return
     headers = response.headers
     ctype: str = dict.get(headers, "Content-Type") or ""
     declared, is_text = _content_type_info(ctype)

@@ -99,7 +99,7 @@ def test_cherrypy_tool_classes_are_the_per_request_adapters(name: str) -> None:
         ("cherrypy.lib.encoding", "framework.lib.encoding"),
         ("cherrypy.process.plugins", "framework.process.plugins"),
         ("cherrypy.process.wspbus", "framework.process.wspbus"),
-        ("cherrypy.process.servers", "framework.process.server"),
+        ("cherrypy.process.servers", "framework.process.adapter"),
     ],
 )
 def test_a_module_alias_is_the_framework_module_itself(alias: str, target: str) -> None:

@@ -523,3 +523,19 @@ def test_a_dispatcher_translating_punctuation() -> None:
 
     config = {"/": {"request.dispatch": Dispatcher(translate=punctuation_to_underscores)}}
     assert Client(Root(), config=config).get("/feed-v2").body == b"feed"
+
+
+def test_sections_below_a_default_handler_still_apply() -> None:
+    class Root:
+        @framework.expose
+        def default(self, *args: str) -> str:
+            return framework.request.config.get("x.section", "none")
+
+    config = {"/": {"x.section": "root"}, "/deep": {"x.section": "deep"}}
+    framework.config.namespaces["x"] = lambda key, value: None
+    try:
+        client = Client(Root(), config=config)
+        assert client.get("/deep/page").text == "deep"
+        assert client.get("/other").text == "root"
+    finally:
+        del framework.config.namespaces["x"]

@@ -56,6 +56,18 @@ class Varied:
         return cherrypy.request.headers.get("Accept-Language", "en")
 
 
+class Members:
+    @cherrypy.expose
+    def index(self, **kwargs):
+        return f"Hi {cherrypy.request.login}, you are logged in"
+
+
+def check_member(username, password):
+    if username != "test" or password != "password":
+        return "Wrong login/password"
+    return None
+
+
 class Root:
     @cherrypy.expose
     def index(self):
@@ -69,6 +81,7 @@ def mount():
     root.referer = Plain()
     root.accept = Negotiated()
     root.autovary = Varied()
+    root.members = Members()
     config = {
         "/basic": {
             "tools.auth_basic.on": True,
@@ -86,5 +99,10 @@ def mount():
         },
         "/accept/choose": {"tools.accept.on": False},
         "/autovary": {"tools.autovary.on": True},
+        "/members": {
+            "tools.sessions.on": True,
+            "tools.session_auth.on": True,
+            "tools.session_auth.check_username_and_password": check_member,
+        },
     }
     cherrypy.tree.mount(root, "", config)
