@@ -201,6 +201,9 @@ def classify(obj: object) -> str:
         return "tree"
     if type(obj).__module__ == "builtins" and not callable(obj):
         return "other"
+    if callable(obj) and type(obj).__module__.split(".")[0] in _FOREIGN_PACKAGES:
+        # WSGI middleware of the framework (profiler.make_app) holding pages it serves.
+        return "wsgi" if _wsgi_signature(obj) else "other"
     if publishes(obj):
         return "root"
     return "wsgi" if callable(obj) and _wsgi_signature(obj) else "other"
