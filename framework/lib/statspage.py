@@ -49,7 +49,10 @@ def extrapolate_statistics(scope: Mapping[str, Any]) -> dict[str, Any]:
         if isinstance(value, Mapping):
             value = extrapolate_statistics(value)
         elif isinstance(value, list | tuple):
-            value = [extrapolate_statistics(record) for record in value]
+            value = [
+                extrapolate_statistics(record) if isinstance(record, Mapping) else record
+                for record in value
+            ]
         elif callable(value):
             value = value(scope)
         copied[key] = value
@@ -196,7 +199,7 @@ class StatsPage:
             yield title, scalars, collections
 
     def get_dict_collection(
-        self, v: Mapping[Any, Mapping[str, Any]], formatting: Mapping[str, Any]
+        self, v: Mapping[Any, Any], formatting: Mapping[str, Any]
     ) -> tuple[list[str], list[list[str]]]:
         """Headers and rows of a collection keyed by ID (e.g. "Requests")."""
         headers = _headers(v.values(), formatting)
@@ -207,7 +210,7 @@ class StatsPage:
         return headers, rows
 
     def get_list_collection(
-        self, v: Sequence[Mapping[str, Any]], formatting: Mapping[str, Any]
+        self, v: Sequence[Any], formatting: Mapping[str, Any]
     ) -> tuple[list[str], list[list[str]]]:
         """Headers and rows of a list of records (e.g. "Slow Queries")."""
         headers = _headers(v, formatting)
@@ -239,11 +242,22 @@ class StatsPage:
     resume._cp_config = {"tools.allow.on": True, "tools.allow.methods": ["POST"]}  # type: ignore[attr-defined]
 
 
+def _as_record(record: Any) -> Mapping[str, Any]:
+    """A collection entry as a record: other libraries' entries may be plain values."""
+    return record if isinstance(record, Mapping) else {"Value": record}
+
+
 def _headers(records: Any, formatting: Mapping[str, Any]) -> list[str]:
     return sorted(
-        {str(key) for record in records for key in record if formatting.get(key, 0) is not None}
+        {
+            str(key)
+            for record in records
+            for key in _as_record(record)
+            if formatting.get(key, 0) is not None
+        }
     )
 
 
-def _row(record: Mapping[str, Any], headers: list[str], formatting: Mapping[str, Any]) -> list[str]:
-    return [_shown(record.get(key, ""), formatting.get(key, _MISSING)) for key in headers]
+def _row(record: Any, headers: list[str], formatting: Mapping[str, Any]) -> list[str]:
+    fields = _as_record(record)
+    return [_shown(fields.get(key, ""), formatting.get(key, _MISSING)) for key in headers]

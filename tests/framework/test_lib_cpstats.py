@@ -186,12 +186,18 @@ def test_the_json_page(client: Client) -> None:
 
 
 def test_other_namespaces_of_logging_statistics_are_shown(client: Client) -> None:
-    logging.statistics["My Cache"] = {"Hits": 3, "Ratio": lambda s: 0.5}  # type: ignore[attr-defined]
+    logging.statistics["My Cache"] = {  # type: ignore[attr-defined]
+        "Hits": 3,
+        "Ratio": lambda s: 0.5,
+        "Shards": {"a": 1, "b": {"Size": 2}},  # another library's shapes: plain values too
+        "Recent": ["x", {"Key": "y"}],
+    }
     try:
         text = client.get("/stats/").text
     finally:
         del logging.statistics["My Cache"]  # type: ignore[attr-defined]
     assert "<h1>My Cache</h1>" in text and "<td>0.5</td>" in text
+    assert "<h2>Shards</h2>" in text and "<h2>Recent</h2>" in text
 
 
 def test_byte_count_wrapper() -> None:
