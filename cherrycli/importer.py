@@ -71,6 +71,8 @@ class LoadedTarget:
         module: the imported module holding ``obj``.
         kind: what ``obj`` is, see :func:`framework.introspect.classify`.
         source: where TARGET came from ("argument", "CHERRY_APP" or a pyproject path).
+        notes: lines to show the user about how TARGET was read (a script's
+            ``__main__`` block that was run).
     """
 
     obj: Any
@@ -78,6 +80,7 @@ class LoadedTarget:
     module: ModuleType
     kind: str
     source: str
+    notes: tuple[str, ...] = ()
 
 
 def require_app(obj: object, spec: str) -> str:
@@ -385,11 +388,66 @@ def load_target(target: str | None = None, settings: Settings | None = None) -> 
     if path is not None:
         _forget_if_other_file(module_name, path)
     module = _import(module_name, target)
+    block = _run_main_block(module, module_name)
+    if block is not None:
+        served = _main_block_target(module, module_name, attr, block, source)
+        if served is not None:
+            return served
     attr = attr or _default_attr(module)
     obj = _get_attr(module, attr)
     spec = f"{module_name}:{attr}"
     return LoadedTarget(
         obj=obj, spec=spec, module=module, kind=require_app(obj, spec), source=source
+    )
+
+
+def _run_main_block(module: ModuleType, module_name: str) -> Any:
+    """Run the module's serving ``__main__`` block (:mod:`cherrycli.script`), if any.
+
+    Raises:
+        CliError: the block raised (exit 1; the exception is the error's context).
+    """
+    from cherrycli.script import run_main_block
+
+    try:
+        return run_main_block(module)
+    except (Exception, SystemExit) as error:
+        raise CliError(
+            f"error while running the __main__ block of {module_name!r}: {_exception_line(error)}"
+        ) from None
+
+
+def _main_block_target(
+    module: ModuleType, module_name: str, attr: str | None, block: Any, source: str
+) -> LoadedTarget | None:
+    """The mount tree the block built, or None to fall back to TARGET's attribute.
+
+    Raises:
+        CliError: the block mounted nothing and the module holds no app either.
+    """
+    import framework
+
+    name = Path(block.path).name
+    if not framework.tree.apps:
+        named = attr is not None or any(hasattr(module, n) for n in DEFAULT_NAMES)
+        if not named and not _candidates(module):
+            raise CliError(
+                f"{name} mounts no app: its __main__ block ran without "
+                "quickstart(root) or tree.mount(root)",
+                hint=f"mount the root object in the block, or name it: {name}:Root",
+            )
+        return None
+    mounts = ", ".join(sorted(p or "/" for p in framework.tree.apps))
+    note = f"note: ran the __main__ block of {name}: serving what it mounts ({mounts})"
+    if attr is not None:
+        note += f", not {attr} alone"
+    return LoadedTarget(
+        obj=framework.tree,
+        spec=f"{module_name}:__main__",
+        module=module,
+        kind="tree",
+        source=source,
+        notes=(note,),
     )
 
 

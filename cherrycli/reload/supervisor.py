@@ -114,6 +114,7 @@ class _Worker:
             compat=options.compat,
             strict=strict,
             expected=options.address.expected(),
+            pinned=options.address.pinned(),
             grace=options.grace,
             announce=strict,  # the first worker prints "Serving on"
         )

@@ -50,7 +50,7 @@ from pathlib import Path
 from cherrycli.errors import CliError
 from cherrycli.reload.live import LiveReload
 from cherrycli.serve import DEFAULT_GRACE, loading
-from cherrycli.serve.address import address_notes, app_address
+from cherrycli.serve.address import address_notes, app_address, pinned_notes
 from cherrycli.serve.listen import announced_url, mount_path
 from cherrycli.serve.server import serve_app, serve_socket
 
@@ -86,6 +86,7 @@ def worker_command(
     expected: Mapping[str, str | None] | None = None,
     grace: float = DEFAULT_GRACE,
     announce: bool = False,
+    pinned: Mapping[str, str | None] | None = None,
 ) -> list[str]:
     """The command line that starts a worker.
 
@@ -101,6 +102,8 @@ def worker_command(
             and port to compare the loaded app with, None where nothing can move them.
         grace: seconds requests in flight get to finish once the worker is told to stop.
         announce: print "Serving on ..." when ready (the first worker).
+        pinned: :meth:`cherrycli.serve.address.Address.pinned`: the values an option
+            or a setting chose, which the app cannot move (a note says so when it tries).
 
     Returns:
         The argv, starting with the running interpreter.
@@ -129,6 +132,9 @@ def worker_command(
     for key, value in (expected or {}).items():
         if value is not None:
             command += [f"--expect-{key.removeprefix('socket_')}", value]
+    for key, value in (pinned or {}).items():
+        if value is not None:
+            command += [f"--pin-{key.removeprefix('socket_')}", value]
     if target is not None:
         command += ["--", target]
     return command
@@ -177,6 +183,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--announce", action="store_true", help="print Serving on when ready")
     parser.add_argument("--expect-host", help="the bound host, if the config may change it")
     parser.add_argument("--expect-port", help="the bound port, if the config may change it")
+    parser.add_argument("--pin-host", help="the host an option or a setting chose")
+    parser.add_argument("--pin-port", help="the port an option or a setting chose")
     parser.add_argument("target", nargs="?")
     return parser
 
@@ -186,7 +194,10 @@ def _load(args: argparse.Namespace) -> tuple[loading.WSGIApp, bytes] | int:
     expected = {"socket_host": args.expect_host, "socket_port": args.expect_port}
     try:
         app = loading.load_app(args.target, args.config, compat=args.compat)
-        notes = address_notes(expected, args.config, app_address())
+        asked = app_address()
+        pinned = {"socket_host": args.pin_host, "socket_port": args.pin_port}
+        notes = address_notes(expected, args.config, asked)
+        notes += pinned_notes(pinned, asked, args.config)
         if notes:
             from cherrycli.console import say
 

@@ -34,7 +34,7 @@ from cherrycli.serve import DEFAULT_HOST, DEFAULT_PORT
 if TYPE_CHECKING:
     from cherrycli.settings import Settings
 
-__all__ = ["Address", "address_notes", "app_address", "choose_address"]
+__all__ = ["Address", "address_notes", "app_address", "choose_address", "pinned_notes"]
 
 _HOST, _PORT = "socket_host", "socket_port"
 
@@ -92,6 +92,17 @@ class Address:
         return {
             _HOST: None if self.pinned_host else host,
             _PORT: None if self.pinned_port else str(port),
+        }
+
+    def pinned(self) -> dict[str, str | None]:
+        """The values an option or a setting chose (they win over the app's own).
+
+        Returns:
+            ``{"socket_host": ..., "socket_port": ...}`` as strings, None where not pinned.
+        """
+        return {
+            _HOST: self.host if self.pinned_host else None,
+            _PORT: str(self.port) if self.pinned_port and self.port is not None else None,
         }
 
 
@@ -176,6 +187,42 @@ def address_notes(
             if name in sections
             else f"note: {name} is {value} once the app is loaded, but --reload keeps the "
             f"address it bound first: pass {option} {value} to use it"
+        )
+    return notes
+
+
+def pinned_notes(
+    pinned: Mapping[str, str | None], app: Mapping[str, object], config: Path | None = None
+) -> list[str]:
+    """Lines saying that cherry serve's own address wins over the one the app sets.
+
+    A CherryPy script's ``server.socket_port`` (set at import or in its ``__main__``
+    block) names where it listens when run by itself; ``--port`` (or a setting) wins
+    under cherry serve, which says so instead of ignoring it silently. A value from the
+    config file given to cherry serve is no surprise: it gets no note.
+
+    Args:
+        pinned: :meth:`Address.pinned`.
+        app: :func:`app_address` after loading.
+        config: the config file, or None.
+
+    Returns:
+        One line per value the app set to something else than the one in force.
+    """
+    defaults = {_HOST: DEFAULT_HOST, _PORT: str(DEFAULT_PORT)}
+    try:
+        from_file = read_config(config).get("global", {})
+    except CliError:
+        from_file = {}
+    notes = []
+    for key, value in pinned.items():
+        asked = str(app.get(key))
+        if value is None or asked in (value, defaults[key], str(from_file.get(f"server.{key}"))):
+            continue
+        what = "host" if key == _HOST else "port"
+        notes.append(
+            f"note: the app sets server.{key} = {asked}; cherry serve uses the {what} "
+            f"it was given ({value})"
         )
     return notes
 

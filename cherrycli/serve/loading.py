@@ -90,6 +90,14 @@ def load_app(target: str | None, config: Path | None, *, compat: bool = False) -
     app_config = {path: values for path, values in sections.items() if path != "global"}
 
     loaded = load_target(target)
+    # A script's own settings may have turned the engine's reloader on: the toolchain
+    # reloads (and a reloader re-executing a worker would fight the supervisor).
+    framework.config.update({"engine.autoreload.on": False})
+    if loaded.notes:
+        from cherrycli.console import say
+
+        for note in loaded.notes:
+            say(note, "hint")
     if loaded.kind == "tree":
         app: WSGIApp = loaded.obj
         warn_unknown_tools(app)

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from cherrycli.errors import CliError
 from cherrycli.serve import DEFAULT_GRACE
-from cherrycli.serve.address import Address, app_address
+from cherrycli.serve.address import Address, app_address, pinned_notes
 from cherrycli.serve.listen import BACKLOG, announced_url, bind_listener, mount_path
 from cherrycli.serve.loading import WSGIApp, load_app, summarize_load_error
 
@@ -82,7 +82,14 @@ def serve(
             f"the app failed to load: {summarize_load_error(exc)}",
             hint="run with --reload to see the full traceback in the browser",
         ) from None
-    sock = bind_listener(*address.after_loading(app_address()))
+    asked = app_address()
+    sock = bind_listener(*address.after_loading(asked))
+    notes = pinned_notes(address.pinned(), asked, config)
+    if notes:
+        from cherrycli.console import say
+
+        for note in notes:
+            say(note, "hint")
     try:
         url = announced_url(sock, mount_path(app))
         from cherrycli.console import stdout

@@ -15,7 +15,13 @@ import framework
 import framework.process.server  # registers framework.server
 from cherrycli.errors import CliError
 from cherrycli.serve import DEFAULT_HOST, DEFAULT_PORT
-from cherrycli.serve.address import Address, address_notes, app_address, choose_address
+from cherrycli.serve.address import (
+    Address,
+    address_notes,
+    app_address,
+    choose_address,
+    pinned_notes,
+)
 from cherrycli.settings import load_settings
 
 APP = {"socket_host": "10.0.0.5", "socket_port": 9123}  # what an app set at import
@@ -233,3 +239,60 @@ def test_no_note_when_the_config_file_broke_since(tmp_path: Path) -> None:
     conf.write_text("[global]\nserver.socket_port = (\n")
     # The edit that broke it triggers its own reload, which reports the error.
     assert address_notes({"socket_port": "8080"}, conf, APP) == []
+
+
+@pytest.mark.parametrize(
+    ("pinned", "app", "notes"),
+    [
+        (
+            {"socket_host": None, "socket_port": "8000"},
+            {"socket_host": "127.0.0.1", "socket_port": 9099},
+            [
+                "note: the app sets server.socket_port = 9099; cherry serve uses the port it "
+                "was given (8000)"
+            ],
+        ),
+        (
+            {"socket_host": "0.0.0.0", "socket_port": None},
+            {"socket_host": "::", "socket_port": 9099},
+            [
+                "note: the app sets server.socket_host = ::; cherry serve uses the host it "
+                "was given (0.0.0.0)"
+            ],
+        ),
+        # The app asked for nothing (the defaults), or for what is in force: no note.
+        (
+            {"socket_host": None, "socket_port": "8000"},
+            {"socket_host": "127.0.0.1", "socket_port": 8080},
+            [],
+        ),
+        (
+            {"socket_host": None, "socket_port": "9099"},
+            {"socket_host": "127.0.0.1", "socket_port": 9099},
+            [],
+        ),
+        (
+            {"socket_host": None, "socket_port": None},
+            {"socket_host": "::", "socket_port": 9099},
+            [],
+        ),
+    ],
+)
+def test_pinned_notes_say_when_the_given_address_wins(
+    pinned: dict[str, str | None], app: dict[str, object], notes: list[str]
+) -> None:
+    assert pinned_notes(pinned, app) == notes
+
+
+def test_pinned_notes_skip_what_the_config_file_says(tmp_path: Path) -> None:
+    config = tmp_path / "dev.conf"
+    config.write_text("[global]\nserver.socket_port = 9099\n")
+    app = {"socket_host": "127.0.0.1", "socket_port": 9099}
+    assert pinned_notes({"socket_host": None, "socket_port": "8000"}, app, config) == []
+
+
+def test_address_pinned_names_what_options_and_settings_chose() -> None:
+    assert Address("0.0.0.0", 9000, True, False).pinned() == {
+        "socket_host": "0.0.0.0",
+        "socket_port": None,
+    }
