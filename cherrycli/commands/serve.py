@@ -60,6 +60,14 @@ __all__ = ["serve_command"]
     help="How long requests in flight may take to finish when the server stops or a "
     "reload replaces the worker.",
 )
+@click.option(
+    "--workers",
+    "-w",
+    metavar="N",
+    type=click.IntRange(1, 256),
+    help="Production: run N worker processes on gunicorn (the gunicorn extra); "
+    "SIGHUP reloads, SIGTERM drains.",
+)
 @compat_option
 def serve_command(
     target: str | None,
@@ -71,6 +79,7 @@ def serve_command(
     reload_include: tuple[str, ...],
     reload_exclude: tuple[str, ...],
     grace: float,
+    workers: int | None,
     compat: bool,
 ) -> None:
     """Serve an app on cheroot, printing the URL and the access log.
@@ -80,9 +89,13 @@ def serve_command(
     requests in flight finish on the old one (up to --grace seconds); a broken save
     shows its traceback in the browser until the next good one.
 
+    With --workers N (production), gunicorn runs N processes, each loading the app;
+    SIGHUP reloads code and config without refusing a connection, SIGTERM lets
+    requests in flight finish (up to --grace seconds).
+
     The address: --host/--port, else CHERRY_HOST/CHERRY_PORT or [tool.cherry], else
-    server.socket_host/port from the config file, else (without --reload) from the app
-    itself, else 127.0.0.1:8080.
+    server.socket_host/port from the config file, else (without --reload or --workers)
+    from the app itself, else 127.0.0.1:8080.
 
     Examples:
 
@@ -91,6 +104,7 @@ def serve_command(
         cherry serve app.py --reload
         cherry serve shop.app:Root --port 9000 --config dev.conf
         cherry serve legacy.py --compat --reload --reload-exclude 'data/*'
+        cherry serve --workers 4 --host 0.0.0.0 --config config/prod.conf
     """
     from cherrycli.serve.address import choose_address
     from cherrycli.settings import load_settings
@@ -99,7 +113,21 @@ def serve_command(
     config = config or settings.path("config")
     address = choose_address(host, port, settings, config)
     compat = compat or bool(settings.get_bool("compat"))
-    if not reload:
+    if workers is not None and reload:
+        from cherrycli.errors import USAGE_EXIT, CliError
+
+        raise CliError(
+            "--workers and --reload cannot be used together: --reload runs one process "
+            "that restarts on each save, --workers is for production",
+            hint="drop one of them (workers may come from CHERRY_SERVE_WORKERS or "
+            "[tool.cherry.serve])",
+            exit_code=USAGE_EXIT,
+        )
+    if workers is not None:
+        from cherrycli.serve.workers import WorkersOptions, serve_workers
+
+        code = serve_workers(WorkersOptions(target, address, config, compat, workers, grace))
+    elif not reload:
         for flag, given in (
             ("--reload-include", reload_include),
             ("--reload-exclude", reload_exclude),

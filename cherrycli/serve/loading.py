@@ -49,7 +49,9 @@ _MACHINERY = (
 )
 
 
-def load_app(target: str | None, config: Path | None, *, compat: bool = False) -> WSGIApp:
+def load_app(
+    target: str | None, config: Path | None, *, compat: bool = False, development: bool = True
+) -> WSGIApp:
     """Import TARGET, mount it on ``framework.tree`` and apply the config file.
 
     A root object or class is mounted with the file's path sections as app config, an
@@ -63,6 +65,8 @@ def load_app(target: str | None, config: Path | None, *, compat: bool = False) -
         target: ``pkg.mod:attr``, ``app.py[:attr]`` or None for the project default.
         config: path of an INI config file, or None.
         compat: install the ``cherrypy`` aliases before importing the app.
+        development: turn the screen log on unless the config file says otherwise;
+            False (``--workers``, production) keeps it off unless the file says so.
 
     Returns:
         The WSGI callable to serve (``framework.tree``).
@@ -82,8 +86,9 @@ def load_app(target: str | None, config: Path | None, *, compat: bool = False) -
     from framework.core.log import AccessLogMiddleware
 
     sections = read_config(config)
-    # Development default first, so the file can override it.
-    framework.config.update({"log.screen": True})
+    # Defaults first, so the file can override them: development shows the access log
+    # and tracebacks on the screen; production (--workers) is quiet unless configured.
+    framework.config.update({"log.screen": development})
     framework.config.update(dict(sections.get("global", {})))
     # The supervisor reloads; the engine's own reloader would re-exec the worker.
     framework.config.update({"engine.autoreload.on": False})

@@ -188,7 +188,9 @@ class Cherry:
         if self.process.poll() is None:
             for pid in children(self.process.pid):
                 with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(pid, signal.SIGKILL)
+                    os.killpg(pid, signal.SIGKILL)  # a reload worker leads its own group
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(pid, signal.SIGKILL)  # a gunicorn worker does not
             self.process.kill()
         self.finish()
 
