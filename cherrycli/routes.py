@@ -11,13 +11,17 @@ dispatcher confirms); this module only mounts what the importer found the way
   when optional, ``{*args}`` for the rest of the path); ``feed_xml`` is listed as
   ``feed.xml``; ``@popargs`` names come before what they lead to; a custom
   ``_cp_dispatch`` shows as ``{*vpath}``; a static section as ``{*path}`` (a
-  directory) or its own path (a file).
+  directory) or its own path (a file); a ``RoutesDispatcher`` pattern as its template
+  (``/cities/{name}``); an XML-RPC procedure as its controller's URL, ``#`` and its
+  name (``/api/#math.add``); behind a ``VirtualHost`` each route also as
+  ``//host/path``.
 - **handler** (``module.Class.method``, or for a static section the tool and what it
   serves) and **location** (``file:line`` of the ``def``, relative to the working
   directory when inside it).
 - **methods**, **params** (the signature, annotations and defaults included),
   **tools** (switched on beyond the framework's defaults) and **kind**
-  (``handler``, ``index``, ``default``, ``resource``, ``dispatch`` or ``static``).
+  (``handler``, ``index``, ``default``, ``resource``, ``dispatch``, ``xmlrpc`` or
+  ``static``).
 """
 
 from __future__ import annotations

@@ -2,7 +2,9 @@
 
 :func:`load_app` imports TARGET through :mod:`cherrycli.importer`, mounts it on
 ``framework.tree`` with the config file applied, and warns about tools the config
-switches on but the toolbox lacks (:func:`unknown_tools`). When loading fails, the
+switches on but the toolbox lacks (:func:`unknown_tools`) and, for a CherryPy app
+loaded with ``--compat``, about the CherryPy names and config keys it uses that Cherry
+does not provide or treats differently (:func:`warn_compat_usage`). When loading fails, the
 toolchain says why in one of two ways:
 
 - one line (:func:`summarize_load_error`) for ``cherry serve`` without ``--reload``;
@@ -35,6 +37,7 @@ __all__ = [
     "summarize_load_error",
     "unknown_tools",
     "user_code_error",
+    "warn_compat_usage",
     "warn_unknown_tools",
 ]
 
@@ -106,6 +109,8 @@ def load_app(
     if loaded.kind == "tree":
         app: WSGIApp = loaded.obj
         warn_unknown_tools(app)
+        if compat:
+            warn_compat_usage(app)
         return app
     if loaded.kind == "wsgi":
         framework.tree.graft(AccessLogMiddleware(loaded.obj, framework.log), "")
@@ -118,6 +123,8 @@ def load_app(
             require_app(root, f"{loaded.spec}()")
         framework.tree.mount(root, "", app_config or None)
     warn_unknown_tools(framework.tree)
+    if compat:
+        warn_compat_usage(framework.tree)
     return framework.tree
 
 
@@ -158,6 +165,43 @@ def warn_unknown_tools(tree: Any) -> None:
         stderr().print(
             f"[hint]warning:[/hint] tools.{escape(name)} is switched on for {escape(shown)} "
             f"but no such tool exists: those requests will answer 500",
+            soft_wrap=True,
+        )
+
+
+#: How many compat findings are printed before the rest is counted.
+_MAX_COMPAT_LINES = 20
+
+
+def warn_compat_usage(tree: Any) -> None:
+    """Print, before any request, what the CherryPy app uses that Cherry lacks or changes.
+
+    One line per use of a CherryPy name (in the app's modules) or config key (global
+    and ``tree``'s apps) that the compatibility table (``docs/compat.md``) lists as not
+    provided or different, with the table's reason.
+
+    Args:
+        tree: the mount tree whose apps' config is read.
+    """
+    from framework.compat import unsupported_usage
+
+    usages = unsupported_usage(tree)
+    if not usages:
+        return
+    from cherrycli.console import escape, stderr  # rich: only when there is something to say
+
+    console = stderr()
+    for usage in usages[:_MAX_COMPAT_LINES]:
+        entry = usage.entry
+        console.print(
+            f"[hint]compat:[/hint] {escape(usage.where)}: {escape(entry.name)} is "
+            f"{entry.status}: {escape(entry.reason)}",
+            soft_wrap=True,
+        )
+    if len(usages) > _MAX_COMPAT_LINES:
+        console.print(
+            f"[hint]compat:[/hint] and {len(usages) - _MAX_COMPAT_LINES} more "
+            "(docs/compat.md lists every CherryPy name)",
             soft_wrap=True,
         )
 

@@ -1,8 +1,10 @@
 """The route model: which URLs an application serves, and what answers each.
 
-One module answers "what does this object tree publish?" for everything that asks:
-``cherry routes``, the CLI's app loader, the test client and handler coverage. It is
-built on the dispatcher itself, so a listing never disagrees with dispatch:
+One package answers "what does this application publish?" for everything that asks:
+``cherry routes``, the CLI's app loader, the test client and handler coverage
+(:mod:`.model`: the records; :mod:`.walk`: the object-tree walk; :mod:`.app`: one
+application's routes; :mod:`.dispatchers`: Routes and virtual hosts). It is built on
+the dispatcher itself, so a listing never disagrees with dispatch:
 
 1. a walk proposes candidates, reading attributes exactly as the dispatcher does
    (``getattr``, so properties run; ``_hidden`` names publish, dunders never do;
@@ -15,9 +17,11 @@ built on the dispatcher itself, so a listing never disagrees with dispatch:
    in the query string) is listed the way it really answers, or not at all.
 
 Static sections (``tools.staticdir`` / ``tools.staticfile`` in an app's config) are
-routes too. :func:`handler_identity` names a handler the same way everywhere
-(``module.Class.method`` plus its ``def`` line), and :func:`classify` says what kind of
-app object something is.
+routes too, and so are the patterns of a ``RoutesDispatcher``, the procedures of an
+XML-RPC controller (``/api/#math.add``) and, behind a ``VirtualHost``, each route as
+every host reaches it (``//blog.example.com/2024``). :func:`handler_identity` names a
+handler the same way everywhere (``module.Class.method`` plus its ``def`` line), and
+:func:`classify` says what kind of app object something is.
 
 Iterating routes runs application code (properties, ``@popargs`` handler factories):
 call it on apps you trust, as you would serve them.

@@ -13,7 +13,8 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from framework.core import config as _config
-from framework.dispatch import Dispatcher, MethodDispatcher
+from framework.dispatch import Dispatcher, MethodDispatcher, VirtualHost
+from framework.introspect.dispatchers import host_variants, mapper_routes, unwrap
 from framework.introspect.model import ANY_METHOD, HandlerIdentity, Route, handler_identity
 from framework.introspect.walk import Candidate, NodeWalk
 
@@ -35,12 +36,26 @@ class AppWalk:
         return self.app.find_config(path, "request.dispatch", Request.dispatch)
 
     def method_dispatch(self, path: str) -> bool:
-        return isinstance(self.dispatcher(path), MethodDispatcher)
+        inner = unwrap(self.dispatcher(path))
+        return isinstance(getattr(inner, "next_dispatcher", inner), MethodDispatcher)
 
     def routes(self) -> Iterator[Route]:
+        """Every route; behind a VirtualHost, also as each host reaches it."""
+        dispatcher = self.dispatcher("/")
+        listed = list(self._own_routes(unwrap(dispatcher)))
+        yield from listed
+        if isinstance(dispatcher, VirtualHost):
+            for route in listed:
+                yield from host_variants(route, dispatcher, self.app.script_name)
+
+    def _own_routes(self, dispatcher: Any) -> Iterator[Route]:
+        from framework.routesdispatcher import RoutesDispatcher
+
         app = self.app
-        seen: set[tuple[str, tuple[str, ...] | None, str]] = set()
-        if app.root is not None:
+        if isinstance(dispatcher, RoutesDispatcher):
+            yield from mapper_routes(app, dispatcher)
+        elif app.root is not None:
+            seen: set[tuple[str, tuple[str, ...] | None, str]] = set()
             walk = NodeWalk(self.method_dispatch)
             for candidate in walk.candidates(app.root, "", 0, frozenset()):
                 key = (candidate.path, candidate.methods, handler_identity(candidate.handler).name)
@@ -56,12 +71,12 @@ class AppWalk:
         """Ask the path's dispatcher to resolve a URL made from the template."""
         script = self.app.script_name
         full_path = (script + candidate.path) or "/"
-        if candidate.kind == "dispatch":
+        if candidate.kind in ("dispatch", "xmlrpc"):
             return self._route(candidate, full_path, {})
         probe = _probe(candidate.path) or "/"
-        dispatcher = self.dispatcher(probe)
-        if not isinstance(dispatcher, Dispatcher):
-            # A dispatcher of another kind (a VirtualHost, a CherryPy-style callable)
+        dispatcher = unwrap(self.dispatcher(probe))
+        if not isinstance(dispatcher, Dispatcher) and not hasattr(dispatcher, "next_dispatcher"):
+            # A dispatcher of another kind (a CherryPy-style callable)
             # answers only inside a request: list the candidate as the walk saw it.
             return self._route(candidate, full_path, {})
         method = candidate.methods[0] if candidate.methods else "GET"

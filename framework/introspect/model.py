@@ -62,11 +62,17 @@ def handler_identity(handler: Any) -> HandlerIdentity:
         owner = handler if isinstance(handler, type) else type(handler)
         name = f"{owner.__module__}.{owner.__qualname__}"
         function = owner.__init__ if isinstance(handler, type) else owner.__call__
+    elif not inspect.isroutine(handler):
+        # A controller object answering by itself (a Routes pattern whose action comes
+        # from the URL): named after its class.
+        owner = type(handler)
+        name = f"{owner.__module__}.{owner.__qualname__}"
+        function = None
     else:
         module = getattr(handler, "__module__", None) or "?"
         name = f"{module}.{getattr(handler, '__qualname__', repr(handler))}"
         function = handler
-    code = getattr(inspect.unwrap(function), "__code__", None)
+    code = getattr(inspect.unwrap(function), "__code__", None) if function is not None else None
     if code is None:
         return HandlerIdentity(name)
     return HandlerIdentity(name, code.co_filename, code.co_firstlineno)
@@ -86,8 +92,13 @@ class Route:
         params: the handler's parameters (those filled from the path first).
         tools: the tools switched on for the route beyond the framework's defaults.
         kind: ``"handler"``, ``"index"``, ``"default"``, ``"resource"`` (a
-            MethodDispatcher verb), ``"dispatch"`` (a custom ``_cp_dispatch``: the
-            rest of the path is decided by code) or ``"static"``.
+            MethodDispatcher verb), ``"dispatch"`` (a custom ``_cp_dispatch``, or a
+            Routes pattern whose action comes from the URL: the rest is decided by
+            code), ``"xmlrpc"`` (a procedure of an XML-RPC controller: ``path`` is the
+            controller's URL, ``#`` and the method name) or ``"static"``.
+
+    A path starting with ``//`` names a host too: behind a ``VirtualHost`` each route is
+    also listed as ``//host/path``, the URL that reaches it on that host.
     """
 
     path: str

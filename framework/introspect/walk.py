@@ -109,6 +109,12 @@ class Candidate:
     popped: frozenset[str] = frozenset()
 
 
+def _is_xmlrpc(node: Any) -> bool:
+    """True for an XML-RPC controller (``tools.xmlrpc`` on in its class's ``_cp_config``)."""
+    conf = getattr(type(node), "_cp_config", None)
+    return isinstance(conf, dict) and bool(conf.get("tools.xmlrpc.on"))
+
+
 def _is_resource(obj: Any) -> bool:
     return bool(getattr(obj, "exposed", False)) and any(name.isupper() for name in _names(obj))
 
@@ -269,8 +275,25 @@ class NodeWalk:
             params = tuple(sig.parameters.values()) if sig is not None else ()
             yield Candidate(path + "/", index, "index", params, (), popped=popped)
         default = _attribute(node, "default")
-        if _is_handler(default):
+        if _is_xmlrpc(node):
+            # An XML-RPC controller's default answers every method named in the body.
+            yield from self._rpc_methods(node, path, "", 0)
+        elif _is_handler(default):
             yield self._leaf(default, path, "default", popped)
+
+    def _rpc_methods(self, node: Any, path: str, prefix: str, depth: int) -> Iterator[Candidate]:
+        """The procedures of an XML-RPC controller, as ``path/#dotted.name`` (POST)."""
+        if depth > _MAX_DEPTH:
+            return
+        for name, value in _members(node):
+            if _is_handler(value):
+                sig = _signature(value)
+                params = tuple(sig.parameters.values()) if sig is not None else ()
+                yield Candidate(
+                    f"{path}/#{prefix}{name}", value, "xmlrpc", params, (), methods=("POST",)
+                )
+            elif _is_node(value):
+                yield from self._rpc_methods(value, path, f"{prefix}{name}.", depth + 1)
 
     def _leaf(self, handler: Any, path: str, kind: str, popped: frozenset[str]) -> Candidate:
         sig = _signature(handler)

@@ -526,3 +526,23 @@ def test_every_path_the_dispatcher_serves_is_listed(
         path = probe.partition("?")[0]
         assert any(matches(template, path) for template in templates), (probe, templates)
     assert served >= 24
+
+
+def test_command_lists_xmlrpc_procedures_and_virtual_hosts(tmp_path: Path) -> None:
+    (tmp_path / "api.py").write_text(
+        "import framework\n"
+        "from framework.lib.xmlrpcutil import XMLRPCController\n"
+        "class Api(XMLRPCController):\n"
+        "    @framework.expose\n"
+        "    def add(self, a, b):\n"
+        "        return a + b\n"
+        "class Root:\n"
+        "    api = Api()\n"
+        "vhost = framework.dispatch.VirtualHost(**{'rpc.example.com': '/api'})\n"
+        "application = framework.Application(Root(), '', {'/': {'request.dispatch': vhost}})\n"
+    )
+    result = cherry("routes", "api.py:application", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    listed = {(route["path"], route["kind"]) for route in json.loads(result.stdout)}
+    assert ("/api/#add", "xmlrpc") in listed
+    assert ("//rpc.example.com/#add", "xmlrpc") in listed

@@ -122,3 +122,44 @@ def test_loading_an_app_warns_about_an_unknown_tool_before_any_request(tmp_path:
     for tool in ("sessions", "caching", "gzip", "etags"):
         assert f"tools.{tool}" not in result.stderr
     assert "no such tool exists" in result.stderr
+
+
+LEGACY_APP = """
+import cherrypy
+from cherrypy.lib import profiler
+
+
+class Root:
+    @cherrypy.expose
+    def index(self):
+        return "legacy"
+
+
+def main():
+    cherrypy.quickstart(Root(), "/", {"/": {"request.body.bufsize": 4096}})
+"""
+
+
+def test_serve_compat_warns_once_about_what_the_table_lists(tmp_path: Path) -> None:
+    (tmp_path / "legacy.py").write_text(LEGACY_APP)
+    (tmp_path / "site.conf").write_text("[/]\nrequest.body.bufsize = 4096\n")
+    result = cherry(
+        "profile", "legacy.py:Root", "--compat", "--config", "site.conf", "-n", "1", cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("compat:")]
+    assert any(
+        "legacy.py:3: cherrypy.lib.profiler is different: cProfile" in line for line in lines
+    ), lines
+    assert any("request.body.bufsize is not provided" in line for line in lines), lines
+    assert len(lines) == len(set(lines))
+
+
+def test_without_compat_nothing_is_said_about_cherrypy(tmp_path: Path) -> None:
+    (tmp_path / "native.py").write_text(
+        "import framework\nclass Root:\n    @framework.expose\n    def index(self):\n"
+        "        return 'x'\n"
+    )
+    result = cherry("profile", "native.py:Root", "-n", "1", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "compat:" not in result.stderr

@@ -167,11 +167,26 @@ def test_every_listed_route_without_parameters_dispatches(app: Any, listed: dict
 def test_every_path_the_dispatcher_serves_is_listed(app: Any, listed: dict[str, Route]) -> None:
     client = Client(app)
     probes = [
-        "/", "/_hidden", "/lazy/", "/blog/", "/blog/feed.xml", "/blog/feed_xml",
-        "/blog/posts/", "/blog/posts/comments/?post_id=1", "/blog/posts/comments/5",
-        "/blog/anything/else", "/page/1", "/page/1/20", "/static/style.css",
-        "/favicon.ico", "/helper", "/broken", "/__init__", "/nothing", "/page",
-    ]  # fmt: skip
+        "/",
+        "/_hidden",
+        "/lazy/",
+        "/blog/",
+        "/blog/feed.xml",
+        "/blog/feed_xml",
+        "/blog/posts/",
+        "/blog/posts/comments/?post_id=1",
+        "/blog/posts/comments/5",
+        "/blog/anything/else",
+        "/page/1",
+        "/page/1/20",
+        "/static/style.css",
+        "/favicon.ico",
+        "/helper",
+        "/broken",
+        "/__init__",
+        "/nothing",
+        "/page",
+    ]
     served = 0
     for probe in probes:
         response = client.get(probe)
@@ -185,9 +200,14 @@ def test_every_path_the_dispatcher_serves_is_listed(app: Any, listed: dict[str, 
 
 @pytest.mark.parametrize(
     ("name", "segment"),
-    [("feed_xml", "feed.xml"), ("robots_txt", "robots.txt"), ("user_profile", "user_profile"),
-     ("_hidden", "_hidden"), ("index", "index")],
-)  # fmt: skip
+    [
+        ("feed_xml", "feed.xml"),
+        ("robots_txt", "robots.txt"),
+        ("user_profile", "user_profile"),
+        ("_hidden", "_hidden"),
+        ("index", "index"),
+    ],
+)
 def test_url_segment(name: str, segment: str) -> None:
     assert url_segment(name) == segment
 
@@ -317,3 +337,93 @@ def test_an_exposed_root_with_nothing_callable_publishes_nothing() -> None:
 
     assert Client(framework.Application(Marked())).get("/").status_code == 404
     assert (publishes(Marked), publishes(Marked()), routes(Marked())) == (False, False, [])
+
+
+# -- dispatchers that are not a plain tree walk ---------------------------------------------
+
+
+def test_xmlrpc_procedures_are_listed_by_method_name() -> None:
+    from framework.dispatch import XMLRPCDispatcher
+    from framework.lib.xmlrpcutil import XMLRPCController
+
+    class Math:
+        @framework.expose
+        def add(self, a: int, b: int) -> int:
+            return a + b
+
+    class Api(XMLRPCController):
+        math = Math()
+
+        @framework.expose
+        def hello(self) -> str:
+            return "hi"
+
+    class Site:
+        api = Api()
+
+    app = framework.Application(Site(), "", {"/": {"request.dispatch": XMLRPCDispatcher()}})
+    rpc = [
+        (r.path, r.methods, r.identity.name.rsplit(".", 2)[-2:])
+        for r in routes(app)
+        if r.kind == "xmlrpc"
+    ]
+    assert rpc == [
+        ("/api/#hello", ("POST",), ["Api", "hello"]),
+        ("/api/#math.add", ("POST",), ["Math", "add"]),
+    ]
+    assert not any(r.kind == "default" for r in routes(app))
+
+
+def test_virtual_hosts_list_each_route_as_its_host_reaches_it() -> None:
+    from framework.dispatch import VirtualHost
+
+    class Blog:
+        @framework.expose
+        def index(self) -> str:
+            return "blog"
+
+    class Site:
+        blog = Blog()
+
+        @framework.expose
+        def index(self) -> str:
+            return "site"
+
+    vhost = VirtualHost(**{"blog.example.com": "/blog", "www.example.com": ""})
+    app = framework.Application(Site(), "", {"/": {"request.dispatch": vhost}})
+    paths = {r.path for r in routes(app)}
+    assert paths >= {
+        "/",
+        "/blog/",
+        "//blog.example.com/",
+        "//www.example.com/",
+        "//www.example.com/blog/",
+    }
+    assert "//blog.example.com/blog/" not in paths
+    client = Client(app)
+    assert client.get("/", headers={"Host": "blog.example.com"}).text == "blog"
+
+
+def test_routes_dispatcher_patterns_are_routes() -> None:
+    pytest.importorskip("routes")
+
+    class City:
+        def show(self, name: str) -> str:
+            return name
+
+    class Pages:
+        def about(self) -> str:
+            return "about"
+
+    d = framework.dispatch.RoutesDispatcher()
+    d.connect(
+        "city", "/cities/:name", controller=City(), action="show", conditions={"method": ["GET"]}
+    )
+    d.connect("page", "/{action}", controller=Pages())
+    d.connect("nowhere", "/nowhere", controller="missing")
+    app = framework.Application(None, "/site", {"/": {"request.dispatch": d}})
+    listed = {(r.path, r.methods, r.kind, r.identity.name.rsplit(".", 1)[-1]) for r in routes(app)}
+    assert listed == {
+        ("/site/cities/{name}", ("GET",), "handler", "show"),
+        ("/site/{action}", (ANY_METHOD,), "dispatch", "Pages"),
+    }
