@@ -33,7 +33,7 @@ from cherrycli.errors import USAGE_EXIT, CliError
 __all__ = ["COMMANDS", "cli", "main"]
 
 # Order is the order shown by `cherry --help`.
-COMMANDS = ("new", "serve", "routes", "profile", "test")
+COMMANDS = ("new", "serve", "check", "routes", "profile", "test")
 
 
 class _Group(click.Group):

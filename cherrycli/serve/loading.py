@@ -1,11 +1,10 @@
 """Loading the app for ``cherry serve`` (and ``profile``), and reporting why it failed.
 
 :func:`load_app` imports TARGET through :mod:`cherrycli.importer`, mounts it on
-``framework.tree`` with the config file applied, and warns about tools the config
-switches on but the toolbox lacks (:func:`unknown_tools`) and, for a CherryPy app
-loaded with ``--compat``, about the CherryPy names and config keys it uses that Cherry
-does not provide or treats differently (:func:`warn_compat_usage`). When loading fails, the
-toolchain says why in one of two ways:
+``framework.tree`` with the config file applied, and prints what ``cherry check``
+would find (:func:`report_problems`: CherryPy names and config keys the compatibility
+table lists, config-checker warnings, unreachable routes) before the first request.
+When loading fails, the toolchain says why in one of two ways:
 
 - one line (:func:`summarize_load_error`) for ``cherry serve`` without ``--reload``;
 - a page (:func:`error_page_app`) with the traceback (:func:`format_load_error`) for a
@@ -34,11 +33,9 @@ __all__ = [
     "error_page_app",
     "format_load_error",
     "load_app",
+    "report_problems",
     "summarize_load_error",
-    "unknown_tools",
     "user_code_error",
-    "warn_compat_usage",
-    "warn_unknown_tools",
 ]
 
 WSGIApp = Callable[..., Iterable[bytes]]
@@ -53,7 +50,12 @@ _MACHINERY = (
 
 
 def load_app(
-    target: str | None, config: Path | None, *, compat: bool = False, development: bool = True
+    target: str | None,
+    config: Path | None,
+    *,
+    compat: bool = False,
+    development: bool = True,
+    report: bool = True,
 ) -> WSGIApp:
     """Import TARGET, mount it on ``framework.tree`` and apply the config file.
 
@@ -70,6 +72,7 @@ def load_app(
         compat: install the ``cherrypy`` aliases before importing the app.
         development: turn the screen log on unless the config file says otherwise;
             False (``--workers``, production) keeps it off unless the file says so.
+        report: print :func:`report_problems` once loaded.
 
     Returns:
         The WSGI callable to serve (``framework.tree``).
@@ -99,8 +102,10 @@ def load_app(
 
     loaded = load_target(target)
     # A script's own settings may have turned the engine's reloader on: the toolchain
-    # reloads (and a reloader re-executing a worker would fight the supervisor).
-    framework.config.update({"engine.autoreload.on": False})
+    # reloads (and a reloader re-executing a worker would fight the supervisor). The
+    # toolchain shows the config checker's findings itself (report_problems): the
+    # engine's own run would repeat them as Python warnings.
+    framework.config.update({"engine.autoreload.on": False, "checker.on": False})
     if loaded.notes:
         from cherrycli.console import say
 
@@ -108,9 +113,8 @@ def load_app(
             say(note, "hint")
     if loaded.kind == "tree":
         app: WSGIApp = loaded.obj
-        warn_unknown_tools(app)
-        if compat:
-            warn_compat_usage(app)
+        if report:
+            report_problems(app)
         return app
     if loaded.kind == "wsgi":
         framework.tree.graft(AccessLogMiddleware(loaded.obj, framework.log), "")
@@ -122,88 +126,30 @@ def load_app(
             root = loaded.obj()
             require_app(root, f"{loaded.spec}()")
         framework.tree.mount(root, "", app_config or None)
-    warn_unknown_tools(framework.tree)
-    if compat:
-        warn_compat_usage(framework.tree)
+    if report:
+        report_problems(framework.tree)
     return framework.tree
 
 
-def unknown_tools(tree: Any) -> dict[str, list[str]]:
-    """Tools switched on by the config of ``tree``'s apps that the toolbox lacks.
+def report_problems(tree: Any) -> None:
+    """Print one warning line per :func:`cherrycli.check.find_problems` finding.
+
+    The engine's own config checker is off once :func:`load_app` ran: its findings are
+    among these.
 
     Args:
-        tree: a ``framework.Tree`` (anything with ``apps``).
-
-    Returns:
-        ``{tool name: [paths where it is on]}``, empty when every tool exists.
+        tree: the mount tree that was loaded.
     """
-    import framework
-    from framework.introspect import routes
+    from cherrycli.check import find_problems, print_findings
 
-    known = set(framework.tools.names())
-    missing: dict[str, list[str]] = {}
-    for route in routes(tree):
-        for name in route.tools:
-            if name not in known and route.path not in missing.setdefault(name, []):
-                missing[name].append(route.path)
-    return missing
+    try:
+        findings = find_problems(tree)
+    except Exception as exc:  # checking must never stop the app from serving
+        from cherrycli.console import say
 
-
-def warn_unknown_tools(tree: Any) -> None:
-    """Print one warning line per unknown tool, before any request fails on it.
-
-    Args:
-        tree: what :func:`unknown_tools` reads.
-    """
-    missing = unknown_tools(tree)
-    if not missing:
+        say(f"warning: the app could not be checked: {type(exc).__name__}: {exc}", "hint")
         return
-    from cherrycli.console import escape, stderr  # rich: only when there is something to say
-
-    for name, paths in sorted(missing.items()):
-        shown = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
-        stderr().print(
-            f"[hint]warning:[/hint] tools.{escape(name)} is switched on for {escape(shown)} "
-            f"but no such tool exists: those requests will answer 500",
-            soft_wrap=True,
-        )
-
-
-#: How many compat findings are printed before the rest is counted.
-_MAX_COMPAT_LINES = 20
-
-
-def warn_compat_usage(tree: Any) -> None:
-    """Print, before any request, what the CherryPy app uses that Cherry lacks or changes.
-
-    One line per use of a CherryPy name (in the app's modules) or config key (global
-    and ``tree``'s apps) that the compatibility table (``docs/compat.md``) lists as not
-    provided or different, with the table's reason.
-
-    Args:
-        tree: the mount tree whose apps' config is read.
-    """
-    from framework.compat import unsupported_usage
-
-    usages = unsupported_usage(tree)
-    if not usages:
-        return
-    from cherrycli.console import escape, stderr  # rich: only when there is something to say
-
-    console = stderr()
-    for usage in usages[:_MAX_COMPAT_LINES]:
-        entry = usage.entry
-        console.print(
-            f"[hint]compat:[/hint] {escape(usage.where)}: {escape(entry.name)} is "
-            f"{entry.status}: {escape(entry.reason)}",
-            soft_wrap=True,
-        )
-    if len(usages) > _MAX_COMPAT_LINES:
-        console.print(
-            f"[hint]compat:[/hint] and {len(usages) - _MAX_COMPAT_LINES} more "
-            "(docs/compat.md lists every CherryPy name)",
-            soft_wrap=True,
-        )
+    print_findings(findings)
 
 
 def user_code_error(exc: CliError) -> BaseException | None:

@@ -5,7 +5,8 @@ worker processes; :class:`WorkersOptions` says how, and :func:`serve_workers` ru
 
 - each worker loads the app itself (:func:`cherrycli.serve.loading.load_app`, so the
   TARGET forms, ``--config``, ``--compat`` and a script's ``__main__`` block work as
-  in ``cherry serve``), then starts the engine's plugins once
+  in ``cherry serve``; the first one prints what ``cherry check`` would find), then
+  starts the engine's plugins once
   (:func:`framework.process.server.gunicorn_post_worker_init`) and stops them when it
   exits; the arbiter never imports the app, so SIGHUP reloads it;
 - workers are threaded (gunicorn's ``gthread``), with ``server.thread_pool`` threads
@@ -185,7 +186,9 @@ def _load_in_worker(options: WorkersOptions) -> Any:
     from cherrycli.serve.loading import load_app, summarize_load_error
 
     try:
-        return load_app(options.target, options.config, compat=options.compat, development=False)
+        return load_app(
+            options.target, options.config, compat=options.compat, development=False, report=False
+        )
     except CliError as error:
         raise AppImportError(f"error: {error}") from None
     except Exception as exc:  # SystemExit: gunicorn stopping the worker while it loads
@@ -194,8 +197,12 @@ def _load_in_worker(options: WorkersOptions) -> Any:
 
 
 def _worker_started(worker: Any) -> None:
+    import framework
+    from cherrycli.serve.loading import report_problems
     from framework.process.server import gunicorn_post_worker_init
 
+    if getattr(worker, "age", 0) == 1:  # the first worker says what cherry check would
+        report_problems(framework.tree)
     gunicorn_post_worker_init(worker)
 
 

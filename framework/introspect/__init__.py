@@ -38,6 +38,7 @@ from framework.introspect.model import (
     HANDLER_LOG_ENV,
     HandlerIdentity,
     Route,
+    Unreachable,
     handler_identity,
 )
 from framework.introspect.walk import classify, publishes, url_segment
@@ -47,11 +48,13 @@ __all__ = [
     "HANDLER_LOG_ENV",
     "HandlerIdentity",
     "Route",
+    "Unreachable",
     "classify",
     "handler_identity",
     "iter_routes",
     "publishes",
     "routes",
+    "unreachable",
     "url_segment",
 ]
 
@@ -75,16 +78,37 @@ def routes(target: Any) -> list[Route]:
 
 def iter_routes(target: Any) -> Iterator[Route]:
     """Yield the routes of ``target`` (see :func:`routes`), unsorted."""
+    for walk in _walks(target):
+        yield from walk.routes()
+
+
+def unreachable(target: Any) -> list[Unreachable]:
+    """Exposed handlers of ``target`` (see :func:`routes`) that can never be reached.
+
+    The walk proposes every exposed handler; one is unreachable when the dispatcher
+    sends every URL proposed for it elsewhere: an ``index`` or handler whose segment
+    a ``default`` or an earlier handler always catches, a plain handler inside a
+    ``MethodDispatcher`` section, or a ``@popargs`` factory that raises.
+
+    Returns:
+        One entry per such handler, sorted by path.
+    """
+    found = [u for walk in _walks(target) for u in walk.unreachable()]
+    return sorted(found, key=lambda u: (u.path, u.identity.name))
+
+
+def _walks(target: Any) -> Iterator[AppWalk]:
+    """One :class:`AppWalk` per application ``target`` holds (see :func:`routes`)."""
     from framework.core.application import Application
 
     kind = classify(target)
     if kind == "tree":
         for app in list(target.apps.values()):
             if classify(app) == "application":
-                yield from AppWalk(app).routes()
+                yield AppWalk(app)
     elif kind == "application":
-        yield from AppWalk(target).routes()
+        yield AppWalk(target)
     elif kind == "root":
-        yield from AppWalk(Application(target, "")).routes()
+        yield AppWalk(Application(target, ""))
     elif kind == "class":
-        yield from AppWalk(Application(target(), "")).routes()
+        yield AppWalk(Application(target(), ""))

@@ -9,13 +9,19 @@ all. Static sections (``tools.staticdir`` / ``tools.staticfile``) are routes too
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from framework.core import config as _config
 from framework.dispatch import Dispatcher, MethodDispatcher, VirtualHost
 from framework.introspect.dispatchers import host_variants, mapper_routes, unwrap
-from framework.introspect.model import ANY_METHOD, HandlerIdentity, Route, handler_identity
+from framework.introspect.model import (
+    ANY_METHOD,
+    HandlerIdentity,
+    Route,
+    Unreachable,
+    handler_identity,
+)
 from framework.introspect.walk import Candidate, NodeWalk
 
 if TYPE_CHECKING:
@@ -54,18 +60,62 @@ class AppWalk:
         app = self.app
         if isinstance(dispatcher, RoutesDispatcher):
             yield from mapper_routes(app, dispatcher)
-        elif app.root is not None:
-            seen: set[tuple[str, tuple[str, ...] | None, str]] = set()
-            walk = NodeWalk(self.method_dispatch)
-            for candidate in walk.candidates(app.root, "", 0, frozenset()):
-                key = (candidate.path, candidate.methods, handler_identity(candidate.handler).name)
-                if key in seen:
-                    continue
-                seen.add(key)
+        else:
+            for candidate in self._candidates(self.method_dispatch):
                 route = self._confirm(candidate)
                 if route is not None:
                     yield route
         yield from self._static_routes()
+
+    def _candidates(self, method_dispatch: Callable[[str], bool]) -> Iterator[Candidate]:
+        """The tree walk's candidates, each (path, methods, handler) once."""
+        if self.app.root is None:
+            return
+        seen: set[tuple[str, tuple[str, ...] | None, str]] = set()
+        walk = NodeWalk(method_dispatch)
+        for candidate in walk.candidates(self.app.root, "", 0, frozenset()):
+            key = (candidate.path, candidate.methods, handler_identity(candidate.handler).name)
+            if key not in seen:
+                seen.add(key)
+                yield candidate
+
+    def unreachable(self) -> Iterator[Unreachable]:
+        """The exposed handlers none of whose URLs the dispatchers confirm.
+
+        Two walks propose handlers: the one :meth:`routes` uses, and one that reads the
+        tree as the default dispatcher would everywhere, which also sees the exposed
+        methods a ``MethodDispatcher`` section never calls. A ``RoutesDispatcher`` app
+        publishes its patterns, not its tree: nothing there is unreachable.
+        """
+        from framework.routesdispatcher import RoutesDispatcher
+
+        if isinstance(unwrap(self.dispatcher("/")), RoutesDispatcher):
+            return
+        reached = {r.identity for r in self.routes() if r.handler is not None}
+        missed: dict[HandlerIdentity, Candidate] = {}
+        proposed = (*self._candidates(self.method_dispatch), *self._candidates(_plain))
+        for candidate in proposed:
+            identity = handler_identity(candidate.handler)
+            if identity not in reached and candidate.kind not in ("dispatch", "xmlrpc"):
+                missed.setdefault(identity, candidate)
+        for identity, candidate in missed.items():
+            path = (self.app.script_name + candidate.path) or "/"
+            yield Unreachable(path, identity, self._elsewhere(candidate))
+
+    def _elsewhere(self, candidate: Candidate) -> str:
+        """What the dispatcher does with the URL proposed for ``candidate``."""
+        probe = _probe(candidate.path) or "/"
+        method = candidate.methods[0] if candidate.methods else "GET"
+        shown = f"{method} {(self.app.script_name + probe) or '/'}"
+        try:
+            found = unwrap(self.dispatcher(probe)).find(self.app, probe, method)
+        except Exception as exc:
+            return f"{shown} fails while dispatching ({type(exc).__name__}: {exc})"
+        if found.handler is None:
+            error = found.error
+            code = getattr(error, "code", error) if error is not None else 404
+            return f"{shown} answers {code}"
+        return f"{shown} reaches {handler_identity(found.handler).name} instead"
 
     def _confirm(self, candidate: Candidate) -> Route | None:
         """Ask the path's dispatcher to resolve a URL made from the template."""
@@ -139,6 +189,11 @@ class AppWalk:
                     tools=_tools(conf),
                     kind="static",
                 )
+
+
+def _plain(path: str) -> bool:
+    """The default dispatcher's rules everywhere: no path is a MethodDispatcher's."""
+    return False
 
 
 def _probe(template: str) -> str:

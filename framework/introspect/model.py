@@ -12,7 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ANY_METHOD", "HANDLER_LOG_ENV", "HandlerIdentity", "Route", "handler_identity"]
+__all__ = [
+    "ANY_METHOD",
+    "HANDLER_LOG_ENV",
+    "HandlerIdentity",
+    "Route",
+    "Unreachable",
+    "handler_identity",
+]
 
 #: ``Route.methods`` for a handler that answers any method.
 ANY_METHOD = "*"
@@ -114,3 +121,18 @@ class Route:
     def has_parameters(self) -> bool:
         """True when the template has placeholders (it names many URLs)."""
         return "{" in self.path
+
+
+@dataclass(frozen=True)
+class Unreachable:
+    """An exposed handler that no URL reaches: the dispatcher always answers otherwise.
+
+    Attributes:
+        path: the URL template it would publish (mount point included).
+        identity: how the handler is named.
+        reason: what the dispatcher does with that URL instead.
+    """
+
+    path: str
+    identity: HandlerIdentity
+    reason: str

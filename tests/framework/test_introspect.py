@@ -15,6 +15,7 @@ from framework.introspect import (
     handler_identity,
     publishes,
     routes,
+    unreachable,
     url_segment,
 )
 from framework.testing import Client
@@ -427,3 +428,55 @@ def test_routes_dispatcher_patterns_are_routes() -> None:
         ("/site/cities/{name}", ("GET",), "handler", "show"),
         ("/site/{action}", (ANY_METHOD,), "dispatch", "Pages"),
     }
+
+
+# -- handlers no URL reaches ---------------------------------------------------------------
+
+
+def test_the_foundations_tree_has_no_unreachable_handler(app: framework.Application) -> None:
+    assert unreachable(app) == []
+
+
+class Items:
+    exposed = True
+
+    def GET(self) -> str:
+        return "items"
+
+    @framework.expose
+    def report(self) -> str:  # a MethodDispatcher section only ever calls the verbs
+        return "report"
+
+
+class Shop:
+    items = Items()
+
+    @framework.expose
+    def index(self) -> str:
+        return "shop"
+
+    @framework.expose
+    def page(self) -> str:
+        return "page"
+
+    @framework.expose
+    @framework.popargs("year")
+    def archive(self, year: str) -> str:
+        return year
+
+
+def test_a_method_dispatcher_section_makes_plain_handlers_unreachable() -> None:
+    dispatch = {"request.dispatch": framework.dispatch.MethodDispatcher()}
+    app = framework.Application(Shop(), "/shop", {"/items": dispatch, "/page": dispatch})
+    found = {u.path: u for u in unreachable(app)}
+    assert set(found) == {"/shop/items/report", "/shop/page"}
+    assert found["/shop/page"].identity == handler_identity(Shop.page)
+    assert found["/shop/page"].reason == "GET /shop/page answers 405"
+    # What the listing and a request say agree with it.
+    assert "/shop/page" not in {route.path for route in routes(app)}
+    assert Client(app).get("/shop/page").status_code == 405
+
+
+def test_every_listed_handler_is_reachable(app: framework.Application) -> None:
+    reachable = {route.identity for route in routes(app) if route.handler is not None}
+    assert not reachable & {u.identity for u in unreachable(app)}
