@@ -1,13 +1,16 @@
 """``cherry routes``: list every URL an app publishes.
 
 A thin signature over :func:`cherrycli.importer.load_target` and
-:func:`cherrycli.routes.collect_routes`; output is a rich table or, with ``--json``, a
-JSON array of route objects (path, handler, location, methods, params, tools, kind).
+:func:`cherrycli.routes.collect_routes`; output is a rich table (one block per route
+in a terminal narrower than :data:`NARROW` columns, where six columns would fold every
+cell) or, with ``--json``, a JSON array of route objects (path, handler, location,
+methods, params, tools, kind).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -41,7 +44,7 @@ def routes_command(target: str | None, as_json: bool, config: Path | None, compa
     from cherrycli.appconfig import read_config
     from cherrycli.console import escape, stdout
     from cherrycli.importer import load_target
-    from cherrycli.routes import ANY_METHOD, collect_routes
+    from cherrycli.routes import collect_routes
     from cherrycli.settings import load_settings
 
     settings = load_settings()
@@ -55,14 +58,35 @@ def routes_command(target: str | None, as_json: bool, config: Path | None, compa
         click.echo(json.dumps([route.to_dict() for route in routes], indent=2))
         return
 
-    from rich.table import Table
-
     console = stdout()
     if not routes:
         console.print(f"{escape(loaded.spec)} publishes no URL (nothing is exposed).")
         return
     count = f"{len(routes)} route" if len(routes) == 1 else f"{len(routes)} routes"
-    table = Table(title=f"{escape(loaded.spec)}: {count}", title_justify="left")
+    title = f"{escape(loaded.spec)}: {count}"
+    if console.width < NARROW:
+        _print_list(console, title, routes)
+    else:
+        _print_table(console, title, routes)
+
+
+#: Below this many columns a table of six would fold every cell: routes are listed
+#: one block each instead.
+NARROW = 100
+
+
+def _methods(route: Any) -> str:
+    from cherrycli.routes import ANY_METHOD
+
+    return "any" if route.methods == (ANY_METHOD,) else ", ".join(route.methods)
+
+
+def _print_table(console: Any, title: str, routes: list[Any]) -> None:
+    from rich.table import Table
+
+    from cherrycli.console import escape
+
+    table = Table(title=title, title_justify="left")
     table.add_column("Path", style="path", overflow="fold")
     table.add_column("Methods", style="method")
     table.add_column("Handler", overflow="fold")
@@ -70,16 +94,34 @@ def routes_command(target: str | None, as_json: bool, config: Path | None, compa
     table.add_column("Tools")
     table.add_column("Kind")
     for route in routes:
-        methods = "any" if route.methods == (ANY_METHOD,) else ", ".join(route.methods)
         handler = escape(route.handler)
         if route.location:
             handler += f"\n[muted]{escape(route.location)}[/muted]"
         table.add_row(
             escape(route.path),
-            methods,
+            _methods(route),
             handler,
             escape(", ".join(route.params)),
             escape(", ".join(route.tools)),
             route.kind,
         )
     console.print(table)
+
+
+def _print_list(console: Any, title: str, routes: list[Any]) -> None:
+    """One block per route for a narrow terminal: the path line, then what answers it."""
+    from cherrycli.console import escape
+
+    console.print(title)
+    for route in routes:
+        console.print(
+            f"\n[path]{escape(route.path)}[/path]  [method]{_methods(route)}[/method]"
+            f"  [muted]{route.kind}[/muted]"
+        )
+        console.print(f"  {escape(route.handler)}")
+        if route.location:
+            console.print(f"  [muted]{escape(route.location)}[/muted]")
+        details = [("params", route.params), ("tools", route.tools)]
+        for label, values in details:
+            if values:
+                console.print(f"  [muted]{label}:[/muted] {escape(', '.join(values))}")

@@ -329,6 +329,24 @@ def test_command_table_output(tmp_path: Path) -> None:
     assert "routes_app.Users.show" in result.stdout
 
 
+@pytest.mark.parametrize("columns", [60, 80])
+def test_a_narrow_terminal_gets_one_block_per_route_not_a_folded_table(
+    tmp_path: Path, columns: int
+) -> None:
+    result = cherry("routes", "routes_app.py:Root", cwd=ASSETS, env={"COLUMNS": str(columns)})
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= columns
+    assert "┃" not in result.stdout  # no table
+    show = lines.index("/users/show/{user_id}  any  handler")
+    line = load_module(ASSETS / "routes_app.py").Users.show.__code__.co_firstlineno
+    assert lines[show + 1 : show + 4] == [
+        "  routes_app.Users.show",
+        f"  routes_app.py:{line}",
+        "  params: user_id: int, verbose: bool = False",
+    ]
+
+
 @pytest.mark.parametrize(("handlers", "title"), [(1, "1 route"), (2, "2 routes")])
 def test_command_table_title_counts_routes(tmp_path: Path, handlers: int, title: str) -> None:
     methods = "".join(
