@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prove pyproject.toml's lower bounds: run the test suite against the lowest version of
-# each direct dependency that pyproject.toml allows (runtime, `test`, `jinja`, `mako`).
+# each direct dependency it allows (runtime, and the test, jinja, mako, routes, redis and
+# memcached extras).
 #   bash scripts/test-lowest.sh               # the whole suite, no coverage
 #   bash scripts/test-lowest.sh -k dispatch   # extra arguments go to pytest
 #
@@ -32,7 +33,7 @@ with open("pyproject.toml", "rb") as handle:
 extras = project["optional-dependencies"]
 if sys.argv[1] == "floors":  # names of the requirements installed at their lowest
     requirements = project["dependencies"]
-    for extra in ("test", "jinja", "mako", "routes"):
+    for extra in ("test", "jinja", "mako", "routes", "redis", "memcached"):
         requirements += extras[extra]
     print("|".join(re.match(r"[A-Za-z0-9_.-]+", req)[0] for req in requirements))
 else:  # the dev extra's own tools, one per line (not its cherrycli[...] line)
@@ -44,7 +45,7 @@ echo "==> lowest direct dependencies: creating a venv in $work"
 "$PYTHON" -m venv "$VENV"
 "$PY" -m pip install --quiet uv
 uv_pip() { "$PY" -m uv pip "$@" --python "$PY" --quiet --compile-bytecode; }
-uv_pip install --resolution lowest-direct -e ".[test,jinja,mako,routes]"
+uv_pip install --resolution lowest-direct -e ".[test,jinja,mako,routes,redis,memcached]"
 "$PY" -m uv pip freeze --python "$PY" --quiet --exclude-editable >"$work/lowest.txt"
 read_pyproject tools >"$work/tools.txt"
 # werkzeug<3: with click at its floor, the newest Flask that fits is 2.2, whose metadata
