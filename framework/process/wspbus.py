@@ -246,6 +246,10 @@ class Bus:
         self.log("Bus STARTING")
         try:
             self.publish("start")
+            # Inside the try: a Ctrl-C that lands after the last listener, while these
+            # two lines run, must shut down here too, not leave a started server behind.
+            self.state = states.STARTED
+            self.log("Bus STARTED")
         except ChannelFailures as exc:
             self.log(f"Shutting down due to error in start listener: {exc}", level=40)
             self._shutdown()
@@ -258,8 +262,6 @@ class Bus:
             self.log(f"{reason} while starting: shutting down bus")
             self._interrupted_shutdown()
             raise
-        self.state = states.STARTED
-        self.log("Bus STARTED")
 
     def _interrupted_shutdown(self) -> None:
         """Shut down after an interrupt; a second Ctrl-C meanwhile exits at once (130)."""

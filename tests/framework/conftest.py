@@ -125,16 +125,25 @@ class _ListHandler(logging.Handler):
         self.records.append(record)
 
 
-@pytest.fixture
-def error_records() -> Iterator[list[logging.LogRecord]]:
-    """Collect records reaching the global error log (every app propagates to it)."""
+def _records(logger: logging.Logger) -> Iterator[list[logging.LogRecord]]:
     handler = _ListHandler()
-    logger = framework.log.error_log
     logger.addHandler(handler)
     try:
         yield handler.records
     finally:
         logger.removeHandler(handler)
+
+
+@pytest.fixture
+def error_records() -> Iterator[list[logging.LogRecord]]:
+    """Collect records reaching the global error log (every app propagates to it)."""
+    yield from _records(framework.log.error_log)
+
+
+@pytest.fixture
+def access_records() -> Iterator[list[logging.LogRecord]]:
+    """Collect the global access log's lines (a handler there switches the log on)."""
+    yield from _records(framework.log.access_log)
 
 
 # -- real Redis and memcached (started by scripts/services.sh) ---------------------------
