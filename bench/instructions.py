@@ -51,7 +51,9 @@ if scenario.content_type:
     base["CONTENT_TYPE"] = scenario.content_type
 for name, value in scenario.headers:
     base["HTTP_" + name.upper().replace("-", "_")] = value
+answer = []
 def start_response(status, headers, exc_info=None):
+    answer[:] = [status, headers]
     return lambda data: None
 def one():
     environ = dict(base)
@@ -62,6 +64,15 @@ def one():
     close = getattr(result, "close", None)
     if close is not None:
         close()
+# The first answer must be right, as in bench/inprocess.py: a wrong one is not counted.
+environ = dict(base)
+environ["wsgi.input"] = io.BytesIO(scenario.body)
+result = app(environ, start_response)
+body = b"".join(result)
+getattr(result, "close", lambda: None)()
+problem = scenario.check(answer[0], answer[1], body)
+if problem is not None:
+    sys.exit("wrong answer: " + problem)
 for _ in range(300):
     one()
 for _ in range({count}):
