@@ -113,7 +113,10 @@ class HookMap(dict[str, tuple[Hook, ...]]):
             if exc is not None and not hook.failsafe:
                 continue
             try:
-                hook.callback(**hook.kwargs)
+                if hook.kwargs:
+                    hook.callback(**hook.kwargs)
+                else:
+                    hook.callback()  # PERF: half the cost of unpacking an empty dict
             except (KeyboardInterrupt, SystemExit):
                 raise
             except (HTTPError, HTTPRedirect, InternalRedirect) as err:

@@ -19,6 +19,7 @@ from framework.httputil import HeaderMap, UnsafeHeader, valid_status
 __all__ = ["Response", "http_date"]
 
 _new_headers = dict.__new__
+_new_cookie = dict.__new__
 #: The status a response starts with (identity-compared: it needs no validation).
 _OK = "200 OK"
 
@@ -95,7 +96,9 @@ class Response:
     def cookie(self) -> SimpleCookie:
         """Cookies to set on the client."""
         if self._cookie is None:
-            self._cookie = SimpleCookie()
+            # PERF: an empty SimpleCookie straight from dict.__new__ (its __init__ only
+            # parses an optional input).
+            self._cookie = _new_cookie(SimpleCookie)
         return self._cookie
 
     @cookie.setter
