@@ -174,53 +174,80 @@ class ContextProxy:
         return repr(pair[self._index])
 
 
+def _session() -> Any:
+    """The current request's session; a clear error outside a request or without one."""
+    pair = _current.get()
+    if pair is None:
+        raise OutsideRequestError(
+            "framework.session was used outside a request: it only exists while a "
+            "handler, tool or hook is running."
+        )
+    session = pair[0].session
+    if session is None:
+        raise OutsideRequestError(
+            "framework.session is not available here: switch tools.sessions on for "
+            "this path (config 'tools.sessions.on': True)."
+        )
+    return session
+
+
 class SessionProxy:
     """Forward attribute and item access to the current request's session.
 
     The session belongs to the request (``request.session``, made by the ``sessions``
     tool), so it needs no context variable of its own.
+
+    # PERF: the mapping methods and ``id`` are spelled out: reaching them through
+    ``__getattr__`` would first fail a normal lookup, and building that AttributeError
+    costs more than the session access itself.
     """
 
     __slots__ = ()
 
-    def _target(self) -> Any:
-        pair = _current.get()
-        if pair is None:
-            raise OutsideRequestError(
-                "framework.session was used outside a request: it only exists while a "
-                "handler, tool or hook is running."
-            )
-        session = pair[0].session
-        if session is None:
-            raise OutsideRequestError(
-                "framework.session is not available here: switch tools.sessions on for "
-                "this path (config 'tools.sessions.on': True)."
-            )
-        return session
-
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._target(), name)
+        return getattr(_session(), name)
 
     def __setattr__(self, name: str, value: Any) -> None:
-        setattr(self._target(), name, value)
+        setattr(_session(), name, value)
 
     def __getitem__(self, key: Any) -> Any:
-        return self._target()[key]
+        return _session()[key]
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        self._target()[key] = value
+        _session()[key] = value
 
     def __delitem__(self, key: Any) -> None:
-        del self._target()[key]
+        del _session()[key]
 
     def __contains__(self, key: Any) -> bool:
-        return key in self._target()
+        return key in _session()
 
     def __iter__(self) -> Any:
-        return iter(self._target())
+        return iter(_session())
 
     def __len__(self) -> int:
-        return len(self._target())
+        return len(_session())
+
+    @property
+    def id(self) -> str:
+        """The current session's id."""
+        return _session().id  # type: ignore[no-any-return]
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        """The current session's ``get``."""
+        return _session().get(key, default)
+
+    def setdefault(self, key: Any, default: Any = None) -> Any:
+        """The current session's ``setdefault``."""
+        return _session().setdefault(key, default)
+
+    def pop(self, *args: Any) -> Any:
+        """The current session's ``pop``."""
+        return _session().pop(*args)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        """The current session's ``update``."""
+        _session().update(*args, **kwargs)
 
     def __bool__(self) -> bool:
         pair = _current.get()

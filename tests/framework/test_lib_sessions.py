@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+import io
 import os
 import re
 import time
@@ -83,6 +85,9 @@ def test_non_persistent_cookie_ends_with_the_browser(store: dict[str, Any]) -> N
 def test_path_header_sets_the_cookie_path(store: dict[str, Any]) -> None:
     c = client(store, **{"tools.sessions.path_header": "X-Script-Path"})
     assert "Path=/mounted" in set_cookie(c.get("/", headers={"X-Script-Path": "/mounted"}))
+    # The formatted attributes are kept per path: the next path gets its own.
+    assert "Path=/other" in set_cookie(c.get("/", headers={"X-Script-Path": "/other"}))
+    assert "Path=/;" in set_cookie(c.get("/"))
 
 
 @pytest.mark.parametrize(
@@ -228,6 +233,97 @@ def test_current_outside_the_tool_says_how_to_switch_it_on() -> None:
     assert "tools.sessions.on" in Client(Root()).get("/").text
 
 
+# -- the lock is released however the request ends ------------------------------------
+class Endings:
+    """A counter, and pages that end a session request in every way a request ends."""
+
+    @framework.expose
+    def index(self) -> str:
+        count = framework.session.get("count", 0) + 1
+        framework.session["count"] = count
+        return str(count)
+
+    @framework.expose
+    def crash(self) -> str:
+        framework.session["count"] = 100
+        raise RuntimeError("boom")
+
+    @framework.expose
+    def missing(self) -> str:
+        framework.session["count"] = 100
+        raise framework.HTTPError(404)
+
+    @framework.expose
+    def redirect(self) -> str:
+        framework.session["count"] = 100
+        raise framework.InternalRedirect("/")
+
+    @framework.expose
+    def stream(self) -> Any:
+        framework.response.stream = True
+
+        def body() -> Any:
+            yield self.index().encode()
+
+        return body()
+
+
+@pytest.mark.parametrize(
+    ("page", "status", "then"),
+    [
+        ("crash", 500, "2"),  # an unexpected error: nothing saved
+        ("missing", 404, "101"),  # an HTTP error still saves, as in CherryPy
+        ("redirect", 200, "3"),  # the target locks the same session (no deadlock)
+        ("stream", 200, "3"),  # saved and released once the body has been sent
+    ],
+)
+def test_the_lock_is_released_however_the_request_ends(
+    store: dict[str, Any], page: str, status: int, then: str
+) -> None:
+    # A lock left held would make the next request wait lock_timeout, then answer 503.
+    c = Client(Endings(), config={"/": {**store, "tools.sessions.lock_timeout": 2}})
+    assert c.get("/").text == "1"
+    assert c.get(f"/{page}").status_code == status
+    response = c.get("/")
+    assert (response.status_code, response.text) == (200, then)
+
+
+def test_the_lock_is_released_when_errors_are_thrown_to_the_server() -> None:
+    conf = {"tools.sessions.on": True, "tools.sessions.lock_timeout": 2}
+    c = Client(Endings(), config={"/": {**conf, "request.throw_errors": True}})
+    assert c.get("/").text == "1"
+    assert c.get("/crash").status_code == 500
+    assert c.get("/").text == "2"
+
+
+def test_a_normal_answer_releases_the_lock_before_the_body_is_sent() -> None:
+    app = framework.Application(Endings(), "", {"/": {"tools.sessions.on": True}})
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "SCRIPT_NAME": "",
+        "PATH_INFO": "/",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.0",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(),
+    }
+    headers: list[tuple[str, str]] = []
+
+    def start_response(status: str, response_headers: list[tuple[str, str]]) -> Any:
+        headers.extend(response_headers)
+        return lambda data: None
+
+    body = app(environ, start_response)
+    (cookie,) = [v for k, v in headers if k == "Set-Cookie"]
+    sid = cookie.split(";")[0].split("=")[1]
+    # Another request on the session could lock it now, while this body is unsent.
+    assert RamSession.locks.acquire(sid, 0)
+    RamSession.locks.release(sid)
+    assert b"".join(body) == b"1"
+    getattr(body, "close", lambda: None)()
+
+
 # -- store selection ----------------------------------------------------------------------
 class Custom(RamSession):
     made: list[str] = []
@@ -243,6 +339,40 @@ def test_a_custom_store_class(storage_class: Any) -> None:
     c = client({"tools.sessions.on": True, "tools.sessions.storage_class": storage_class})
     assert [c.get("/").text for _ in range(2)] == ["1", "2"]
     assert Custom.made == [c.cookies["session_id"]] * 2
+
+
+class OwnDefaults(RamSession):
+    timeout = 5
+    clean_freq = 5
+    debug = 0  # falsy, but not the tool's default False
+
+
+def test_the_tools_settings_reach_a_store_with_other_defaults() -> None:
+    class Root:
+        @framework.expose
+        def index(self) -> str:
+            s = sessions.current()
+            return repr((s.timeout, s.clean_freq, s.debug, s.lock_timeout))
+
+    conf = {"tools.sessions.on": True, "tools.sessions.storage_class": OwnDefaults}
+    c = Client(Root(), config={"/": {**conf, "tools.sessions.lock_timeout": 7}})
+    assert c.get("/").text == "(60, 5, False, 7)"
+
+
+class Clocked(RamSession):
+    ahead = datetime.timedelta(0)
+
+    def now(self) -> datetime.datetime:
+        return datetime.datetime.now() + self.ahead
+
+
+def test_a_store_can_define_its_own_now(monkeypatch: pytest.MonkeyPatch) -> None:
+    c = client({"tools.sessions.on": True, "tools.sessions.storage_class": Clocked})
+    assert c.get("/").text == "1"
+    first = c.cookies["session_id"]
+    monkeypatch.setattr(Clocked, "ahead", datetime.timedelta(minutes=61))
+    assert c.get("/").text == "1"  # expired by the store's clock: a new session
+    assert c.cookies["session_id"] != first
 
 
 def test_an_unknown_storage_type_is_refused() -> None:
@@ -338,6 +468,49 @@ def test_framework_session_outside_a_request() -> None:
     with pytest.raises(OutsideRequestError, match="outside a request"):
         framework.session["x"] = 1
     assert repr(framework.session) == "<framework.session (no session here)>"
+
+
+def test_framework_session_forwards_the_mapping_methods_and_id() -> None:
+    class Root:
+        @framework.expose
+        def index(self) -> str:
+            s = framework.session
+            assert s.setdefault("a", 1) == 1 and s.get("a") == 1 and s.get("b", 2) == 2
+            s.update({"b": 2}, c=3)
+            assert s.pop("c") == 3 and s.pop("c", None) is None
+            assert s.id == sessions.current().id
+            return repr(sorted(sessions.current().items()))
+
+    assert client_for_root(Root(), sessions_on=True).get("/").text == "[('a', 1), ('b', 2)]"
+
+
+@pytest.mark.parametrize(
+    "use",
+    [
+        lambda: framework.session.get("x"),
+        lambda: framework.session.setdefault("x"),
+        lambda: framework.session.pop("x", None),
+        lambda: framework.session.update(x=1),
+        lambda: framework.session.id,
+        lambda: framework.session.keys(),
+    ],
+)
+def test_framework_session_methods_name_the_missing_tool(use: Any) -> None:
+    from framework.context import OutsideRequestError
+
+    with pytest.raises(OutsideRequestError, match="outside a request"):
+        use()
+
+    class Root:
+        @framework.expose
+        def index(self) -> str:
+            try:
+                use()
+            except OutsideRequestError as exc:
+                return str(exc)
+            return "no error"
+
+    assert "switch tools.sessions on" in client_for_root(Root(), sessions_on=False).get("/").text
 
 
 def test_cherrypy_names_for_sessions_and_caching() -> None:

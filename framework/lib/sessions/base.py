@@ -29,6 +29,7 @@ message; the full error goes to the error log.
 from __future__ import annotations
 
 import datetime
+import functools
 import logging
 import re
 import secrets
@@ -38,6 +39,7 @@ from typing import Any, ClassVar
 
 from framework.context import serving
 from framework.errors import HTTPError
+from framework.lib.sessions.locks import LockTable
 
 __all__ = ["ID_PATTERN", "LockTable", "Session", "StoreUnavailable"]
 
@@ -72,46 +74,6 @@ def _log_error(message: str, error: BaseException | None) -> None:
         logging.getLogger("cherry.error").error(detail)
 
 
-class LockTable:
-    """Per-id thread locks, created on demand and dropped when nobody holds or waits.
-
-    Every store serialises the threads of one process on these before any
-    cross-process lock, so threads never poll a shared store against each other.
-    """
-
-    def __init__(self) -> None:
-        self._mutex = threading.Lock()
-        self._locks: dict[str, list[Any]] = {}  # id -> [lock, users]
-
-    def acquire(self, key: str, timeout: float | None) -> bool:
-        """Take ``key``'s lock; False if ``timeout`` seconds passed first."""
-        with self._mutex:
-            entry = self._locks.get(key)
-            if entry is None:
-                entry = self._locks[key] = [threading.Lock(), 0]
-            entry[1] += 1
-        lock: threading.Lock = entry[0]
-        if lock.acquire(timeout=-1 if timeout is None else timeout):
-            return True
-        self._unref(key)
-        return False
-
-    def release(self, key: str) -> None:
-        """Release ``key``'s lock (taken by :meth:`acquire`)."""
-        self._locks[key][0].release()
-        self._unref(key)
-
-    def _unref(self, key: str) -> None:
-        with self._mutex:
-            entry = self._locks[key]
-            entry[1] -= 1
-            if entry[1] == 0:
-                del self._locks[key]
-
-    def __len__(self) -> int:
-        return len(self._locks)
-
-
 class Session:
     """One request's view of a session (``framework.session`` while it is served).
 
@@ -139,20 +101,20 @@ class Session:
     """True if the application called :meth:`regenerate`."""
     clean_thread: ClassVar[Any] = None
     """The background sweep (one per store class)."""
+    _id: str | None = None
 
     def __init__(self, id: str | None = None, **kwargs: Any) -> None:
         self.id_observers: list[Callable[[str], None]] = []
         self._data: dict[Any, Any] = {}
-        self._id: str | None = None
         for key, value in kwargs.items():
             setattr(self, key, value)
         self.originalid = id
-        if id is not None and self.valid_id(id) and self._safe("lookup", self._adoptable, id):
-            self._id = id
-            self._debug(f"adopted session {id[:8]}...")
+        if id is not None and self.valid_id(id) and self._adoptable(id):
+            if self.debug:
+                self._debug(f"adopted session {id[:8]}...")
         else:
             self.missing = id is not None
-            if self.missing:
+            if self.missing and self.debug:
                 self._debug("unknown, expired or malformed id: issuing a new one")
             self._id = self._new_id()
 
@@ -179,21 +141,30 @@ class Session:
         return secrets.token_hex(20)
 
     def _adoptable(self, id: str) -> bool:
+        """Whether the store holds a live session for ``id`` (which is left as ``_id``).
+
+        Raises:
+            StoreUnavailable: 503 when the store failed.
+        """
         self._id = id
+        # PERF: the try statements on the hot paths (here, load, save) are written out;
+        # _safe() would add a call and a bound method to each.
         try:
             return self._exists()
-        finally:
-            self._id = None
+        except HTTPError:
+            raise
+        except self.store_errors() as exc:
+            raise StoreUnavailable(f"{type(self).__name__} lookup", exc) from exc
 
     def _new_id(self) -> str:
         while True:
             candidate = self.generate_id()
-            if not self._safe("lookup", self._adoptable, candidate):
+            if not self._adoptable(candidate):
                 return candidate
 
-    def now(self) -> datetime.datetime:
-        """The store's idea of "now" (local time, as CherryPy)."""
-        return datetime.datetime.now()
+    #: The store's idea of "now": local time, as CherryPy (a store may override it).
+    #: PERF: the C function itself, called without a Python frame (three times a request).
+    now: Callable[[], datetime.datetime] = staticmethod(datetime.datetime.now)
 
     # -- life cycle -------------------------------------------------------------------------
     def regenerate(self) -> None:
@@ -226,20 +197,29 @@ class Session:
 
     def load(self) -> None:
         """Read the stored data (once; called on first access)."""
-        stored = self._safe("load", self._load)
+        try:
+            stored = self._load()
+        except HTTPError:
+            raise
+        except self.store_errors() as exc:
+            raise StoreUnavailable(f"{type(self).__name__} load", exc) from exc
         if stored is None or stored[1] < self.now():
             self._data = {}
         else:
             self._data = dict(stored[0])
         self.loaded = True
-        self._start_cleanup()
+        if self.clean_thread is None:  # PERF: the sweep starts once per store class
+            self._start_cleanup()
 
     def save(self) -> None:
         """Store the data (if it was read) with a fresh expiry, then release the lock."""
         try:
             if self.loaded:
-                expires = self.now() + datetime.timedelta(minutes=self.timeout)
-                self._safe("save", self._save, expires)
+                self._save(self.now() + _minutes(self.timeout))
+        except HTTPError:
+            raise
+        except self.store_errors() as exc:
+            raise StoreUnavailable(f"{type(self).__name__} save", exc) from exc
         finally:
             if self.locked:
                 self.release_lock()
@@ -301,17 +281,18 @@ class Session:
             self.load()
         return self._data
 
+    # PERF: the most used methods test ``loaded`` themselves rather than call _loaded().
     def __getitem__(self, key: Any) -> Any:
-        return self._loaded()[key]
+        return (self._data if self.loaded else self._loaded())[key]
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        self._loaded()[key] = value
+        (self._data if self.loaded else self._loaded())[key] = value
 
     def __delitem__(self, key: Any) -> None:
         del self._loaded()[key]
 
     def __contains__(self, key: Any) -> bool:
-        return key in self._loaded()
+        return key in (self._data if self.loaded else self._loaded())
 
     def __iter__(self) -> Iterator[Any]:
         return iter(self._loaded())
@@ -323,7 +304,7 @@ class Session:
 
     def get(self, key: Any, default: Any = None) -> Any:
         """Return the value for ``key``, or ``default``."""
-        return self._loaded().get(key, default)
+        return (self._data if self.loaded else self._loaded()).get(key, default)
 
     def pop(self, key: Any, default: Any = _missing) -> Any:
         """Remove ``key`` and return its value (or ``default``; KeyError without one)."""
@@ -367,3 +348,13 @@ class Session:
 
 
 _cleanup_lock = threading.Lock()
+
+
+@functools.lru_cache(maxsize=64)
+def _minutes(minutes: float) -> datetime.timedelta:
+    """``timedelta(minutes=minutes)``, made once per value.
+
+    # PERF: making a timedelta from keyword arguments costs more than the rest of a
+    RAM session's save; the timeouts in use are a handful of config values.
+    """
+    return datetime.timedelta(minutes=minutes)

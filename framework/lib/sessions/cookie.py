@@ -10,7 +10,6 @@ per settings and second, inside a :class:`SessionMorsel` that behaves as a norma
 
 from __future__ import annotations
 
-import time
 from collections.abc import Container
 from email.utils import formatdate
 from http.cookies import Morsel
@@ -36,11 +35,17 @@ _BLANK = dict.fromkeys(Morsel._reserved, "")  # type: ignore[attr-defined]
 
 
 class SessionMorsel(Morsel[str]):
-    """A ``Morsel`` that carries its ready-made ``Set-Cookie`` value until changed."""
+    """A ``Morsel`` that carries its ready-made ``Set-Cookie`` value until changed.
+
+    Args:
+        name: the cookie's name.
+        value: its value (the session id: no quoting needed).
+        attributes: every reserved attribute (blank where unset), as a ``Morsel`` has.
+        output: the ``Set-Cookie`` value for all of the above.
+    """
 
     def __init__(self, name: str, value: str, attributes: dict[str, Any], output: str) -> None:
-        # PERF: what Morsel.__init__ does, in two C-level dict updates.
-        dict.update(self, _BLANK)
+        # PERF: what Morsel.__init__ does, in one C-level dict update.
         dict.update(self, attributes)
         self._key, self._value, self._coded_value = name, value, value
         self._output: str | None = output
@@ -69,18 +74,6 @@ class SessionMorsel(Morsel[str]):
         if self._output is not None and attrs is None:
             return self._output
         return super().OutputString(attrs)
-
-
-_expires: tuple[int, int, str] = (0, 0, "")
-
-
-def _expiry(seconds: int) -> str:
-    global _expires
-    now = int(time.time())
-    if _expires[0] != now or _expires[1] != seconds:
-        # Not http_date's one-entry cache: that one holds the Date header's second.
-        _expires = (now, seconds, formatdate(now + seconds, usegmt=True))
-    return _expires[2]
 
 
 class CookieFormat:
@@ -115,27 +108,37 @@ class CookieFormat:
             self.attributes["httponly"] = True
         if samesite:
             self.attributes["samesite"] = samesite
-        self._tails: dict[tuple[str, str], tuple[dict[str, Any], str]] = {}
+        #: (path, second) -> (every attribute, the Set-Cookie value after the id).
+        self._tails: dict[tuple[str, int], tuple[dict[str, Any], str]] = {}
 
     def send(self, request: Any, response: Any, session_id: str) -> None:
-        """Put the cookie for ``session_id`` on ``response``."""
+        """Put the cookie for ``session_id`` on ``response``.
+
+        The expiry counts from the start of the request (``response.time``).
+        """
         path = self.path or (self.path_header and request.headers.get(self.path_header)) or "/"
-        expires = _expiry(self.seconds) if self.seconds else ""
-        found = self._tails.get((path, expires))
+        second = int(response.time) if self.seconds else 0
+        found = self._tails.get((path, second))
         if found is None:
-            attributes = {**self.attributes, "path": path}
-            if expires:
-                attributes["expires"] = expires
-            probe: Morsel[str] = Morsel()
-            probe.set(self.name, "", "")
-            probe.update(attributes)
-            tail = probe.OutputString()[len(self.name) + 1 :]
-            if len(self._tails) > 16:
-                self._tails.clear()  # a new second: old expiry strings are done with
-            found = self._tails[(path, expires)] = (attributes, tail)
+            found = self._format(path, second)
         attributes, tail = found
-        output = f"{self.name}={session_id}{tail}"
-        response.cookie[self.name] = SessionMorsel(self.name, session_id, attributes, output)
+        morsel = SessionMorsel(self.name, session_id, attributes, f"{self.name}={session_id}{tail}")
+        # PERF: SimpleCookie.__setitem__ takes a Morsel as is, after a type check.
+        dict.__setitem__(response.cookie, self.name, morsel)
+
+    def _format(self, path: str, second: int) -> tuple[dict[str, Any], str]:
+        """Format the attributes for one path and second (a new second: a new expiry)."""
+        attributes = {**_BLANK, **self.attributes, "path": path}
+        if self.seconds:
+            attributes["expires"] = formatdate(second + self.seconds, usegmt=True)
+        probe: Morsel[str] = Morsel()
+        probe.set(self.name, "", "")
+        probe.update(attributes)
+        tail = probe.OutputString()[len(self.name) + 1 :]
+        if len(self._tails) > 16:
+            self._tails.clear()  # earlier seconds are done with
+        found = self._tails[(path, second)] = (attributes, tail)
+        return found
 
 
 def set_response_cookie(

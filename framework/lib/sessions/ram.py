@@ -23,16 +23,18 @@ class RamSession(Session):
     cache: ClassVar[dict[str, tuple[dict[Any, Any], datetime.datetime]]] = {}
     locks: ClassVar[LockTable] = LockTable()
 
+    # PERF: the storage methods read ``_id`` (always set while they run), not the
+    # ``id`` property.
     def _exists(self) -> bool:
-        stored = self.cache.get(self.id)
+        stored = self.cache.get(self._id)  # type: ignore[arg-type]
         return stored is not None and stored[1] > self.now()
 
     def _load(self) -> tuple[dict[Any, Any], datetime.datetime] | None:
-        return self.cache.get(self.id)
+        return self.cache.get(self._id)  # type: ignore[arg-type]
 
     def _save(self, expiration_time: datetime.datetime) -> None:
         # A copy: later changes by this request never reach the store unsaved.
-        self.cache[self.id] = (dict(self._data), expiration_time)
+        self.cache[self._id] = (dict(self._data), expiration_time)  # type: ignore[index]
 
     def _delete(self) -> None:
         self.cache.pop(self.id, None)
@@ -45,15 +47,18 @@ class RamSession(Session):
         """
         if self.locked:
             return
-        if not self.locks.acquire(self.id, self.lock_timeout):
-            raise LockTimeout(self.id, self.lock_timeout)
+        session_id: str = self._id  # type: ignore[assignment]
+        if not self.locks.acquire(session_id, self.lock_timeout):
+            raise LockTimeout(session_id, self.lock_timeout)
         self.locked = True
+        # The id the lock was taken under (regenerate() moves the lock with the id).
+        self._locked_id = session_id
 
     def release_lock(self) -> None:
         """Release this id's lock."""
         if self.locked:
             self.locked = False
-            self.locks.release(self.id)
+            self.locks.release(self._locked_id)
 
     def clean_up(self) -> None:
         """Remove expired sessions."""

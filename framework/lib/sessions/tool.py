@@ -1,18 +1,28 @@
 """The ``sessions`` tool: create the request's session, lock, save, release, expire.
 
-``tools.sessions.on`` attaches, once per path (``setup_plan``):
+``tools.sessions.on`` attaches, once per path (``setup_plan``), the hooks of a
+:class:`PathSessions` made from the path's settings:
 
 ===========================  ==================================================
-``before_request_body`` 50   :func:`init`: read the id from the cookie, make the
-                             session object, set the response cookie
-``before_request_body`` 60   lock, when ``locking = "early"``
+``before_request_body`` 50   :meth:`~PathSessions.start`: read the id from the
+                             cookie, make the session object, set the response
+                             cookie (and lock, when ``locking = "early"``)
 ``before_handler`` 50        lock, when ``locking = "implicit"`` (the default)
 ``before_finalize`` 50       :func:`save`: store the data, release the lock
-``on_end_request`` 90        :func:`close`: release the lock whatever happened
+``on_end_resource`` 90       :meth:`~PathSessions.finish`: where the lock may
+                             outlive the response (an error, a streamed body),
+                             add :func:`close` at ``on_end_request`` 90, which
+                             releases it whatever happens
 ===========================  ==================================================
 
 With ``locking = "explicit"`` the application calls ``acquire_lock()`` itself. The
 cookie defaults to ``HttpOnly`` and ``SameSite=Lax`` (CherryPy sets neither).
+
+# PERF: CherryPy attaches ``close`` to every request's ``on_end_request``; a request
+with end-of-request hooks makes the server call back after the body is sent, which
+costs more than the whole lock. Here a request that saved (and so released) its
+session and answered normally has nothing left to do, and ``close`` is attached only
+to the requests that need it.
 """
 
 from __future__ import annotations
@@ -22,6 +32,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
+from framework.context import current as current_pair
 from framework.context import serving
 from framework.core.response import http_date
 from framework.core.tools import Tool
@@ -30,9 +41,11 @@ from framework.lib.sessions.cookie import CookieFormat, read_id, set_response_co
 if TYPE_CHECKING:
     from framework.core.plan import Plan
     from framework.core.request import Request
+    from framework.hooks import HookMap
     from framework.lib.sessions.base import Session
 
 __all__ = [
+    "PathSessions",
     "SessionTool",
     "close",
     "current",
@@ -50,6 +63,9 @@ STORAGE_TYPES = {
     "memcached": ("framework.lib.sessions.memcached", "MemcachedSession"),
     "redis": ("framework.lib.sessions.redis", "RedisSession"),
 }
+
+#: The ``locking`` modes: when the session is locked.
+LOCKING = ("implicit", "early", "explicit")
 
 _setup_done: set[tuple[Any, ...]] = set()
 _setup_lock = threading.Lock()
@@ -98,17 +114,38 @@ def current() -> Session:
     return session
 
 
-class Starter:
-    """Makes each request's session, with settings resolved once (``init``'s body).
+def _is_default(cls: type, key: str, value: Any) -> bool:
+    """Whether ``cls`` already has ``value`` as the class attribute ``key``."""
+    default = getattr(cls, key, _unset)
+    if default is value:
+        return True
+    # Only plain immutable values compare by value (1 == True == 1.0 do not count).
+    return type(default) is type(value) and type(value) in _SCALARS and default == value
+
+
+_unset: Any = object()
+_SCALARS = (int, float, str, bool, type(None))
+
+
+class PathSessions:
+    """One path's session settings, resolved once, and the hooks that use them.
 
     # PERF: the store class, its one-time ``setup`` and the cookie settings are worked
-    out when the path's plan is built, not on every request.
+    out when the path's plan is built, not on every request; the hooks are this
+    object's methods, called without keyword arguments.
 
-    Args: as :func:`init`.
+    Args:
+        locking: ``"implicit"`` (lock before the handler), ``"early"`` (lock when
+            the session is made) or ``"explicit"`` (the application locks).
+        kwargs: as :func:`init`.
+
+    Raises:
+        ValueError: for another ``locking`` mode.
     """
 
     def __init__(
         self,
+        locking: str = "implicit",
         storage_type: str | None = None,
         path: str | None = None,
         path_header: str | None = None,
@@ -124,6 +161,11 @@ class Starter:
         storage_class: Any = None,
         **kwargs: Any,
     ) -> None:
+        if locking not in LOCKING:
+            raise ValueError(
+                f"tools.sessions.locking must be 'implicit', 'early' or 'explicit', not {locking!r}"
+            )
+        self.locking = locking
         self.cls = store_class(storage_class, storage_type)
         setup = getattr(self.cls, "setup", None)
         if setup is not None:
@@ -133,7 +175,11 @@ class Starter:
                     setup(**kwargs)
                     _setup_done.add(key)
         self.name = name
-        self.settings = {"timeout": timeout, "clean_freq": clean_freq, "debug": debug, **kwargs}
+        self._follow = self._follow_id  # PERF: one bound method for every request
+        settings = {"timeout": timeout, "clean_freq": clean_freq, "debug": debug, **kwargs}
+        # PERF: a setting equal to the store class's own default changes nothing; left
+        # out, most paths make their sessions without keyword arguments.
+        self.settings = {k: v for k, v in settings.items() if not _is_default(self.cls, k, v)}
         self.cookie = CookieFormat(
             path,
             path_header,
@@ -145,24 +191,72 @@ class Starter:
             samesite,
         )
 
-    def __call__(self) -> None:
-        """Make the current request's session and set its cookie."""
-        pair = serving.get()
+    def attach(self, hooks: HookMap, priority: int) -> None:
+        """Attach the hooks for this path's locking mode (see the module docstring)."""
+        # With early locking the lock is always taken right after the session is made:
+        # one hook does both.
+        start = self.start_locked if self.locking == "early" else self.start
+        hooks.attach("before_request_body", start, priority=priority)
+        if self.locking == "implicit":
+            hooks.attach("before_handler", self.lock, priority=50)
+        hooks.attach("before_finalize", save)
+        hooks.attach("on_end_resource", self.finish, failsafe=True, priority=90)
+
+    def start(self) -> Session | None:
+        """Make the current request's session and set its cookie (``before_request_body``).
+
+        Returns:
+            The new session, or None if the request already had one (the tool is on
+            twice).
+        """
+        pair = current_pair()
         assert pair is not None
         request, response = pair
         if request.session is not None:
-            return  # already made (the tool is on twice, or an internal redirect)
-        name = self.name
-        session = self.cls(read_id(request.wsgi_environ.get("HTTP_COOKIE"), name), **self.settings)
+            return None
+        raw_id = read_id(request.wsgi_environ.get("HTTP_COOKIE"), self.name)
+        session = self.cls(raw_id, **self.settings)
         request.session = session
-
-        def update_cookie(new_id: str) -> None:
-            response = serving.response
-            if response is not None:
-                response.cookie[name] = new_id
-
-        session.id_observers.append(update_cookie)
+        session.id_observers.append(self._follow)
         self.cookie.send(request, response, session.id)
+        return session
+
+    def start_locked(self) -> None:
+        """:meth:`start`, then lock the session (``locking = "early"``)."""
+        session = self.start()
+        if session is not None:
+            session.acquire_lock()
+
+    def lock(self) -> None:
+        """Lock the current request's session (``before_handler``, implicit locking)."""
+        pair = current_pair()
+        assert pair is not None
+        session = pair[0].session
+        assert session is not None
+        session.acquire_lock()
+
+    def finish(self) -> None:
+        """Make sure the lock is released once the response is sent (``on_end_resource``).
+
+        After a normal answer, :func:`save` has released it and nothing is left to do.
+        Where it is still held, or may be taken again before the request ends (an error
+        response still to render, a streamed body still to send), :func:`close` is
+        attached at ``on_end_request``, as CherryPy attaches it to every request.
+        """
+        pair = current_pair()
+        assert pair is not None
+        request, response = pair
+        session = request.session
+        if session is None:
+            return
+        if session.locked or response.stream or not response.output_status:
+            request.hooks.attach("on_end_request", close)
+
+    def _follow_id(self, new_id: str) -> None:
+        """Send the new id when the session changes it (``regenerate``, ``delete``)."""
+        response = serving.response
+        if response is not None:
+            response.cookie[self.name] = new_id
 
 
 def init(**kwargs: Any) -> None:
@@ -184,13 +278,7 @@ def init(**kwargs: Any) -> None:
         debug: log each decision to the error log.
         kwargs: store settings (``storage_path``, ``url``, ``servers``...).
     """
-    Starter(**kwargs)()
-
-
-def _lock_session() -> None:
-    session = _request().session
-    assert session is not None
-    session.acquire_lock()
+    PathSessions(**kwargs).start()
 
 
 def save() -> None:
@@ -199,13 +287,13 @@ def save() -> None:
     A streamed body is produced after this point, so its session is saved once the
     body has been sent; any other lazy body is produced now, while the lock is held.
     """
-    request = _request()
+    pair = current_pair()
+    assert pair is not None
+    request, response = pair
     session = request.session
     if session is None or request.__dict__.get("_session_saved"):
         return
     request.__dict__["_session_saved"] = True
-    response = serving.response
-    assert response is not None
     if response.stream:
         request.hooks.attach("on_end_request", session.save, priority=50)
         return
@@ -257,24 +345,13 @@ class SessionTool(Tool):
         super().__init__("before_request_body", init)
 
     def setup_plan(self, plan: Plan, conf: dict[str, Any]) -> None:
-        """Attach init, the lock, save and close to the plan.
+        """Attach the path's session hooks to the plan.
 
         Raises:
             ValueError: for a ``locking`` mode other than implicit, early or explicit.
         """
         priority = self.priority_for(conf)
-        locking = conf.pop("locking", "implicit")
-        if locking not in ("implicit", "early", "explicit"):
-            raise ValueError(
-                f"tools.sessions.locking must be 'implicit', 'early' or 'explicit', not {locking!r}"
-            )
-        plan.hooks.attach("before_request_body", Starter(**conf), priority=priority)
-        if locking == "implicit":
-            plan.hooks.attach("before_handler", _lock_session, priority=50)
-        elif locking == "early":
-            plan.hooks.attach("before_request_body", _lock_session, priority=60)
-        plan.hooks.attach("before_finalize", save)
-        plan.hooks.attach("on_end_request", close)
+        PathSessions(**conf).attach(plan.hooks, priority)
 
     def regenerate(self) -> None:
         """Give the current session a new id (keeping its data) and send the new cookie."""
