@@ -210,11 +210,17 @@ class SessionProxy:
     def __setattr__(self, name: str, value: Any) -> None:
         setattr(_session(), name, value)
 
+    # PERF: the three commonest methods find the session without calling _session(),
+    # which they call only to raise its error.
     def __getitem__(self, key: Any) -> Any:
-        return _session()[key]
+        pair = _current.get()
+        session = pair[0].session if pair is not None else None
+        return (_session() if session is None else session)[key]
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        _session()[key] = value
+        pair = _current.get()
+        session = pair[0].session if pair is not None else None
+        (_session() if session is None else session)[key] = value
 
     def __delitem__(self, key: Any) -> None:
         del _session()[key]
@@ -235,7 +241,9 @@ class SessionProxy:
 
     def get(self, key: Any, default: Any = None) -> Any:
         """The current session's ``get``."""
-        return _session().get(key, default)
+        pair = _current.get()
+        session = pair[0].session if pair is not None else None
+        return (_session() if session is None else session).get(key, default)
 
     def setdefault(self, key: Any, default: Any = None) -> Any:
         """The current session's ``setdefault``."""

@@ -9,8 +9,8 @@ validates the status, sets ``Content-Length`` (collapsing the body) unless
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
-from http.cookies import SimpleCookie
+from collections.abc import Callable, Iterable, Iterator
+from http.cookies import Morsel, SimpleCookie
 from typing import Any
 
 from framework.errors import HTTPError
@@ -77,6 +77,9 @@ class Response:
     stream = False
     output_status = ""
     _cookie: SimpleCookie | None = None
+    #: Cookies set by :meth:`preset_cookie` while :attr:`cookie` was never read:
+    #: name -> (Set-Cookie value, Morsel factory).
+    _preset_cookies: dict[str, tuple[str, Callable[[], Morsel[str]]]] | None = None
 
     def __init__(self) -> None:
         self.status: Any = _OK
@@ -95,15 +98,51 @@ class Response:
     @property
     def cookie(self) -> SimpleCookie:
         """Cookies to set on the client."""
-        if self._cookie is None:
+        cookie = self._cookie
+        if cookie is None:
             # PERF: an empty SimpleCookie straight from dict.__new__ (its __init__ only
             # parses an optional input).
-            self._cookie = _new_cookie(SimpleCookie)
-        return self._cookie
+            cookie = self._cookie = _new_cookie(SimpleCookie)
+            preset = self._preset_cookies
+            if preset is not None:
+                self._preset_cookies = None
+                for name, (_, make_morsel) in preset.items():
+                    dict.__setitem__(cookie, name, make_morsel())
+        return cookie
 
     @cookie.setter
     def cookie(self, value: SimpleCookie) -> None:
         self._cookie = value
+        self._preset_cookies = None
+
+    def preset_cookie(
+        self, name: str, header_value: str, make_morsel: Callable[[], Morsel[str]]
+    ) -> None:
+        """Set the cookie ``name`` from its ready-made ``Set-Cookie`` value.
+
+        # PERF: a tool that sets the same kind of cookie on every request (the session
+        id) formats it once; the ``Morsel`` that :attr:`cookie` holds for it costs more to
+        build than the rest, so it is built only if something reads :attr:`cookie`.
+
+        Args:
+            name: the cookie's name.
+            header_value: the ``Set-Cookie`` value, sent as is if nobody reads
+                :attr:`cookie`.
+            make_morsel: returns the equivalent ``Morsel`` (called at most once).
+        """
+        cookie = self._cookie
+        if cookie is not None:
+            dict.__setitem__(cookie, name, make_morsel())
+            return
+        preset = self._preset_cookies
+        if preset is None:
+            preset = self._preset_cookies = {}
+        preset[name] = (header_value, make_morsel)
+
+    @property
+    def sets_cookies(self) -> bool:
+        """Whether the response sends any ``Set-Cookie`` header."""
+        return bool(self._cookie or self._preset_cookies)
 
     @property
     def body(self) -> Any:
@@ -170,10 +209,16 @@ class Response:
             # Refused, never rewritten: the header is dropped and the response is a 500.
             dict.pop(headers, exc.name, None)
             raise HTTPError(500, str(exc), echoes_input=True) from None
-        if self._cookie:
-            for morsel in self._cookie.values():
-                header_list.append(("Set-Cookie", morsel.OutputString()))
+        if self._cookie or self._preset_cookies:
+            header_list += self._set_cookie_headers()
         self.finalized_headers = len(header_list)
+
+    def _set_cookie_headers(self) -> list[tuple[str, str]]:
+        """One ``Set-Cookie`` header per cookie (preset ones as they were formatted)."""
+        if self._cookie:
+            return [("Set-Cookie", morsel.OutputString()) for morsel in self._cookie.values()]
+        preset = self._preset_cookies or {}
+        return [("Set-Cookie", header_value) for header_value, _ in preset.values()]
 
     def iter_body(self) -> Iterator[bytes]:
         """Yield the body as bytes (text chunks are encoded as UTF-8)."""

@@ -362,7 +362,7 @@ def serve_cached(cache: Cache, invalid_methods: tuple[str, ...], debug: bool) ->
 def _storable(request: Request, response: Response) -> bool:
     if request.method != "GET" or int(str(response.status)[:3]) not in CACHEABLE_STATUSES:
         return False
-    if response._cookie or request.session is not None:
+    if response.sets_cookies or request.session is not None:
         return False
     if "Authorization" in request.headers or "no-store" in _directives(
         request.headers.get("Cache-Control")

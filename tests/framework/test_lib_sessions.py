@@ -77,6 +77,20 @@ def test_cookie_options(store: dict[str, Any]) -> None:
     assert "HttpOnly" not in header
 
 
+def test_the_session_cookie_can_be_changed_through_response_cookie() -> None:
+    class Root:
+        @framework.expose
+        def index(self) -> str:
+            # As in CherryPy, the tool has put the cookie there before the handler runs.
+            morsel = framework.response.cookie["session_id"]
+            assert morsel.value == sessions.current().id and morsel["path"] == "/"
+            morsel["secure"] = True
+            return "ok"
+
+    header = set_cookie(client_for_root(Root(), sessions_on=True).get("/"))
+    assert "Secure" in header and "HttpOnly" in header and "Path=/" in header
+
+
 def test_non_persistent_cookie_ends_with_the_browser(store: dict[str, Any]) -> None:
     header = set_cookie(client(store, **{"tools.sessions.persistent": False}).get("/"))
     assert "Max-Age" not in header and "expires" not in header.lower()

@@ -194,6 +194,67 @@ def test_cookie_can_be_replaced_by_a_new_simplecookie() -> None:
     assert serve(page).headers.get_all("Set-Cookie") == ["z=9"]
 
 
+def _morsel(name: str, value: str, made: list[str]) -> Callable[[], Any]:
+    from http.cookies import Morsel
+
+    def make() -> Morsel[str]:
+        made.append(name)
+        morsel: Morsel[str] = Morsel()
+        morsel.set(name, value, value)
+        return morsel
+
+    return make
+
+
+def test_a_preset_cookie_is_sent_as_formatted_when_nobody_reads_the_cookies() -> None:
+    made: list[str] = []
+
+    def page() -> str:
+        framework.response.preset_cookie("s", "s=1; Path=/", _morsel("s", "1", made))
+        assert framework.response.sets_cookies
+        return "x"
+
+    assert serve(page).headers.get_all("Set-Cookie") == ["s=1; Path=/"]
+    assert made == []  # no Morsel was needed
+
+
+def test_reading_the_cookies_turns_preset_cookies_into_morsels() -> None:
+    made: list[str] = []
+
+    def page() -> str:
+        framework.response.preset_cookie("s", "s=1; Path=/", _morsel("s", "1", made))
+        framework.response.cookie["s"]["path"] = "/app"  # the Morsel is changed and sent
+        framework.response.cookie["t"] = "2"
+        return "x"
+
+    assert sorted(serve(page).headers.get_all("Set-Cookie")) == ["s=1; Path=/app", "t=2"]
+    assert made == ["s"]
+
+
+def test_a_cookie_preset_after_the_cookies_were_read_is_a_morsel_at_once() -> None:
+    made: list[str] = []
+
+    def page() -> str:
+        framework.response.cookie["t"] = "2"
+        framework.response.preset_cookie("s", "ignored", _morsel("s", "1", made))
+        assert made == ["s"]
+        return "x"
+
+    assert sorted(serve(page).headers.get_all("Set-Cookie")) == ["s=1", "t=2"]
+
+
+def test_a_new_simplecookie_replaces_preset_cookies() -> None:
+    from http.cookies import SimpleCookie
+
+    def page() -> str:
+        framework.response.preset_cookie("s", "s=1", _morsel("s", "1", []))
+        framework.response.cookie = SimpleCookie()
+        assert not framework.response.sets_cookies
+        return "x"
+
+    assert serve(page).headers.get_all("Set-Cookie") == []
+
+
 # -- bodies -----------------------------------------------------------------------------
 def _gen() -> Iterator[str]:
     yield "ab"

@@ -102,6 +102,7 @@ class Session:
     clean_thread: ClassVar[Any] = None
     """The background sweep (one per store class)."""
     _id: str | None = None
+    _tool_saved = False  # set by the sessions tool's save(), which saves once a request
 
     def __init__(self, id: str | None = None, **kwargs: Any) -> None:
         self.id_observers: list[Callable[[str], None]] = []

@@ -4,14 +4,17 @@
 classes cost more than the rest of the session (parsing the whole ``Cookie`` header,
 building a ``Morsel`` attribute by attribute, formatting it again). Here the id is
 read with one split of the raw header, and the ``Set-Cookie`` value is formatted once
-per settings and second, inside a :class:`SessionMorsel` that behaves as a normal
-``Morsel`` (and formats itself afresh) as soon as anyone changes it.
+per settings, path and second. The response sends that value as is
+(:meth:`~framework.core.response.Response.preset_cookie`) unless something reads
+``response.cookie``: only then is a :class:`SessionMorsel` made, which behaves as a
+normal ``Morsel`` (and formats itself afresh) as soon as anyone changes it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Container
 from email.utils import formatdate
+from functools import partial
 from http.cookies import Morsel
 from typing import Any
 
@@ -122,9 +125,9 @@ class CookieFormat:
         if found is None:
             found = self._format(path, second)
         attributes, tail = found
-        morsel = SessionMorsel(self.name, session_id, attributes, f"{self.name}={session_id}{tail}")
-        # PERF: SimpleCookie.__setitem__ takes a Morsel as is, after a type check.
-        dict.__setitem__(response.cookie, self.name, morsel)
+        output = f"{self.name}={session_id}{tail}"
+        make_morsel = partial(SessionMorsel, self.name, session_id, attributes, output)
+        response.preset_cookie(self.name, output, make_morsel)
 
     def _format(self, path: str, second: int) -> tuple[dict[str, Any], str]:
         """Format the attributes for one path and second (a new second: a new expiry)."""

@@ -215,7 +215,9 @@ class PathSessions:
         if request.session is not None:
             return None
         raw_id = read_id(request.wsgi_environ.get("HTTP_COOKIE"), self.name)
-        session = self.cls(raw_id, **self.settings)
+        settings = self.settings
+        # PERF: most paths have no settings to pass; ``**{}`` would still cost a dict.
+        session = self.cls(raw_id, **settings) if settings else self.cls(raw_id)
         request.session = session
         session.id_observers.append(self._follow)
         self.cookie.send(request, response, session.id)
@@ -291,9 +293,11 @@ def save() -> None:
     assert pair is not None
     request, response = pair
     session = request.session
-    if session is None or request.__dict__.get("_session_saved"):
+    if session is None or session._tool_saved:
         return
-    request.__dict__["_session_saved"] = True
+    # Once: before_finalize runs again after an HTTPError raised by a later hook, and a
+    # second save, without the lock, could overwrite another request's.
+    session._tool_saved = True
     if response.stream:
         request.hooks.attach("on_end_request", session.save, priority=50)
         return
