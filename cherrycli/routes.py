@@ -105,21 +105,38 @@ def collect_routes(
 
     Args:
         target: what :func:`cherrycli.importer.load_target` found.
+        config: see :func:`routes_subject`.
+
+    Returns:
+        The routes sorted by path, then methods.
+
+    Raises:
+        CliError: see :func:`routes_subject`.
+    """
+    return [Route.of(route) for route in introspect.routes(routes_subject(target, config))]
+
+
+def routes_subject(target: Any, config: Mapping[str, Mapping[str, Any]] | None = None) -> Any:
+    """The Application or Tree whose routes are listed for ``target``.
+
+    Args:
+        target: what :func:`cherrycli.importer.load_target` found.
         config: the config file's sections (``{path: {key: value}}``, may hold
             ``global``), applied when ``target`` is a root object or class, as
             ``cherry serve --config`` would mount it. An Application or Tree keeps
             its own config.
 
     Returns:
-        The routes sorted by path, then methods.
+        ``target`` itself for an Application or a Tree, else an Application (not
+        mounted anywhere) around the root.
 
     Raises:
-        CliError: for a plain WSGI callable (no object tree to walk) or a root class
+        CliError: for a plain WSGI callable (no object tree to list) or a root class
             that cannot be instantiated without arguments.
     """
     kind = introspect.classify(target)
     if kind in ("tree", "application"):
-        return [Route.of(route) for route in introspect.routes(target)]
+        return target
     if kind == "wsgi":
         raise CliError(
             f"{_describe(target)} is a plain WSGI callable: it has no object tree to list",
@@ -134,8 +151,7 @@ def collect_routes(
                 f"{type(error).__name__}: {error}",
                 hint="point TARGET at an instance or an Application instead",
             ) from None
-    app = Application(target, "", _app_config(target, config or {}))
-    return [Route.of(route) for route in introspect.routes(app)]
+    return Application(target, "", _app_config(target, config or {}))
 
 
 def _app_config(root: Any, config: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:

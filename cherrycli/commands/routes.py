@@ -25,6 +25,9 @@ from cherrycli.options import Command, compat_option, config_option, target_argu
 def routes_command(target: str | None, as_json: bool, config: Path | None, compat: bool) -> None:
     """List every URL that dispatches, with its handler, methods, parameters and tools.
 
+    What 'cherry check' would report (misspelt config keys, unknown tools, CherryPy
+    names Cherry lacks, handlers no URL reaches) is printed first, on stderr.
+
     A root object or class is read with its config file (--config, else
     [tool.cherry] config or CHERRY_CONFIG), as 'cherry serve' would mount it.
     An index takes its parameters from the query string (listed as /path/), feed_xml
@@ -44,8 +47,12 @@ def routes_command(target: str | None, as_json: bool, config: Path | None, compa
     from cherrycli.appconfig import read_config
     from cherrycli.console import escape, stdout
     from cherrycli.importer import load_target
-    from cherrycli.routes import collect_routes
+    from cherrycli.routes import Route, routes_subject
+    from cherrycli.serve.loading import report_problems
     from cherrycli.settings import load_settings
+    from framework.core.tree import Tree
+    from framework.introspect import classify
+    from framework.introspect import routes as app_routes
 
     settings = load_settings()
     if compat or settings.get_bool("compat"):
@@ -53,7 +60,16 @@ def routes_command(target: str | None, as_json: bool, config: Path | None, compa
 
         compat_layer.install()
     loaded = load_target(target, settings)
-    routes = collect_routes(loaded.obj, read_config(config or settings.path("config")))
+    subject = routes_subject(loaded.obj, read_config(config or settings.path("config")))
+    routes = [Route.of(route) for route in app_routes(subject)]
+    # What `cherry check` finds (config checker, compat table, unreachable handlers)
+    # goes to stderr before the listing, as `cherry serve` prints it before serving.
+    if classify(subject) == "application":
+        tree = Tree()
+        tree.mount(subject, subject.script_name)
+        report_problems(tree)
+    else:
+        report_problems(subject)
     if as_json:
         click.echo(json.dumps([route.to_dict() for route in routes], indent=2))
         return

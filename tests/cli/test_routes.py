@@ -564,3 +564,34 @@ def test_command_lists_xmlrpc_procedures_and_virtual_hosts(tmp_path: Path) -> No
     listed = {(route["path"], route["kind"]) for route in json.loads(result.stdout)}
     assert ("/api/#add", "xmlrpc") in listed
     assert ("//rpc.example.com/#add", "xmlrpc") in listed
+
+
+MISCONFIGURED = """
+import framework
+
+
+class Root:
+    @framework.expose
+    def index(self):
+        return "hi"
+"""
+
+
+def test_routes_prints_the_checks_findings_first_on_stderr(tmp_path: Path) -> None:
+    (tmp_path / "shop.py").write_text(MISCONFIGURED)
+    (tmp_path / "site.conf").write_text(
+        "[/]\nrequest.show_tracebakcs = True\ntools.staticdirr.on = True\n"
+    )
+    listed = cherry("routes", "shop.py:Root", "--config", "site.conf", cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    assert "did you mean 'show_tracebacks'" in listed.stderr
+    assert "no tool named 'staticdirr'" in listed.stderr
+    as_json = cherry("routes", "shop.py:Root", "--json", "--config", "site.conf", cwd=tmp_path)
+    assert [route["path"] for route in json.loads(as_json.stdout)] == ["/"]
+    assert "staticdirr" in as_json.stderr
+
+
+def test_routes_of_a_clean_app_print_no_warning(tmp_path: Path) -> None:
+    (tmp_path / "shop.py").write_text(MISCONFIGURED)
+    listed = cherry("routes", "shop.py:Root", cwd=tmp_path)
+    assert listed.returncode == 0 and "warning" not in listed.stderr, listed.stderr
