@@ -242,7 +242,13 @@ class Application:
         request, response = exchange.pair
         header_list = response.header_list
         if len(header_list) != response.finalized_headers:
-            header_list = _text_headers(header_list)
+            try:
+                header_list = _text_headers(header_list)
+            except TypeError as exc:
+                # COMPAT: as CherryPy, a tool's bad entry is a 500 page naming it.
+                self.log.error("Bad response header", "HTTP", logging.ERROR, traceback=True)
+                request.bare_error(exc)
+                header_list = response.header_list
         # PERF: no access-log handler means no line to write after sending.
         log = self.log if self.log.access_log.hasHandlers() else None
         start_response(response.output_status, header_list)
@@ -274,14 +280,23 @@ def _text_headers(header_list: list[tuple[Any, Any]]) -> list[tuple[str, str]]:
 
     # COMPAT: CherryPy's ``response.header_list`` holds bytes, and tools that append
     to it after finalize (at ``on_end_resource``) write bytes.
+
+    Raises:
+        TypeError: a name or value is neither ``str`` nor ``bytes`` (the message names
+            it in CherryPy's words).
     """
-    return [
-        (
-            name.decode("latin-1") if isinstance(name, bytes) else name,
-            value.decode("latin-1") if isinstance(value, bytes) else value,
-        )
-        for name, value in header_list
-    ]
+    return [(_text(name, "key"), _text(value, "value")) for name, value in header_list]
+
+
+def _text(item: Any, part: str) -> str:
+    if isinstance(item, str):
+        return item
+    if isinstance(item, bytes):
+        return item.decode("latin-1")
+    raise TypeError(
+        f"response.header_list {part} {item!r} is not a byte string. "
+        "Header names and values must be str (or bytes, read as Latin-1)."
+    )
 
 
 def _note_redirect(request: Request, redirect: InternalRedirect, seen: list[str]) -> None:

@@ -358,6 +358,10 @@ class Request:
 
     def _respond_with(self, inst: HTTPError | HTTPRedirect) -> None:
         """Render an HTTP error or redirect raised by a stage, then finalize."""
+        # A body already set (a file a handler tool opened) is replaced: close it now.
+        close = getattr(self.response.body, "close", None)
+        if close is not None:
+            close()
         inst.set_response()
         self.stage = "before_finalize (HTTPError)"
         self._hooks.run("before_finalize")

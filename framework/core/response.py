@@ -44,16 +44,34 @@ def http_date(now: float | None = None) -> str:
     return _date_cache[1]
 
 
-def file_generator(fileobj: Any, chunk_size: int = 65536) -> Iterator[bytes]:
-    """Yield a file's content in chunks, closing it at the end."""
-    try:
-        while True:
-            chunk = fileobj.read(chunk_size)
-            if not chunk:
-                return
-            yield chunk
-    finally:
-        close = getattr(fileobj, "close", None)
+class file_generator:
+    """Iterate over a file in chunks, closing it after the last one (or on :meth:`close`).
+
+    A class rather than a generator so that :meth:`close` closes the file even when
+    no chunk was read (a response body replaced by an error page or a redirect).
+
+    Args:
+        input: a file opened for reading.
+        chunkSize: bytes per chunk (CherryPy's spelling).
+    """
+
+    def __init__(self, input: Any, chunkSize: int = 65536) -> None:
+        self.input = input
+        self.chunkSize = chunkSize
+
+    def __iter__(self) -> file_generator:
+        return self
+
+    def __next__(self) -> Any:
+        chunk = self.input.read(self.chunkSize)
+        if chunk:
+            return chunk
+        self.close()
+        raise StopIteration
+
+    def close(self) -> None:
+        """Close the file (also done after the last chunk)."""
+        close = getattr(self.input, "close", None)
         if close is not None:
             close()
 

@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from types import GeneratorType
 from typing import IO, Any
 
+from framework.core.response import file_generator
+
 __all__ = [
     "file_generator",
     "file_generator_limited",
@@ -54,35 +56,6 @@ def is_closable_iterator(obj: object) -> bool:
     except (TypeError, ValueError):
         return False
     return True
-
-
-class file_generator:
-    """Iterate over a file in chunks, closing it after the last one.
-
-    Args:
-        input: a file opened for reading.
-        chunkSize: bytes per chunk (CherryPy's spelling).
-    """
-
-    def __init__(self, input: IO[Any], chunkSize: int = 65536) -> None:
-        self.input = input
-        self.chunkSize = chunkSize
-
-    def __iter__(self) -> file_generator:
-        return self
-
-    def __next__(self) -> Any:
-        chunk = self.input.read(self.chunkSize)
-        if chunk:
-            return chunk
-        self.close()
-        raise StopIteration
-
-    def close(self) -> None:
-        """Close the file (also done after the last chunk)."""
-        close = getattr(self.input, "close", None)
-        if close is not None:
-            close()
 
 
 def file_generator_limited(fileobj: IO[Any], count: int, chunk_size: int = 65536) -> Iterator[Any]:

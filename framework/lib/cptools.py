@@ -89,19 +89,26 @@ def trailing_slash(
 
 
 class TrailingSlashTool(Tool):
-    """``tools.trailing_slash``: decided once per path, so it costs nothing when unneeded."""
+    """``tools.trailing_slash``: decided once per path, so it costs nothing when unneeded.
+
+    Where no page handler was found, a handler tool (``tools.staticdir`` serving a
+    directory's index) decides at request time whether the URL is an index, so the
+    tool runs there, after the handler tools (priority 60, as CherryPy's).
+    """
 
     def __init__(self) -> None:
-        super().__init__("before_handler", trailing_slash, priority=50)
+        super().__init__("before_handler", trailing_slash, priority=60)
 
     def setup_plan(self, plan: Plan, conf: dict[str, Any]) -> None:
-        """Attach the redirect only where this path needs one."""
+        """Attach the redirect only where this path needs one (or may)."""
         path = plan.path_info
         missing = conf.get("missing", True)
         extra = conf.get("extra", False)
         # PERF: the plan is per path, so whether a redirect is due is known now.
-        if (plan.is_index is True and missing and not path.endswith("/")) or (
-            plan.is_index is False and extra and path.endswith("/") and path != "/"
+        if (
+            plan.is_index is None
+            or (plan.is_index is True and missing and not path.endswith("/"))
+            or (plan.is_index is False and extra and path.endswith("/") and path != "/")
         ):
             super().setup_plan(plan, conf)
 

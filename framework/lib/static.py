@@ -344,7 +344,9 @@ def staticdir(
         and os.path.isdir(filename)
         and _attempt(os.path.join(filename, index), content_types, debug)
     ):
-        request.is_index = request.path_info.endswith("/")
+        # COMPAT: as CherryPy's, the section's own URL (and any URL ending in "/") is
+        # an index, so tools.trailing_slash sends "/static" to "/static/".
+        request.is_index = branch == "" or branch.endswith("/")
         return True
     return False
 

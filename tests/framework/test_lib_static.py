@@ -394,3 +394,21 @@ def test_wsgi_file_wrapper_is_used_when_the_server_offers_one(site: Path) -> Non
     client = Client(client_for(site).app, environ_overrides={"wsgi.file_wrapper": Wrapper})
     assert client.get("/static/app.css").text == "body { color: red }"
     assert len(wrapped) == 1 and wrapped[0].closed
+
+
+def test_staticdir_section_url_without_slash_redirects_to_its_index(site: Path) -> None:
+    # COMPAT: as CherryPy, tools.trailing_slash (on by default) adds the slash.
+    client = client_for(site, **{"tools.staticdir.index": "index.html"})
+    (site / "static" / "index.html").write_text("<p>top</p>")
+    response = client.get("/static?x=1")
+    assert response.status_code == 301
+    assert response.headers["Location"].endswith("/static/?x=1")
+    assert client.get("/static/").text == "<p>top</p>"
+
+
+def test_staticdir_subdirectory_index_is_served_as_cherrypy_serves_it(site: Path) -> None:
+    # COMPAT: CherryPy marks only a URL ending in "/" (or the section's own) an index.
+    client = client_for(site, **{"tools.staticdir.index": "index.html"})
+    response = client.get("/static/sub")
+    assert response.status_code == 200
+    assert response.text == "<p>sub</p>"

@@ -479,3 +479,27 @@ def test_headers_appended_after_finalize_may_be_bytes() -> None:
     client = Client(Root(), config={"/": {"hooks.on_end_resource": append}})
     response = client.get("/")
     assert response.headers.get_all("WWW-Authenticate") == ["Negotiate", 'Basic realm="x"']
+
+
+@pytest.mark.parametrize(
+    ("entry", "named"), [((2, "3"), "key 2"), (("X-Bad", 3), "value 3")]
+)
+def test_a_header_entry_neither_text_nor_bytes_is_a_500_naming_it(
+    entry: tuple[Any, Any], named: str
+) -> None:
+    # COMPAT: CherryPy answers 500 with the TypeError naming the entry a tool appended.
+    def append() -> None:
+        framework.response.header_list.append(entry)
+
+    class Root:
+        @framework.expose
+        def index(self) -> str:
+            return "ok"
+
+    config = {"/": {"hooks.on_end_resource": append, "request.show_tracebacks": True}}
+    response = Client(Root(), config=config).get("/")
+    assert response.status == "500 Internal Server Error"
+    assert f"TypeError: response.header_list {named} is not a byte string.".encode() in (
+        response.body
+    )
+    assert response.headers["Content-Length"] == str(len(response.body))
