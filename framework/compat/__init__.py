@@ -88,6 +88,7 @@ ALIASES: dict[str, tuple[str, str]] = {
     "cherrypy._cpwsgi": ("framework.compat.cpwsgi", "the WSGI pipeline and virtual hosts"),
     "cherrypy.daemon": ("framework.process.daemon", "the cherryd launcher"),
     "cherrypy._cpwsgi_server": ("framework.compat.cpwsgi_server", "the default HTTP server"),
+    "cherrypy._cpnative_server": ("framework.compat.cpwsgi_server", "the default HTTP server"),
     "cherrypy.wsgi": ("framework.compat.cpwsgi", "the WSGI pipeline and virtual hosts"),
     "cherrypy.lib": ("framework.lib", "the tool library"),
     "cherrypy.lib.httputil": ("framework.lib.httputil", "the HTTP helpers"),

@@ -1,8 +1,13 @@
-"""``cherrypy._cpwsgi_server``: the default HTTP server, by CherryPy's name.
+"""``cherrypy._cpwsgi_server`` and ``cherrypy._cpnative_server``: the default HTTP server.
 
 CherryPy configs name it (``server.instance = "cherrypy._cpwsgi_server.CPWSGIServer"``,
 or ``cherrypy.server.httpserver`` in its test helper); here it builds the same cheroot
 server a :class:`framework.process.server.Server` runs by default.
+
+CherryPy's "native" server (``cherrypy._cpnative_server.CPHTTPServer``) runs cheroot
+with a gateway that calls the request objects without WSGI. The framework has one
+gateway, WSGI, so that name builds the same server: an app that asks for the native
+server is served, with the same settings, by the WSGI one.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from typing import Any
 
 from framework.process.server import Server
 
-__all__ = ["CPWSGIServer"]
+__all__ = ["CPHTTPServer", "CPWSGIServer"]
 
 
 def CPWSGIServer(server: Server | None = None) -> Any:  # CherryPy's name
@@ -21,3 +26,7 @@ def CPWSGIServer(server: Server | None = None) -> Any:  # CherryPy's name
 
         server = default_server
     return server.build_cheroot()
+
+
+#: ``cherrypy._cpnative_server.CPHTTPServer``: the same server (there is one gateway).
+CPHTTPServer = CPWSGIServer

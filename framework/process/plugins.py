@@ -351,13 +351,23 @@ class Autoreloader(Monitor):
         for name, module in list(sys.modules.items()):
             if not pattern.match(name):
                 continue
-            filename = getattr(module, "__file__", None)
-            if filename is None:
-                archive = getattr(getattr(module, "__loader__", None), "archive", None)
-                filename = archive if isinstance(archive, str) else None
+            filename = self._file_for_file_module(module) or self._archive_for_zip_module(module)
             if filename:
                 found.add(filename[:-1] if filename.endswith(".pyc") else filename)
         return found
+
+    # COMPAT: CherryPy's names for the two ways a module has a file to watch.
+    @staticmethod
+    def _file_for_file_module(module: Any) -> str | None:
+        """The module's ``__file__``, or None (built-in, namespace or ``__file__ = None``)."""
+        filename = getattr(module, "__file__", None)
+        return filename if isinstance(filename, str) and filename else None
+
+    @staticmethod
+    def _archive_for_zip_module(module: Any) -> str | None:
+        """The zip archive a zipimported module came from, or None."""
+        archive = getattr(getattr(module, "__loader__", None), "archive", None)
+        return archive if isinstance(archive, str) else None
 
     def run(self) -> None:
         """Check every watched file once; restart once changed files all compile."""

@@ -120,7 +120,12 @@ class Server:
         self.bus = engine if engine is not None else bus
         self._socket_host = "127.0.0.1"
         self._prebound: socket.socket | None = None
+        #: The HTTP server object while running (and after, until the next start). One
+        #: assigned before :meth:`start` is the one started (and restarted); otherwise
+        #: every start builds one from :attr:`instance` and the settings.
         self.httpserver: Any = None
+        #: The server the last start built (rebuilt at the next start, for new settings).
+        self._built: Any = None
         self._thread: threading.Thread | None = None
 
     # -- settings ------------------------------------------------------------------
@@ -169,7 +174,8 @@ class Server:
     @property
     def running(self) -> bool:
         """True while the server is accepting connections."""
-        return bool(self.httpserver is not None and self.httpserver.ready)
+        # (A dotted name assigned to ``httpserver`` is not a server yet.)
+        return bool(getattr(self.httpserver, "ready", False))
 
     def use_socket(self, sock: socket.socket) -> None:
         """Serve on an already bound socket instead of binding one (next :meth:`start`).
@@ -215,7 +221,13 @@ class Server:
         if self.running:
             self.bus.log(f"Already serving on {self.base()}")
             return
-        httpserver = self._make_httpserver()
+        httpserver = self.httpserver
+        if httpserver is None or httpserver is self._built:
+            httpserver = self._built = self._make_httpserver(self.instance)
+        elif isinstance(httpserver, str | type):
+            # COMPAT: CherryPy's test helper assigns the server's dotted name here.
+            httpserver = self._built = self._make_httpserver(httpserver)
+        # Otherwise the application assigned a server object: it serves (as CherryPy's).
         try:
             httpserver.prepare()
         except OSError as exc:
@@ -259,8 +271,7 @@ class Server:
         addr = self.bind_addr
         return addr if isinstance(addr, str) else f"{addr[0]}:{addr[1]}"
 
-    def _make_httpserver(self) -> Any:
-        instance = self.instance
+    def _make_httpserver(self, instance: Any) -> Any:
         if instance is None:
             return self.build_cheroot()
         if isinstance(instance, str):

@@ -424,6 +424,19 @@ def test_cherrypy_wsgi_modules_are_the_frameworks() -> None:
 
 
 @pytest.mark.usefixtures("aliases")
+def test_the_native_server_name_builds_the_default_server() -> None:
+    import cherrypy._cpnative_server
+
+    from framework.process.server import Server
+
+    srv = Server(lambda environ, start_response: [b""])
+    srv.socket_port = 0
+    httpserver = cherrypy._cpnative_server.CPHTTPServer(srv)
+    assert type(httpserver) is type(srv.build_cheroot())
+    assert httpserver.bind_addr == ("127.0.0.1", 0)
+
+
+@pytest.mark.usefixtures("aliases")
 def test_cherrypy_only_names_of_the_package() -> None:
     import cherrypy
 

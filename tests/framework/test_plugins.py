@@ -9,6 +9,7 @@ import sys
 import textwrap
 import threading
 import time
+import types
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -286,6 +287,23 @@ def test_autoreloader_watches_loaded_module_files(bus: Bus) -> None:
     reloader = Autoreloader(bus, match=r"framework\.process\.wspbus$")
     files = reloader.sysfiles()
     assert files == {str(ROOT / "framework" / "process" / "wspbus.py")}
+
+
+def test_autoreloader_watches_the_archive_of_a_module_without_a_file(
+    bus: Bus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loader = types.SimpleNamespace(archive="/srv/app.zip")
+    zipped = types.ModuleType("zipped_for_test")
+    zipped.__file__ = None
+    zipped.__loader__ = loader  # type: ignore[assignment]
+    bare = types.ModuleType("bare_for_test")
+    bare.__file__ = None
+    monkeypatch.setitem(sys.modules, "zipped_for_test", zipped)
+    monkeypatch.setitem(sys.modules, "bare_for_test", bare)
+    reloader = Autoreloader(bus, match=r"(zipped|bare)_for_test$")
+    assert reloader.sysfiles() == {"/srv/app.zip"}
+    # COMPAT: CherryPy's own helper name, which its test suite calls.
+    assert Autoreloader._file_for_file_module(bare) is None
 
 
 def test_autoreloader_ignores_files_missing_from_the_start(bus: Bus, tmp_path: Path) -> None:

@@ -407,6 +407,39 @@ def test_instance_setting_takes_a_dotted_name(bus: Bus) -> None:
     assert get("127.0.0.1", port_of(srv)) == (200, f"hello {port_of(srv)}".encode())
 
 
+def test_an_assigned_httpserver_is_the_one_started_and_restarted(bus: Bus) -> None:
+    # COMPAT: CherryPy apps (and its test suite) set server.httpserver before starting.
+    srv = make_server(bus)
+    other = Server(lambda environ, start_response: [b""], engine=Bus())
+    other.socket_port = 0
+    assigned = srv.httpserver = other.build_cheroot()
+    assigned.wsgi_app = hello
+    bus.start()
+    assert srv.httpserver is assigned
+    assert get("127.0.0.1", port_of(srv))[0] == 200
+    bus.stop()
+    bus.start()
+    assert srv.httpserver is assigned
+
+
+def test_a_built_httpserver_is_rebuilt_with_new_settings_at_the_next_start(bus: Bus) -> None:
+    srv = make_server(bus)
+    bus.start()
+    first = srv.httpserver
+    bus.stop()
+    srv.socket_timeout = 3
+    bus.start()
+    assert srv.httpserver is not first
+    assert srv.httpserver.timeout == 3
+
+
+def test_a_dotted_name_assigned_as_httpserver_is_built(bus: Bus) -> None:
+    srv = make_server(bus)
+    srv.httpserver = "framework.compat.cpwsgi_server.CPHTTPServer"
+    bus.start()
+    assert get("127.0.0.1", port_of(srv)) == (200, f"hello {port_of(srv)}".encode())
+
+
 def test_server_instance_is_a_known_config_key() -> None:
     configure("extra.instance", None)
     try:
