@@ -481,9 +481,7 @@ def test_headers_appended_after_finalize_may_be_bytes() -> None:
     assert response.headers.get_all("WWW-Authenticate") == ["Negotiate", 'Basic realm="x"']
 
 
-@pytest.mark.parametrize(
-    ("entry", "named"), [((2, "3"), "key 2"), (("X-Bad", 3), "value 3")]
-)
+@pytest.mark.parametrize(("entry", "named"), [((2, "3"), "key 2"), (("X-Bad", 3), "value 3")])
 def test_a_header_entry_neither_text_nor_bytes_is_a_500_naming_it(
     entry: tuple[Any, Any], named: str
 ) -> None:
