@@ -10,6 +10,9 @@ framework.process.daemon`` runs it directly::
 to the global config (and to the one mounted application, if there is exactly one),
 ``-d`` daemonizes, ``-p`` writes a PID file, ``-e`` picks an environment, ``-P`` adds
 import paths. The engine then starts with signal handling and blocks until it exits.
+As with CherryPy's launcher, the process re-executes when a loaded module changes,
+unless the config or the environment (``-e production``) turns
+``engine.autoreload.on`` off.
 CherryPy's FastCGI/SCGI/CGI modes (``-f``, ``-s``, ``-x``) need flup and are refused.
 """
 
@@ -48,8 +51,12 @@ def start(
     Raises:
         SystemExit: 1 if the engine could not start.
     """
-    # COMPAT: as cherryd, the current directory is importable.
+    # COMPAT: as cherryd, the current directory is importable, and the process
+    # re-executes when a module's source changes: CherryPy's engine has its autoreloader
+    # on unless the config (``engine.autoreload.on``) or an environment (``production``,
+    # ``staging``, ``embedded``) turns it off, which the config applied below still does.
     sys.path.insert(0, "")
+    bus.autoreload.subscribe()  # type: ignore[attr-defined]
     for name in imports:
         importlib.import_module(name)
     for path in configfiles:

@@ -114,3 +114,79 @@ def test_an_engine_that_cannot_start_exits_1(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "Engine could not start" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+RELOADING_APP = """
+import cherrypy
+
+class Root:
+    @cherrypy.expose
+    def index(self):
+        return "v1"
+
+    @cherrypy.expose
+    def reloader(self):
+        return str(cherrypy.engine.autoreload.thread is not None)
+
+    @cherrypy.expose
+    def watched(self):
+        return str(any(f.endswith("reloading.py") for f in cherrypy.engine.autoreload.mtimes))
+
+cherrypy.tree.mount(Root())
+"""
+
+
+def launch(tmp_path: Path, *extra: str) -> tuple[subprocess.Popen[str], int]:
+    (tmp_path / "reloading.py").write_text(RELOADING_APP, encoding="utf-8")
+    port = free_port()
+    conf = tmp_path / "site.conf"
+    conf.write_text(f"[global]\nserver.socket_port: {port}\n", encoding="utf-8")
+    args = ["-P", str(tmp_path), "-i", "reloading", "-c", str(conf), *extra]
+    proc = subprocess.Popen(
+        [sys.executable, "-c", AS_CHERRYPY, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    return proc, port
+
+
+def stop(proc: subprocess.Popen[str]) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+
+
+def test_the_launcher_re_executes_when_an_imported_module_changes(tmp_path: Path) -> None:
+    # COMPAT: cherryd's engine has its autoreloader on outside production.
+    proc, port = launch(tmp_path)
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        assert wait_for_page(url, proc) == "v1"
+        assert wait_for_page(url + "reloader", proc) == "True"
+        deadline = time.monotonic() + 30
+        while wait_for_page(url + "watched", proc) != "True":  # its first look
+            assert time.monotonic() < deadline, "the reloader never looked at the module"
+            time.sleep(0.1)
+        source = tmp_path / "reloading.py"
+        source.write_text(RELOADING_APP.replace('"v1"', '"v2"'), encoding="utf-8")
+        later = time.time() + 5
+        os.utime(source, (later, later))  # newer than the time the reloader recorded
+        deadline = time.monotonic() + 30
+        while wait_for_page(url, proc) != "v2":
+            assert time.monotonic() < deadline, "the launcher did not re-execute"
+            time.sleep(0.1)
+    finally:
+        stop(proc)
+
+
+def test_the_production_environment_turns_the_launchers_reloader_off(tmp_path: Path) -> None:
+    proc, port = launch(tmp_path, "-e", "production")
+    try:
+        assert wait_for_page(f"http://127.0.0.1:{port}/reloader", proc) == "False"
+    finally:
+        stop(proc)
