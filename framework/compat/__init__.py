@@ -140,6 +140,9 @@ CHERRYPY_VERSION = "18.10.0"
 #: ``framework._globals`` singletons an app may replace through ``cherrypy.<name> = ...``.
 _REPLACEABLE_SINGLETONS = frozenset({"tree"})
 
+#: ``framework`` proxies of the current request's objects: ``del cherrypy.<name>`` keeps them.
+_CONTEXT_PROXIES = frozenset({"request", "response", "session", "serving"})
+
 _ROOT = "cherrypy"
 #: ``python -m cherrypy`` runs this alias: the cherryd launcher.
 _MAIN = "cherrypy.__main__"
@@ -195,6 +198,21 @@ class _AliasPackage(types.ModuleType):
         setattr(target, name, value)
         if target.__name__ == "framework" and name in _REPLACEABLE_SINGLETONS:
             setattr(importlib.import_module("framework._globals"), name, value)
+
+    def __delattr__(self, name: str) -> None:
+        if name in vars(self):
+            super().__delattr__(name)
+            return
+        target = self._compat_target
+        if target.__name__ == "framework" and name in _CONTEXT_PROXIES:
+            # COMPAT: CherryPy creates ``cherrypy.session`` when the first session
+            # starts, and code that switches stores deletes it to start afresh (its
+            # session tests do). Cherry's proxy holds no state (it reads the current
+            # request), so it stays: the next request's session is the new store's.
+            return
+        if name.startswith("_"):
+            raise AttributeError(name)
+        delattr(target, name)
 
     def __dir__(self) -> list[str]:
         parent = self.__name__

@@ -24,6 +24,7 @@ from typing import IO, Any, TypeVar
 __all__ = [
     "ENVIRONMENTS",
     "Config",
+    "HandlerConfig",
     "bump",
     "generation",
     "merge",
@@ -90,6 +91,56 @@ def bump() -> None:
     """Invalidate every per-path cache built from config."""
     global generation
     generation += 1
+
+
+class HandlerConfig(dict[str, Any]):
+    """A ``_cp_config`` dict made by ``@config`` or a tool decorator.
+
+    # COMPAT: CherryPy merges ``_cp_config`` on every request, so an application may
+    change it while serving (``Root._cp_config.update(...)``, as CherryPy's session tests
+    do to switch stores). Plans are cached here, so every in-place change bumps
+    :data:`generation`; only decorators create these, so the hot path pays nothing.
+    """
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        super().__setitem__(key, value)
+        bump()
+
+    def __delitem__(self, key: str) -> None:
+        super().__delitem__(key)
+        bump()
+
+    def __ior__(self, other: Any) -> HandlerConfig:  # type: ignore[override,misc]
+        self.update(other)
+        return self
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        """As :meth:`dict.update`, then invalidate cached plans."""
+        super().update(*args, **kwargs)
+        bump()
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        """As :meth:`dict.setdefault`, then invalidate cached plans."""
+        value = super().setdefault(key, default)
+        bump()
+        return value
+
+    def pop(self, key: str, *default: Any) -> Any:
+        """As :meth:`dict.pop`, then invalidate cached plans."""
+        value = super().pop(key, *default)
+        bump()
+        return value
+
+    def popitem(self) -> tuple[str, Any]:
+        """As :meth:`dict.popitem`, then invalidate cached plans."""
+        item = super().popitem()
+        bump()
+        return item
+
+    def clear(self) -> None:
+        """As :meth:`dict.clear`, then invalidate cached plans."""
+        super().clear()
+        bump()
 
 
 def normalize(source: ConfigSource) -> dict[str, Any]:
@@ -221,7 +272,7 @@ class Config(dict[str, Any]):
         def decorator(target: F) -> F:
             current = getattr(target, "_cp_config", None)
             if current is None or "_cp_config" not in vars(target):
-                current = dict(current or {})
+                current = HandlerConfig(current or {})
                 target._cp_config = current  # type: ignore[attr-defined]
             current.update(kwargs)
             return target

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from framework.context import serving
+from framework.core.config import HandlerConfig
 
 if TYPE_CHECKING:
     from framework.core.plan import Plan
@@ -81,7 +82,7 @@ class Tool:
         def decorator(target: F) -> F:
             conf = vars(target).get("_cp_config") if hasattr(target, "__dict__") else None
             if conf is None:
-                conf = dict(getattr(target, "_cp_config", None) or {})
+                conf = HandlerConfig(getattr(target, "_cp_config", None) or {})
                 target._cp_config = conf  # type: ignore[attr-defined]
             conf[prefix + "on"] = True
             for key, value in kwargs.items():

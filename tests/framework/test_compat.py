@@ -185,6 +185,41 @@ def test_unknown_attribute_names_the_alias_and_its_target() -> None:
         cherrypy.no_such_thing
 
 
+@pytest.mark.usefixtures("aliases")
+def test_deleting_a_request_proxy_keeps_it_working() -> None:
+    # COMPAT: code switching session stores runs ``del cherrypy.session``.
+    import cherrypy
+
+    class Root:
+        _cp_config = {"tools.sessions.on": True}
+
+        @cherrypy.expose
+        def index(self) -> str:
+            if hasattr(cherrypy, "session"):
+                del cherrypy.session
+            cherrypy.session["n"] = cherrypy.session.get("n", 0) + 1
+            return str(cherrypy.session["n"])
+
+    client = Client(Root())
+    assert [client.get("/").text for _ in range(2)] == ["1", "2"]
+    assert cherrypy.session is framework.session
+
+
+@pytest.mark.usefixtures("aliases")
+def test_deleting_an_attribute_set_through_the_alias_removes_it() -> None:
+    import cherrypy
+
+    cherrypy._private_mark = 1
+    cherrypy.public_mark = 2
+    assert framework.public_mark == 2  # type: ignore[attr-defined]
+    del cherrypy._private_mark
+    del cherrypy.public_mark
+    assert not hasattr(cherrypy, "_private_mark")
+    assert not hasattr(framework, "public_mark")
+    with pytest.raises(AttributeError):
+        del cherrypy._never_set
+
+
 # -- clear errors -------------------------------------------------------------------------
 @pytest.mark.usefixtures("aliases")
 def test_a_missing_feature_fails_with_an_error_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -217,6 +217,68 @@ def test_config_decorator_on_subclass_leaves_parent_alone() -> None:
     assert (Parent._cp_config, Child._cp_config) == ({"a": 1}, {"a": 1, "b": 2})
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda conf: conf.update({"k": "changed"}),
+        lambda conf: conf.__setitem__("k", "changed"),
+        lambda conf: conf.setdefault("k", "changed"),
+        lambda conf: conf.__ior__({"k": "changed"}),
+    ],
+)
+def test_changing_a_decorated_cp_config_while_serving_reaches_the_next_request(
+    change: Any,
+) -> None:
+    # COMPAT: CherryPy merges _cp_config per request; apps switch settings this way.
+    @framework.config(**{"other": 1})
+    class Switchable:
+        @framework.expose
+        def index(self) -> str:
+            return conf_value("k")
+
+    client = Client(framework.Application(Switchable()))
+    assert client.get("/").json() is None
+    change(Switchable._cp_config)  # type: ignore[attr-defined]
+    assert client.get("/").json() == "changed"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda conf: conf.pop("k"),
+        lambda conf: conf.__delitem__("k"),
+        lambda conf: conf.popitem(),
+        lambda conf: conf.clear(),
+    ],
+)
+def test_removing_from_a_decorated_handler_cp_config_reaches_the_next_request(
+    change: Any,
+) -> None:
+    class Handler:
+        @framework.expose
+        @framework.config(k="set")
+        def index(self) -> str:
+            return conf_value("k")
+
+    client = Client(framework.Application(Handler()))
+    assert client.get("/").json() == "set"
+    change(Handler.index._cp_config)  # type: ignore[attr-defined]
+    assert client.get("/").json() is None
+
+
+def test_a_tool_decorator_makes_a_live_cp_config() -> None:
+    class Handler:
+        @framework.expose
+        @framework.tools.response_headers(headers=[("X-A", "1")])
+        def index(self) -> str:
+            return "x"
+
+    client = Client(framework.Application(Handler()))
+    assert client.get("/").headers["X-A"] == "1"
+    Handler.index._cp_config["tools.response_headers.on"] = False  # type: ignore[attr-defined]
+    assert "X-A" not in client.get("/").headers
+
+
 def test_config_decorator_rejects_positional_arguments() -> None:
     with pytest.raises(TypeError, match="keyword arguments"):
         framework.config({"a": 1})
