@@ -355,8 +355,21 @@ def serve_cached(cache: Cache, invalid_methods: tuple[str, ...], debug: bool) ->
                 cache.tot_non_modified += 1
             raise
     response.status = status
-    response.body = [body]
+    _send_whole(response, body)
     return True
+
+
+def _send_whole(response: Response, body: bytes) -> None:
+    """Make ``body`` the response's, sent with its length (never streamed).
+
+    A tool before the lookup (``staticdir``) may have opened a file for the body:
+    it is closed.
+    """
+    close = getattr(response.body, "close", None)
+    if close is not None:
+        close()
+    response.stream = False
+    response.body = [body]
 
 
 def _storable(request: Request, response: Response) -> bool:

@@ -10,7 +10,10 @@ A client that accepts neither gzip nor identity gets 406.
 
 Fixed bodies are compressed in one call. Streamed bodies (``response.stream``) are
 compressed chunk by chunk with a sync flush after each, so a client sees every chunk
-as soon as the handler yields it; nothing is buffered whole.
+as soon as the handler yields it; nothing is buffered whole. The exception is a
+streamed body that announced its length up to :data:`BUFFER_LIMIT` (a static file):
+it is compressed whole, so the compressed response keeps a ``Content-Length``, as
+CherryPy's does, and ``tools.caching`` stores and serves it with one.
 
 A strong ``ETag`` becomes weak once the body is compressed: the bytes differ from the
 identity representation, and RFC 9110 reserves strong tags for byte-identical ones.
@@ -31,9 +34,12 @@ if TYPE_CHECKING:
     from framework.core.request import Request
     from framework.core.response import Response
 
-__all__ = ["compress", "decompress", "gzip"]
+__all__ = ["BUFFER_LIMIT", "compress", "decompress", "gzip"]
 
 _GZIP_WBITS = 31  # zlib's gzip container (header and CRC32 trailer)
+
+#: Bytes up to which a streamed body of known length is compressed whole.
+BUFFER_LIMIT = 1 << 20
 
 
 def _as_bytes(chunk: object) -> bytes:
@@ -180,7 +186,7 @@ def gzip(
         return _log(debug, f"Content-Type {ctype!r} not in {list(mime_types)!r}")
     _log(debug, "gzipping")
     headers["Content-Encoding"] = "gzip"
-    headers.pop("Content-Length", None)
+    length = headers.pop("Content-Length", None)
     etag = headers.get("ETag")
     if etag and not etag.startswith("W/"):
         headers["ETag"] = "W/" + etag
@@ -188,6 +194,10 @@ def gzip(
     if isinstance(body, list):
         data = b"".join(_as_bytes(chunk) for chunk in body)
         response.body = [zlib.compress(data, compress_level, wbits=_GZIP_WBITS)]
+    elif response.stream and length is not None and int(length) <= BUFFER_LIMIT:
+        data = b"".join(compress(body, compress_level))
+        response.body = [data]
+        headers["Content-Length"] = str(len(data))
     else:
         response.body = compress(body, compress_level, flush=response.stream)
     return None

@@ -13,9 +13,11 @@ conditional requests (:mod:`framework.lib.conditional`), ``proxy``
 
 from __future__ import annotations
 
+import datetime
 import inspect
 import logging
 from collections.abc import Iterable
+from email.utils import formatdate
 from typing import TYPE_CHECKING, Any
 
 from framework.context import serving
@@ -148,26 +150,48 @@ def allow(methods: Iterable[str] | str | None = None, debug: bool = False) -> No
         raise HTTPError(405)
 
 
-def expires(secs: int | float = 0, force: bool = False, debug: bool = False) -> None:
-    """Set ``Expires`` and ``Cache-Control`` so clients cache for ``secs`` seconds.
+#: Response headers saying a response may be cached: ``expires`` acts only on those.
+_CACHEABLE = ("ETag", "Last-Modified", "Age", "Expires")
+#: COMPAT: the past date CherryPy sends in ``Expires`` for ``secs=0`` (28 Jan 2007).
+_EXPIRED = 1169942400.0
 
-    ``secs=0`` forbids caching. Existing cache headers are kept unless ``force``.
+
+def expires(secs: float | datetime.timedelta = 0, force: bool = False, debug: bool = False) -> None:
+    """Set ``Expires`` on a cacheable response, or forbid caching with ``secs=0``.
+
+    As CherryPy's: a response counts as cacheable when it already carries ``ETag``,
+    ``Last-Modified``, ``Age`` or ``Expires`` (a static file, a handler that tags its
+    pages); others are left alone unless ``force``. ``secs=0`` adds ``Pragma:
+    no-cache``, ``Cache-Control: no-cache, must-revalidate`` (HTTP/1.1) and an
+    ``Expires`` in the past; otherwise ``Expires`` is the response time plus ``secs``.
+    Headers already present are kept unless ``force``.
+
+    Args:
+        secs: seconds (or a ``timedelta``) the client may cache the response.
+        force: set the headers on any response, replacing existing ones.
+        debug: accepted for CherryPy's signature; unused.
+
+    Raises:
+        TypeError: if ``secs`` is neither a number nor a ``timedelta``.
     """
-    from framework.core.response import http_date
-
-    response = serving.response
-    assert response is not None
+    pair = serving.get()
+    assert pair is not None
+    request, response = pair
     headers = response.headers
-    if not force and ("Cache-Control" in headers or "Expires" in headers):
+    if not force and not any(name in headers for name in _CACHEABLE):
         return
-    seconds = int(secs)
-    if seconds == 0:
-        headers["Pragma"] = "no-cache"
-        headers["Cache-Control"] = "no-cache, must-revalidate"
-        headers["Expires"] = "Thu, 01 Jan 1970 00:00:01 GMT"
+    if isinstance(secs, datetime.timedelta):
+        secs = secs.days * 86400 + secs.seconds
+    if secs == 0:
+        if force or "Pragma" not in headers:
+            headers["Pragma"] = "no-cache"
+        if request.protocol >= (1, 1) and (force or "Cache-Control" not in headers):
+            headers["Cache-Control"] = "no-cache, must-revalidate"
+        expiry = formatdate(_EXPIRED, usegmt=True)
     else:
-        headers["Cache-Control"] = f"max-age={seconds}"
-        headers["Expires"] = http_date(response.time + seconds)
+        expiry = formatdate(response.time + secs, usegmt=True)
+    if force or "Expires" not in headers:
+        headers["Expires"] = expiry
 
 
 def log_traceback(severity: int = logging.ERROR, debug: bool = False) -> None:

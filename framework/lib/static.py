@@ -132,9 +132,10 @@ def serve_fileobj(
 ) -> Any:
     """Make the response serve an open binary file object.
 
-    ``Content-Length``, ``Last-Modified`` and ranges are available when the object
-    has a real file descriptor; otherwise it is streamed as it reads. Ranges seek in
-    the file, so serve it from its start.
+    ``Content-Length`` and ranges are available when the object has a real file
+    descriptor or can seek (``io.BytesIO``), ``Last-Modified`` with a descriptor;
+    otherwise it is streamed as it reads. Ranges seek in the file, so serve it from
+    its start.
 
     Args:
         fileobj: the file; the response closes it when done.
@@ -149,13 +150,26 @@ def serve_fileobj(
     try:
         info = os.fstat(fileobj.fileno())
     except (AttributeError, OSError, ValueError):
-        size: int | None = None
+        size: int | None = _seekable_size(fileobj)
         mtime: float | None = None
     else:
         size, mtime = info.st_size, info.st_mtime
     if disposition is not None and name is not None:
         disposition = content_disposition(disposition, name)
     return _serve(fileobj, size, mtime, content_type, disposition, debug)
+
+
+def _seekable_size(fileobj: IO[bytes]) -> int | None:
+    """The size of a file object without a descriptor, if it can seek; else None."""
+    try:
+        if not fileobj.seekable():
+            return None
+        here = fileobj.tell()
+        size = fileobj.seek(0, os.SEEK_END)
+        fileobj.seek(here)
+    except (AttributeError, OSError, ValueError):
+        return None
+    return size
 
 
 def serve_download(path: str, name: str | None = None) -> Any:
@@ -293,8 +307,8 @@ def _matches(match: str, debug: bool) -> bool:
 
 
 def staticdir(
-    section: str = "",
-    dir: str = "",
+    section: str,
+    dir: str,
     root: str = "",
     match: str = "",
     content_types: dict[str, str] | None = None,
@@ -390,6 +404,11 @@ class StaticDirTool(HandlerTool):
         super().__init__(staticdir)
 
     def setup_plan(self, plan: Plan, conf: dict[str, Any]) -> None:
-        """Attach with ``section`` defaulting to the config section that set ``dir``."""
-        conf.setdefault("section", plan.config.get("tools.staticdir.section", ""))
+        """Attach with ``section`` defaulting to the config section that set ``dir``.
+
+        Without ``dir`` the tool fails on every request with a ``TypeError`` naming
+        the missing arguments, as CherryPy's does.
+        """
+        if "dir" in conf:
+            conf.setdefault("section", plan.config.get("tools.staticdir.section", ""))
         super().setup_plan(plan, conf)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -242,6 +243,30 @@ def test_gzipped_and_plain_copies_are_separate_variants() -> None:
     assert plain.text == "index call 2"
     assert again.body == zipped.body
     assert again.headers["Content-Encoding"] == "gzip"
+
+
+def test_a_cached_gzipped_static_file_keeps_its_length_and_closes_the_file(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "page.html").write_text("<p>" + "static words " * 100 + "</p>")
+    conf = {
+        "/static": {
+            "tools.staticdir.on": True,
+            "tools.staticdir.dir": str(tmp_path),
+            "tools.caching.on": True,
+            "tools.gzip.on": True,
+        }
+    }
+    c = Client(Site(), config=conf)
+    gzip = {"Accept-Encoding": "gzip"}
+    # Warnings are errors here: a file left open on a hit would fail the test.
+    first, hit = (c.get("/static/page.html", headers=gzip) for _ in range(2))
+    assert "Age" in hit.headers
+    assert hit.body == first.body
+    assert hit.headers["Content-Length"] == first.headers["Content-Length"] == str(len(hit.body))
+    plain = c.get("/static/page.html")
+    length = plain.headers["Content-Length"]
+    assert length == str(len(plain.body)) != first.headers["Content-Length"]
 
 
 def test_a_custom_cache_class_by_name() -> None:

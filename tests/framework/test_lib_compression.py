@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 import framework
+from framework.lib import compression
 from framework.lib.compression import compress, decompress
 from framework.testing import Client, TestResponse
 
@@ -170,6 +171,35 @@ def test_206_is_not_compressed(tmp_path: Path) -> None:
     assert "Content-Encoding" not in ranged.headers
     whole = client.get("/page.html", headers=GZIP)
     assert decompress(whole.body).decode() == PAGE
+
+
+def static_client(tmp_path: Path) -> Client:
+    (tmp_path / "page.html").write_text(PAGE)
+    conf = {
+        "/page.html": {
+            "tools.staticfile.on": True,
+            "tools.staticfile.filename": str(tmp_path / "page.html"),
+            "tools.gzip.on": True,
+        }
+    }
+    return Client(Root(), config=conf)
+
+
+def test_a_small_static_file_is_compressed_whole_with_its_length(tmp_path: Path) -> None:
+    response = static_client(tmp_path).get("/page.html", headers=GZIP)
+    assert response.headers["Content-Encoding"] == "gzip"
+    assert response.headers["Content-Length"] == str(len(response.body))
+    assert decompress(response.body).decode() == PAGE
+
+
+def test_a_static_file_over_the_buffer_limit_is_streamed_compressed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(compression, "BUFFER_LIMIT", len(PAGE) - 1)
+    response = static_client(tmp_path).get("/page.html", headers=GZIP)
+    assert response.headers["Content-Encoding"] == "gzip"
+    assert "Content-Length" not in response.headers
+    assert decompress(response.body).decode() == PAGE
 
 
 def test_streamed_bodies_are_compressed_chunk_by_chunk() -> None:

@@ -6,6 +6,7 @@ and ``log_headers``, each switched on the way applications do it.
 
 from __future__ import annotations
 
+import datetime
 import logging
 from typing import Any
 
@@ -41,6 +42,16 @@ class Root:
     def cached(self) -> str:
         framework.response.headers["Cache-Control"] = "private"
         return "cached"
+
+    @framework.expose
+    def tagged(self) -> str:
+        framework.response.headers["ETag"] = '"v1"'
+        return "tagged"
+
+    @framework.expose
+    def expiring(self) -> str:
+        framework.response.headers["Expires"] = "Mon, 01 Jan 2035 00:00:00 GMT"
+        return "expiring"
 
     @framework.expose
     def boom(self) -> str:
@@ -171,29 +182,54 @@ def test_allow_sends_the_allow_header(methods: Any, header: str) -> None:
 
 
 # -- expires ------------------------------------------------------------------------------
-def test_expires_zero_forbids_caching() -> None:
-    headers = client({"tools.expires.on": True, "tools.expires.secs": 0}).get("/page").headers
+def test_expires_zero_forbids_caching_of_a_cacheable_response() -> None:
+    headers = client({"tools.expires.on": True, "tools.expires.secs": 0}).get("/tagged").headers
     assert (headers["Pragma"], headers["Cache-Control"], headers["Expires"]) == (
         "no-cache",
         "no-cache, must-revalidate",
-        "Thu, 01 Jan 1970 00:00:01 GMT",
+        "Sun, 28 Jan 2007 00:00:00 GMT",
     )
 
 
-def test_expires_seconds_sets_max_age_and_a_future_date() -> None:
-    headers = client({"tools.expires.on": True, "tools.expires.secs": 3600}).get("/page").headers
+def test_expires_zero_sends_no_cache_control_to_http_1_0() -> None:
+    config = {"tools.expires.on": True, "tools.expires.secs": 0}
+    http10 = Client(Root(), config={"/": config}, environ_overrides={"SERVER_PROTOCOL": "HTTP/1.0"})
+    page = http10.get("/tagged")
+    assert (page.headers["Pragma"], "Cache-Control" in page.headers) == ("no-cache", False)
+
+
+@pytest.mark.parametrize("secs", [3600, datetime.timedelta(hours=1)])
+def test_expires_seconds_sets_a_future_date_only(secs: Any) -> None:
+    headers = client({"tools.expires.on": True, "tools.expires.secs": secs}).get("/tagged").headers
     lifetime = _date_epoch(headers["Expires"]) - _date_epoch(headers["Date"])
-    assert (headers["Cache-Control"], lifetime) == ("max-age=3600", 3600)
+    assert (lifetime, "Cache-Control" in headers, "Pragma" in headers) == (3600, False, False)
 
 
-def test_expires_keeps_existing_cache_headers() -> None:
-    headers = client({"tools.expires.on": True, "tools.expires.secs": 60}).get("/cached").headers
-    assert (headers["Cache-Control"], "Expires" in headers) == ("private", False)
+@pytest.mark.parametrize("secs", [0, 60])
+def test_expires_leaves_a_response_without_cache_validators_alone(secs: int) -> None:
+    headers = client({"tools.expires.on": True, "tools.expires.secs": secs}).get("/page").headers
+    assert not {"Expires", "Cache-Control", "Pragma"} & set(headers.keys())
 
 
-def test_expires_force_overrides_existing_cache_headers() -> None:
-    config = {"tools.expires.on": True, "tools.expires.secs": 60, "tools.expires.force": True}
-    assert client(config).get("/cached").headers["Cache-Control"] == "max-age=60"
+def test_expires_keeps_an_existing_expires() -> None:
+    config = {"tools.expires.on": True, "tools.expires.secs": 0}
+    headers = client(config).get("/expiring").headers
+    assert headers["Expires"] == "Mon, 01 Jan 2035 00:00:00 GMT"
+    assert headers["Pragma"] == "no-cache"
+
+
+def test_expires_force_applies_to_any_response_and_replaces_headers() -> None:
+    config = {"tools.expires.on": True, "tools.expires.secs": 0, "tools.expires.force": True}
+    headers = client(config).get("/cached").headers
+    assert (headers["Cache-Control"], headers["Expires"]) == (
+        "no-cache, must-revalidate",
+        "Sun, 28 Jan 2007 00:00:00 GMT",
+    )
+
+
+def test_expires_with_a_wrong_type_is_a_500() -> None:
+    config = {"tools.expires.on": True, "tools.expires.secs": object()}
+    assert client(config).get("/tagged").status_code == 500
 
 
 def _date_epoch(value: str) -> float:

@@ -66,6 +66,14 @@ def test_staticdir_index_file(site: Path) -> None:
     assert response.text == "<p>sub</p>"
 
 
+def test_staticdir_without_dir_names_the_missing_arguments(site: Path) -> None:
+    conf = {"/error": {"tools.staticdir.on": True}}
+    client = Client(framework.Application(Root(), "", conf))
+    response = client.get("/error/thing.html")
+    assert response.status_code == 500
+    assert "staticdir() missing 2 required positional arguments" in response.text
+
+
 def test_staticdir_answers_304_when_not_modified(site: Path) -> None:
     client = client_for(site)
     first = client.get("/static/app.css")
@@ -290,8 +298,12 @@ class Files:
         )
 
     @framework.expose
-    def stream(self) -> Any:
+    def bytesio(self) -> Any:
         return static.serve_fileobj(io.BytesIO(b"in memory"), "text/plain")
+
+    @framework.expose
+    def stream(self) -> Any:
+        return static.serve_fileobj(_Unseekable(b"from a pipe"), "text/plain")
 
     @framework.expose
     def relative(self) -> Any:
@@ -340,10 +352,39 @@ def test_serve_fileobj_with_a_real_file_has_length_and_ranges(site: Path) -> Non
     assert response.headers["Content-Disposition"] == 'inline; filename="app.css"'
 
 
-def test_serve_fileobj_without_a_descriptor_streams_it(site: Path) -> None:
+class _Unseekable(io.BytesIO):
+    def seekable(self) -> bool:
+        return False
+
+
+def test_serve_fileobj_of_a_seekable_object_has_length_and_ranges(site: Path) -> None:
+    client = Client(Files(site))
+    whole = client.get("/bytesio")
+    assert (whole.text, whole.headers["Content-Length"]) == ("in memory", "9")
+    part = client.get("/bytesio", headers={"Range": "bytes=3-"})
+    assert (part.status_code, part.body) == (206, b"memory")
+
+
+def test_serve_fileobj_that_cannot_seek_is_streamed(site: Path) -> None:
     response = Client(Files(site)).get("/stream")
-    assert response.text == "in memory"
+    assert response.text == "from a pipe"
     assert "Accept-Ranges" not in response.headers
+    assert "Content-Length" not in response.headers
+
+
+def test_a_streamed_file_body_keeps_its_file_reachable(site: Path) -> None:
+    # CherryPy apps look at body.input (how far a streamed file has been read).
+    class Big:
+        @framework.expose
+        def index(self) -> Any:
+            body = static.serve_file(str(site / "static" / "app.css"))
+            seen.append(body)
+            return body
+
+    seen: list[Any] = []
+    assert Client(Big()).get("/").text == "body { color: red }"
+    assert seen[0].input.name == str(site / "static" / "app.css")
+    assert seen[0].input.closed
 
 
 def test_serve_file_needs_an_absolute_path(site: Path) -> None:
