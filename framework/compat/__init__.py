@@ -124,6 +124,8 @@ OVERRIDES: dict[str, dict[str, str]] = {
         "HandlerTool": "framework.compat.tools:HandlerTool",
         "HandlerWrapperTool": "framework.compat.tools:HandlerWrapperTool",
         "ErrorTool": "framework.compat.tools:ErrorTool",
+        # CherryPy's process-wide cache; apps clear pages through its ``store``.
+        "_cache": "framework.lib.caching:default_cache",
     },
 }
 

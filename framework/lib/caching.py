@@ -27,7 +27,8 @@ seconds), so the handler runs once. If that response is not stored, the waiters 
 the handler themselves, at once.
 
 Each distinct ``tools.caching`` configuration gets its own cache instance, built when
-the path's plan is built (:class:`CachingTool`).
+the path's plan is built (:class:`CachingTool`); paths with the default settings share
+:data:`default_cache` (``cherrypy._cache`` under the compat layer).
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ from framework.lib.conditional import validate_since
 from framework.lib.cptools import expires  # COMPAT: CherryPy keeps expires() here too
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from framework.core.plan import Plan
     from framework.core.request import Request
     from framework.core.response import Response
@@ -55,6 +58,7 @@ __all__ = [
     "CachingTool",
     "MemoryCache",
     "cache_for",
+    "default_cache",
     "expires",
     "get",
     "tee_output",
@@ -240,6 +244,61 @@ class MemoryCache(Cache):
     def __len__(self) -> int:
         return len(self._variants)
 
+    @property
+    def store(self) -> _Store:
+        """The stored copies by URL: ``cache.store[url].clear()`` drops one URL's.
+
+        CherryPy's ``MemoryCache.store`` shape, which CherryPy apps reach through
+        ``cherrypy._cache`` to invalidate a page.
+        """
+        return _Store(self)
+
+
+class _Store:
+    """A read-only view of a :class:`MemoryCache` by URL (see :attr:`MemoryCache.store`)."""
+
+    __slots__ = ("_cache",)
+
+    def __init__(self, cache: MemoryCache) -> None:
+        self._cache = cache
+
+    def _urls(self) -> list[str]:
+        with self._cache._lock:
+            return list(self._cache._selecting)
+
+    def __getitem__(self, url: str) -> _URLCopies:
+        if url not in self._urls():
+            raise KeyError(url)
+        return _URLCopies(self._cache, url)
+
+    def __contains__(self, url: object) -> bool:
+        return url in self._urls()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._urls())
+
+    def __len__(self) -> int:
+        return len(self._urls())
+
+
+class _URLCopies:
+    """The stored copies of one URL (one per combination of its ``Vary`` headers)."""
+
+    __slots__ = ("_cache", "url")
+
+    def __init__(self, cache: MemoryCache, url: str) -> None:
+        self._cache = cache
+        self.url = url
+
+    def __len__(self) -> int:
+        with self._cache._lock:
+            return sum(1 for key in self._cache._variants if key[0] == self.url)
+
+    def clear(self) -> None:
+        """Drop every copy of this URL."""
+        with self._cache._lock:
+            self._cache._remove_url(self.url)
+
 
 def _pair() -> tuple[Request, Response]:
     pair = serving.get()
@@ -264,6 +323,10 @@ def _directives(value: str | None) -> dict[str, str]:
 
 
 # -- the tool ------------------------------------------------------------------------
+#: The cache of every ``tools.caching`` path without settings of its own (CherryPy's
+#: process-wide ``cherrypy._cache``; other settings get caches of their own).
+default_cache = MemoryCache()
+
 _caches: dict[tuple[Any, ...], Cache] = {}
 _caches_lock = threading.Lock()
 
@@ -280,6 +343,8 @@ def cache_for(cache_class: Any = None, **settings: Any) -> Cache:
         module, _, name = cache_class.rpartition(".")
         cache_class = getattr(importlib.import_module(module), name)
     cls = cache_class or MemoryCache
+    if cls is MemoryCache and not settings:
+        return default_cache
     key = (cls, *sorted((k, repr(v)) for k, v in settings.items()))
     with _caches_lock:
         cache = _caches.get(key)

@@ -206,6 +206,15 @@ def test_deleting_a_request_proxy_keeps_it_working() -> None:
 
 
 @pytest.mark.usefixtures("aliases")
+def test_cherrypys_process_wide_cache_is_the_default_cache() -> None:
+    import cherrypy
+
+    from framework.lib import caching
+
+    assert cherrypy._cache is caching.default_cache
+
+
+@pytest.mark.usefixtures("aliases")
 def test_deleting_an_attribute_set_through_the_alias_removes_it() -> None:
     import cherrypy
 

@@ -20,6 +20,7 @@ from framework.testing import Client
 def _fresh_caches() -> Iterator[None]:
     yield
     caching._caches.clear()
+    caching.default_cache.clear()
 
 
 class Site:
@@ -269,6 +270,30 @@ def test_a_cached_gzipped_static_file_keeps_its_length_and_closes_the_file(
     assert length == str(len(plain.body)) != first.headers["Content-Length"]
 
 
+def test_paths_with_default_settings_share_the_default_cache() -> None:
+    c = client(Site())
+    c.get("/")
+    assert len(caching.default_cache) == 1
+    assert caching.cache_for() is caching.default_cache
+    assert caching.cache_for(delay=5) is not caching.default_cache
+
+
+def test_store_clears_the_copies_of_one_url() -> None:
+    site = Site()
+    c = client(site)
+    for path in ("/", "/?x=1", "/", "/?x=1"):
+        c.get(path)
+    store = caching.default_cache.store
+    assert sorted(store) == ["http://127.0.0.1/", "http://127.0.0.1/?x=1"]
+    assert len(store["http://127.0.0.1/"]) == 1
+    store["http://127.0.0.1/"].clear()
+    assert "http://127.0.0.1/" not in store and len(store) == 1
+    assert c.get("/").text == "index call 3"  # run again; /?x=1 still cached
+    assert c.get("/?x=1").text == "index call 2"
+    with pytest.raises(KeyError):
+        store["http://127.0.0.1/nothing"]
+
+
 def test_a_custom_cache_class_by_name() -> None:
     site = Site()
     c = client(site, cache_class="framework.lib.caching.MemoryCache", delay=60)
@@ -352,5 +377,4 @@ def test_session_pages_are_never_served_to_another_user() -> None:
     assert bob.get("/", params={"user": "bob"}).text == "Hello bob"
     assert alice.get("/").text == "Hello alice"
     assert bob.get("/").text == "Hello bob"
-    cache = next(iter(caching._caches.values()))
-    assert len(cache) == 0  # type: ignore[arg-type]
+    assert len(caching.default_cache) == 0
