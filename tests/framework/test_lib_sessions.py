@@ -438,6 +438,24 @@ def test_ram_clean_up_drops_expired_sessions() -> None:
         time.sleep(0.02)
 
 
+def test_ram_clean_up_drops_the_locks_of_sessions_gone_only() -> None:
+    c = client({"tools.sessions.on": True, "tools.sessions.timeout": 1 / 600})
+    c.get("/")
+    gone = c.cookies["session_id"]
+    live = client({"tools.sessions.on": True})
+    live.get("/")
+    kept = live.cookies["session_id"]
+    assert {gone, kept} <= set(RamSession.locks._locks)
+    deadline = time.monotonic() + 5
+    while gone in RamSession.cache:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+        RamSession(None).clean_up()
+    RamSession(None).clean_up()  # the background sweep may have dropped it from the cache
+    assert gone not in RamSession.locks._locks
+    assert kept in RamSession.locks._locks
+
+
 def test_the_background_sweep_starts_with_the_first_session() -> None:
     client({"tools.sessions.on": True}).get("/")
     monitor = RamSession.clean_thread

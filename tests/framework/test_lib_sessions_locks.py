@@ -98,7 +98,8 @@ def test_idle_locks_are_swept_once_the_table_grows() -> None:
     for n in range(100):
         assert table.acquire(str(n), 0)
         table.release(str(n))
-    assert len(table) <= 9
+    assert len(table._locks) <= 9
+    assert len(table) == 0
 
 
 def test_the_sweep_keeps_held_and_awaited_locks() -> None:
@@ -138,3 +139,43 @@ def test_an_idle_id_is_taken_at_once_whatever_the_timeout(timeout: float | None)
     for _ in range(3):
         assert table.acquire("a", timeout)
         table.release("a")
+
+
+def test_drop_idle_keeps_held_awaited_and_kept_locks() -> None:
+    table = LockTable()
+    for key in ("idle", "kept", "held", "awaited"):
+        assert table.acquire(key, 0)
+    for key in ("idle", "kept"):
+        table.release(key)
+    got = threading.Event()
+
+    def wait_for_it() -> None:
+        if table.acquire("awaited", 10):
+            got.set()
+            table.release("awaited")
+
+    waiter = threading.Thread(target=wait_for_it)
+    waiter.start()
+    deadline = time.monotonic() + 10
+    while table._locks["awaited"].waiting == 0 and time.monotonic() < deadline:
+        time.sleep(0.001)
+    table.drop_idle(keep={"kept"})
+    assert sorted(table._locks) == ["awaited", "held", "kept"]
+    table.release("awaited")
+    assert got.wait(10)
+    waiter.join(10)
+    table.release("held")
+    table.drop_idle()
+    assert table._locks == {}
+
+
+def test_len_counts_the_ids_locked_now_not_idle_entries() -> None:
+    table = LockTable()
+    for key in ("a", "b"):
+        assert table.acquire(key, 0)
+    assert (len(table), bool(table)) == (2, True)
+    table.release("a")
+    assert len(table) == 1
+    table.release("b")
+    assert (len(table), bool(table)) == (0, False)
+    assert sorted(table._locks) == ["a", "b"]  # kept for speed, idle

@@ -23,6 +23,7 @@ The rules that keep one lock per id:
 from __future__ import annotations
 
 import threading
+from collections.abc import Container
 
 __all__ = ["LockTable"]
 
@@ -90,14 +91,29 @@ class LockTable:
         # The entry stays for the next request: no sweep removes a held lock's entry.
         self._locks[key].lock.release()
 
-    def _sweep(self) -> None:
-        """Drop the entries nobody holds or waits for (called with the mutex held)."""
+    def _sweep(self, keep: Container[str] = ()) -> None:
+        """Drop the entries nobody holds or waits for, but ``keep``'s (mutex held)."""
         for key, entry in list(self._locks.items()):
             # Taking the lock for good makes a stale reference to the entry useless.
-            if not entry.waiting and entry.lock.acquire(False):
+            if key not in keep and not entry.waiting and entry.lock.acquire(False):
                 del self._locks[key]
         self._sweep_at = max(self._min_sweep_at, 2 * len(self._locks))
 
+    def drop_idle(self, keep: Container[str] = ()) -> None:
+        """Drop the entries nobody holds or waits for, except the ids in ``keep``.
+
+        A store's expiry sweep calls it with its live ids, so the lock of a session
+        that is gone does not stay until the table grows (CherryPy's RAM store drops
+        them in its sweep too).
+        """
+        with self._mutex:
+            self._sweep(keep)
+
     def __len__(self) -> int:
-        """The number of entries (ids locked now, and idle ones not yet swept)."""
-        return len(self._locks)
+        """The number of ids locked now (held, or awaited); idle entries do not count.
+
+        An idle entry is an implementation detail kept for speed; what CherryPy code
+        asks with ``len(RamSession.locks)`` is how many sessions are locked.
+        """
+        with self._mutex:
+            return sum(1 for entry in self._locks.values() if entry.waiting or entry.lock.locked())

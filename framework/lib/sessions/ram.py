@@ -61,11 +61,12 @@ class RamSession(Session):
             self.locks.release(self._locked_id)
 
     def clean_up(self) -> None:
-        """Remove expired sessions."""
+        """Remove expired sessions, and the idle locks of sessions no longer stored."""
         now = self.now()
         for key, (_, expires) in list(self.cache.items()):
             if expires <= now:
                 self.cache.pop(key, None)
+        self.locks.drop_idle(keep=self.cache)
 
     def __len__(self) -> int:
         """The number of sessions stored (CherryPy's meaning of ``len(session)``)."""
