@@ -35,7 +35,7 @@ from framework.lib.sessions.tool import SessionTool
 __all__ = ["tools"]
 
 # name                  tool (hook point, callable, priority)
-tools.encode = Tool("before_finalize", encoding.encode, priority=70)
+tools.encode = encoding.EncodeTool()
 tools.trailing_slash = cptools.TrailingSlashTool()
 tools.response_headers = Tool("on_start_resource", cptools.response_headers)
 tools.allow = Tool("on_start_resource", cptools.allow)

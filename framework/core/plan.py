@@ -62,6 +62,7 @@ class Plan:
         "request_setups",
         "response_attrs",
         "response_headers",
+        "result_filter",
         "toolmaps",
         "vpath",
     )
@@ -85,6 +86,9 @@ class Plan:
             self.response_headers.append(("Allow", found.allow))
         self.error_page: dict[str, Any] = {}
         self.error_response: Callable[[], None] | None = None
+        #: Applied to what ``request.handler`` returns before it becomes the response
+        #: body (the ``encode`` tool: text to bytes before ``before_finalize``).
+        self.result_filter: Callable[[Any], Any] | None = None
         self.request_setups: list[Callable[[], None]] = []
         if found.setup is not None:
             self.request_setups.append(found.setup)

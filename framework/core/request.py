@@ -350,7 +350,9 @@ class Request:
             self._hooks.run("before_handler")
         if self.handler:
             self.stage = "handler"
-            response.body = self.handler()
+            body = self.handler()
+            result_filter = self.plan.result_filter  # type: ignore[union-attr]
+            response.body = body if result_filter is None else result_filter(body)
         self.stage = "before_finalize"
         if self._hooks["before_finalize"]:
             self._hooks.run("before_finalize")

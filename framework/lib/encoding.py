@@ -1,9 +1,12 @@
 """Charsets: the ``encode`` tool (response text to bytes) and the ``decode`` tool (requests).
 
-Text chunks are encoded with the first charset the client accepts
-(``Accept-Charset``), preferring ``encoding`` (default UTF-8); ``text/*`` content
-types get a ``;charset=`` parameter. Streamed bodies are encoded chunk by chunk.
-``tools.decode`` chooses the charsets that decode a request's form data.
+``tools.encode`` (on by default) wraps the page handler, as CherryPy's does: the text
+the handler returns is encoded before any ``before_finalize`` hook runs, in the first
+charset of the client's ``Accept-Charset`` (best first; UTF-8 without the header)
+that can encode it, else 406. ``text/*`` content types get a ``;charset=`` parameter.
+Streamed bodies are encoded chunk by chunk in the first usable charset. What a tool
+answers in the handler's place is left as the tool made it. ``tools.decode`` chooses
+the charsets that decode a request's form data.
 
 Content codings (the ``gzip`` tool) live in :mod:`framework.lib.compression`; their
 names are re-exported here, where CherryPy keeps them.
@@ -11,16 +14,22 @@ names are re-exported here, where CherryPy keeps them.
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from framework.context import current
+from framework.core.tools import Tool
 from framework.errors import HTTPError
-from framework.headers import sane_charset
-from framework.httputil import AcceptElement
+from framework.headers import HeaderElement, header_elements, sane_charset
 from framework.lib.compression import compress, decompress, gzip
 
+if TYPE_CHECKING:
+    from framework.core.plan import Plan
+
 __all__ = [
+    "EncodeTool",
+    "charset_candidates",
     "compress",
     "decode",
     "decompress",
@@ -30,40 +39,92 @@ __all__ = [
 ]
 
 
-def find_acceptable_charset(header: str | None, preferred: str) -> str:
-    """Pick the charset to encode with, given an ``Accept-Charset`` header.
+def charset_candidates(
+    header: str | None, preferred: str, encoding: str | None = None
+) -> list[str]:
+    """The charsets to try for a text response, best first, given ``Accept-Charset``.
+
+    As CherryPy: the client's charsets by quality (``*`` standing for ``preferred``),
+    then ISO-8859-1 unless the header names it or ``*``; without the header, only
+    ``preferred``. A forced ``encoding`` is the one candidate if the client accepts it.
+
+    Args:
+        header: the ``Accept-Charset`` value, or ``None``.
+        preferred: the server's preferred charset (``tools.encode.default_encoding``).
+        encoding: the charset forced by config (``tools.encode.encoding``), if any.
+
+    Returns:
+        Charset names as the client spelled them (``preferred`` for a name of the
+        same codec), without repeats; empty when the client accepts none we may use.
 
     Raises:
-        HTTPError: 406 if the client accepts no charset we can produce.
+        HTTPError: 400 for a malformed quality value.
     """
     if not header:
-        return preferred
-    elements = sorted(
-        (AcceptElement.from_str(part) for part in header.split(",") if part.strip()),
-        reverse=True,
-    )
-    accepted: dict[str, float] = {}
-    for element in elements:
-        accepted[element.value.lower()] = element.qvalue
-    star = accepted.get("*")
-    pref = preferred.lower()
-    if accepted.get(pref, star if star is not None else 0.0) > 0:
-        return preferred
-    if pref == "utf-8" and accepted.get("utf8", 0.0) > 0:
-        return preferred
-    for element in elements:
-        name = element.value
-        if name == "*" or element.qvalue <= 0:
-            continue
-        if sane_charset(name) is None:
-            continue  # unknown, or one a client must never choose (utf-7...)
-        return name
-    if "iso-8859-1" not in accepted and star is None:
-        # RFC 2616: ISO-8859-1 is acceptable unless explicitly excluded.
-        return "iso-8859-1"
-    raise HTTPError(
-        406, f"Your client did not send an acceptable Accept-Charset. We can send {preferred}."
-    )
+        return [encoding or preferred]
+    elements = header_elements("Accept-Charset", header)
+    qualities = [_quality(element, header) for element in elements]
+    named = {element.value.lower() for element in elements}
+    if encoding is not None:
+        return [encoding] if "*" in named or encoding.lower() in named else []
+    names = [
+        preferred if element.value == "*" else element.value
+        for element, quality in zip(elements, qualities, strict=True)
+        if quality > 0
+    ]
+    if "*" not in named and "iso-8859-1" not in named:
+        names.append("iso-8859-1")
+    candidates: list[str] = []
+    codecs_seen: set[str | None] = set()
+    preferred_codec = _codec(preferred)
+    for name in names:
+        codec = _codec(name)
+        if codec is not None and codec == preferred_codec:
+            name = preferred
+        if codec is None or codec not in codecs_seen:
+            codecs_seen.add(codec)
+            candidates.append(name)
+    return candidates
+
+
+def find_acceptable_charset(header: str | None, preferred: str) -> str:
+    """The charset a text response is sent in when its text fits the client's first choice.
+
+    Raises:
+        HTTPError: 406 if the client accepts no charset we can produce; 400 for a
+            malformed quality value.
+    """
+    candidates = charset_candidates(header, preferred)
+    for name in candidates:
+        if sane_charset(name) is not None:
+            return name
+    raise _not_acceptable(header, candidates)
+
+
+def _codec(name: str) -> str | None:
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def _quality(element: HeaderElement, header: str) -> float:
+    try:
+        return float(element.params.get("q", "1"))
+    except ValueError:
+        # COMPAT: as CherryPy, a quality that is not a number is a bad request.
+        raise HTTPError(
+            400, f"Malformed HTTP header: Accept-Charset: {header}", echoes_input=True
+        ) from None
+
+
+def _not_acceptable(header: str | None, attempted: Iterable[str]) -> HTTPError:
+    if header is None:
+        told = "Your client did not send an Accept-Charset header."
+    else:
+        told = f"Your client sent this Accept-Charset header: {header}."
+    tried = ", ".join(sorted(set(attempted)))
+    return HTTPError(406, f"{told} We tried these charsets: {tried}.", echoes_input=True)
 
 
 _CTYPE_CACHE: dict[str, tuple[str | None, bool]] = {}
@@ -99,72 +160,150 @@ def _encode_iter(chunks: Iterable[object], charset: str, errors: str) -> Iterato
             close()
 
 
-def encode(
-    encoding: str | None = None,
-    text_only: bool = True,
-    add_charset: bool = True,
-    errors: str = "strict",
-    default_encoding: str = "utf-8",
-    debug: bool = False,
-) -> None:
-    """Encode the response body (the ``encode`` tool, on by default).
+class _Encoder:
+    """The ``encode`` tool's arguments for one path, applied to each handler result."""
+
+    __slots__ = ("add_charset", "default_encoding", "encoding", "errors", "text_only")
+
+    def __init__(
+        self,
+        encoding: str | None = None,
+        text_only: bool = True,
+        add_charset: bool = True,
+        errors: str = "strict",
+        default_encoding: str = "utf-8",
+        debug: bool = False,
+    ) -> None:
+        self.encoding = encoding
+        self.text_only = text_only
+        self.add_charset = add_charset
+        self.errors = errors
+        self.default_encoding = default_encoding
+
+    def __call__(self, body: Any) -> Any:
+        """Encode a handler's result for the current response; return the new body.
+
+        A buffered body is tried in each charset the client accepts, best first; a
+        streamed one (``response.stream``) is encoded lazily in the first usable one.
+
+        Raises:
+            HTTPError: 406 when no charset the client accepts encodes the text, 500
+                when the server's own charset (declared, forced or default) does not.
+        """
+        pair = current()
+        assert pair is not None
+        request, response = pair
+        headers = response.headers
+        ctype: str = dict.get(headers, "Content-Type") or ""
+        declared, is_text = _content_type_info(ctype)
+        if self.text_only and ctype and not is_text and not declared:
+            # COMPAT: as CherryPy, a body that is not text is left alone (a file stays the
+            # server's file wrapper, which can sendfile(); str chunks go out as UTF-8).
+            return body
+        accept: str | None = request.wsgi_environ.get("HTTP_ACCEPT_CHARSET")
+        if declared:
+            candidates = [declared]
+        elif accept or self.encoding:
+            candidates = charset_candidates(accept, self.default_encoding, self.encoding)
+        else:  # PERF: without Accept-Charset there is nothing to negotiate
+            candidates = [self.default_encoding]
+        trusted = {declared, self.encoding, self.default_encoding}
+        charset, body = self._encode_body(body, candidates, trusted, response.stream)
+        if charset is None:
+            if declared or not accept:
+                raise HTTPError(500, f"The response could not be encoded with {candidates[0]}.")
+            raise _not_acceptable(accept, candidates)
+        if self.add_charset and not declared and ctype and (is_text or not self.text_only):
+            dict.__setitem__(headers, "Content-Type", f"{ctype};charset={charset}")
+        return body
+
+    def _encode_body(
+        self, body: Any, candidates: list[str], trusted: set[str | None], stream: bool
+    ) -> tuple[str | None, Any]:
+        """The charset chosen and the body encoded in it, for each shape of body."""
+        if type(body) is str:
+            return self._encode_list([body], candidates, trusted)
+        if type(body) is list:
+            return self._encode_list(body, candidates, trusted)
+        if body is None or isinstance(body, bytes | str) or hasattr(body, "read"):
+            return self._first_usable(candidates, trusted), body  # no text to encode
+        if not isinstance(body, Iterable):
+            return self._first_usable(candidates, trusted), body
+        if stream:
+            charset = self._first_usable(candidates, trusted)
+            if charset is not None:
+                body = _encode_iter(body, charset, self.errors)
+            return charset, body
+        # Buffered anyway (finalize joins it): read it now, so every charset can be
+        # tried, and an error in a generator is the handler's, not finalize's.
+        return self._encode_list(list(body), candidates, trusted)
+
+    @staticmethod
+    def _first_usable(candidates: list[str], trusted: set[str | None]) -> str | None:
+        for charset in candidates:
+            if charset in trusted or sane_charset(charset) is not None:
+                return charset
+        return None
+
+    def _encode_list(
+        self, body: list[Any], candidates: list[str], trusted: set[str | None]
+    ) -> tuple[str | None, list[Any]]:
+        """The first candidate charset the text chunks encode in, and the encoded body."""
+        errors = self.errors
+        for charset in candidates:
+            if charset not in trusted and sane_charset(charset) is None:
+                continue  # unknown, or one a client must never choose (utf-7...)
+            try:
+                # PERF: the common case, one chunk of text, is encoded in place.
+                if len(body) == 1 and type(body[0]) is str:
+                    return charset, [body[0].encode(charset, errors)]
+                return charset, [
+                    chunk.encode(charset, errors) if isinstance(chunk, str) else chunk
+                    for chunk in body
+                ]
+            except (UnicodeError, LookupError):
+                continue
+        return None, body
+
+
+class EncodeTool(Tool):
+    """``tools.encode``: text the page handler returns goes out as bytes.
+
+    # COMPAT: CherryPy's encode tool wraps ``request.handler`` at ``before_handler``;
+    this one is the plan's :attr:`~framework.core.plan.Plan.result_filter`, which has
+    the same effect: what ``request.handler`` returns (wrappers a tool or a request
+    namespace put around it included) is encoded before any ``before_finalize`` hook,
+    and what a tool answers in the handler's place goes out as the tool made it.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("before_handler", _Encoder, priority=70)
+
+    def setup_plan(self, plan: Plan, conf: dict[str, Any]) -> None:
+        """Make the path's handler results go through an encoder with these arguments."""
+        conf.pop("priority", None)
+        # PERF: the arguments become one _Encoder per path, not a hook per request.
+        plan.result_filter = _Encoder(**conf)
+
+
+def encode(body: Any, **options: Any) -> Any:
+    """Encode ``body`` for the current response as ``tools.encode`` does; return it.
+
+    For a handler wrapper of your own that turns the tool off (``tools.encode.on``).
 
     Args:
-        encoding: force this charset instead of negotiating.
-        text_only: only encode (and add a charset to) ``text/*`` content types, and
-            bodies whose Content-Type declares a charset.
-        add_charset: add ``;charset=...`` to the Content-Type.
-        errors: the codec error handler.
-        default_encoding: the preferred charset when negotiating.
-        debug: accepted for CherryPy compatibility.
-    """
-    pair = current()
-    assert pair is not None
-    request, response = pair
-    if request.handler is None:
-        # COMPAT: CherryPy's encoder wraps the page handler: what a tool answered in its
-        # place (a static file, a login form) goes out as the tool made it.
-        return
-    headers = response.headers
-    ctype: str = dict.get(headers, "Content-Type") or ""
-    declared, is_text = _content_type_info(ctype)
-    if text_only and ctype and not is_text and not declared:
-        # COMPAT: as CherryPy, a body that is not text is left alone (a file stays the
-        # server's file wrapper, which can sendfile(); str chunks go out as UTF-8).
-        return
-    charset = declared or encoding or _negotiate(request, default_encoding)
-    if add_charset and not declared and ctype and (is_text or not text_only):
-        dict.__setitem__(headers, "Content-Type", f"{ctype};charset={charset}")
-    _encode_body(response, charset, errors)
+        body: what a page handler returned.
+        options: the tool's arguments (``encoding``, ``text_only``, ``add_charset``,
+            ``errors``, ``default_encoding``).
 
-
-def _negotiate(request: Any, preferred: str) -> str:
-    """The charset to use given the request's Accept-Charset (``preferred`` if none)."""
-    accept = request.wsgi_environ.get("HTTP_ACCEPT_CHARSET")
-    # PERF: without Accept-Charset there is nothing to negotiate.
-    return find_acceptable_charset(accept, preferred) if accept else preferred
-
-
-def _encode_body(response: Any, charset: str, errors: str) -> None:
-    """Encode the text chunks of the response body with ``charset``.
+    Returns:
+        The body, its text encoded; ``Content-Type`` gets the charset.
 
     Raises:
-        HTTPError: 500 if the text cannot be encoded with ``charset``.
+        HTTPError: 406 if no charset the client accepts can encode the text; 400 for a
+            malformed ``Accept-Charset``.
     """
-    body = response.body
-    if type(body) is not list:
-        response.body = _encode_iter(body, charset, errors)
-        return
-    try:
-        # PERF: the common case, one chunk of text, is encoded in place.
-        if len(body) == 1 and type(body[0]) is str:
-            body[0] = body[0].encode(charset, errors)
-        elif any(isinstance(chunk, str) for chunk in body):
-            response.body = [
-                chunk.encode(charset, errors) if isinstance(chunk, str) else chunk for chunk in body
-            ]
-    except UnicodeEncodeError:
-        raise HTTPError(500, f"The response could not be encoded with {charset}.") from None
+    return _Encoder(**options)(body)
 
 
 def decode(

@@ -137,14 +137,70 @@ def test_add_charset_false_leaves_content_type_alone() -> None:
     assert response.headers["Content-Type"] == "text/html"
 
 
-def test_unencodable_text_is_a_500() -> None:
-    response = serve(lambda: "€", headers={"Accept-Charset": "iso-8859-1, utf-8;q=0"})
+def test_text_the_first_charset_cannot_encode_goes_out_in_the_next_one() -> None:
+    response = serve(lambda: "€", headers={"Accept-Charset": "iso-8859-1;q=1, utf-16;q=0.5"})
+    assert (response.status_code, response.body, response.headers["Content-Type"]) == (
+        200,
+        "€".encode("utf-16"),
+        "text/html;charset=utf-16",
+    )
+
+
+def test_the_client_preference_wins_over_ours() -> None:
+    response = serve(lambda: "é", headers={"Accept-Charset": "iso-8859-1;q=1, utf-8;q=0.5"})
+    assert response.headers["Content-Type"] == "text/html;charset=iso-8859-1"
+
+
+@pytest.mark.parametrize("body", ["€", ["a", "€"]], ids=["str", "list"])
+def test_text_no_accepted_charset_encodes_is_a_406_naming_what_was_tried(body: Any) -> None:
+    response = serve(lambda: body, headers={"Accept-Charset": "us-ascii, ISO-8859-1, x-mac-ce"})
+    assert response.status_code == 406
+    assert (
+        "Your client sent this Accept-Charset header: us-ascii, ISO-8859-1, x-mac-ce. "
+        "We tried these charsets: ISO-8859-1, us-ascii, x-mac-ce."
+    ) in response.text
+
+
+def test_a_charset_a_client_must_never_choose_is_not_used() -> None:
+    response = serve(lambda: "<script>", headers={"Accept-Charset": "utf-7"})
+    assert response.headers["Content-Type"] == "text/html;charset=iso-8859-1"
+
+
+def test_a_malformed_quality_is_a_400() -> None:
+    response = serve(lambda: "x", headers={"Accept-Charset": "ISO-8859-1,utf-8;q=0.7,*;q=0.7)"})
+    assert response.status_code == 400
+
+
+def test_a_forced_encoding_the_client_refuses_is_a_406() -> None:
+    config = {"tools.encode.encoding": "utf-8"}
+    assert serve(lambda: "x", config, headers={"Accept-Charset": "us-ascii"}).status_code == 406
+    assert serve(lambda: "x", config, headers={"Accept-Charset": "*"}).status_code == 200
+
+
+def test_text_our_own_charset_cannot_encode_is_a_500() -> None:
+    response = serve(lambda: "\ud800")  # a lone surrogate: no UTF-8 for it
     assert response.status_code == 500
 
 
-def test_unencodable_text_in_a_list_is_a_500() -> None:
-    response = serve(lambda: ["a", "€"], headers={"Accept-Charset": "iso-8859-1, utf-8;q=0"})
-    assert response.status_code == 500
+def test_before_finalize_hooks_see_the_encoded_body() -> None:
+    seen: list[Any] = []
+
+    def look() -> None:
+        seen.extend(framework.response.body)
+
+    response = serve(lambda: "é", {"hooks.before_finalize": look})
+    assert (seen, response.body) == (["é".encode()], "é".encode())
+
+
+def test_an_error_in_a_generator_is_the_handlers() -> None:
+    reached: list[str] = []
+
+    def page() -> Iterator[str]:
+        yield "partial"
+        raise ValueError("boom")
+
+    response = serve(page, {"hooks.before_finalize": lambda: reached.append("finalize")})
+    assert (response.status_code, reached) == (500, [])
 
 
 def test_errors_argument_replaces_unencodable_characters() -> None:
