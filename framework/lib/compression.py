@@ -1,6 +1,6 @@
 """The ``gzip`` tool: compress response bodies for clients that accept it.
 
-``tools.gzip`` runs at ``before_finalize`` (priority 80, after ``encode``). It always
+``tools.gzip`` runs at ``before_finalize`` (priority 80; ``encode`` ran before it). It always
 adds ``Vary: Accept-Encoding``, then compresses when the client accepts ``gzip`` (or
 ``x-gzip``, or ``*``) with a non-zero quality that ``identity`` does not beat and
 the ``Content-Type`` is in ``mime_types`` (``text/*`` and ``application/*+xml``
@@ -22,6 +22,8 @@ identity representation, and RFC 9110 reserves strong tags for byte-identical on
 
 from __future__ import annotations
 
+import struct
+import time
 import zlib
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
@@ -36,7 +38,8 @@ if TYPE_CHECKING:
 
 __all__ = ["BUFFER_LIMIT", "compress", "decompress", "gzip"]
 
-_GZIP_WBITS = 31  # zlib's gzip container (header and CRC32 trailer)
+_GZIP_WBITS = 31  # zlib's gzip container (header and CRC32 trailer): for reading
+_RAW_DEFLATE = -15  # deflate without a container: we write the gzip header ourselves
 
 #: Bytes up to which a streamed body of known length is compressed whole.
 BUFFER_LIMIT = 1 << 20
@@ -44,6 +47,22 @@ BUFFER_LIMIT = 1 << 20
 
 def _as_bytes(chunk: object) -> bytes:
     return chunk.encode("utf-8") if isinstance(chunk, str) else chunk  # type: ignore[return-value]
+
+
+def _header(compress_level: int) -> bytes:
+    """The RFC 1952 member header, as Python's gzip module and CherryPy write it.
+
+    The modification time is now and the OS byte "unknown" (255), so the bytes equal
+    ``gzip.GzipFile``'s for the same content and level (zlib's own container writes
+    time 0 and the build's OS).
+    """
+    xfl = 2 if compress_level == 9 else 4 if compress_level == 1 else 0
+    mtime = int(time.time()) & 0xFFFFFFFF
+    return struct.pack("<BBBBLBB", 0x1F, 0x8B, 8, 0, mtime, xfl, 255)
+
+
+def _trailer(crc: int, size: int) -> bytes:
+    return struct.pack("<LL", crc & 0xFFFFFFFF, size & 0xFFFFFFFF)
 
 
 def compress(body: Iterable[object], compress_level: int, flush: bool = False) -> Iterator[bytes]:
@@ -54,20 +73,32 @@ def compress(body: Iterable[object], compress_level: int, flush: bool = False) -
         compress_level: 0 (none) to 9 (best).
         flush: sync-flush after each chunk, so each can be sent at once.
     """
-    compressor = zlib.compressobj(compress_level, zlib.DEFLATED, _GZIP_WBITS)
+    compressor = zlib.compressobj(compress_level, zlib.DEFLATED, _RAW_DEFLATE)
     mode = zlib.Z_SYNC_FLUSH if flush else zlib.Z_NO_FLUSH
+    crc = size = 0
+    header = _header(compress_level)  # sent with the first compressed bytes
     try:
         for chunk in body:
-            data = compressor.compress(_as_bytes(chunk))
+            raw = _as_bytes(chunk)
+            crc = zlib.crc32(raw, crc)
+            size += len(raw)
+            data = compressor.compress(raw)
             if flush:
                 data += compressor.flush(mode)
             if data:
-                yield data
-        yield compressor.flush()
+                yield header + data
+                header = b""
+        yield header + compressor.flush() + _trailer(crc, size)
     finally:
         close = getattr(body, "close", None)
         if close is not None:
             close()
+
+
+def _compress_all(data: bytes, compress_level: int) -> bytes:
+    """``data`` as one gzip member (see :func:`_header`)."""
+    deflated = zlib.compress(data, compress_level, wbits=_RAW_DEFLATE)
+    return _header(compress_level) + deflated + _trailer(zlib.crc32(data), len(data))
 
 
 #: The most bytes :func:`decompress` inflates (a 1 MB gzip bomb holds about 1 GB).
@@ -193,7 +224,7 @@ def gzip(
     body = response.body
     if isinstance(body, list):
         data = b"".join(_as_bytes(chunk) for chunk in body)
-        response.body = [zlib.compress(data, compress_level, wbits=_GZIP_WBITS)]
+        response.body = [_compress_all(data, compress_level)]
     elif response.stream and length is not None and int(length) <= BUFFER_LIMIT:
         data = b"".join(compress(body, compress_level))
         response.body = [data]

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
+import io
+import struct
+import time
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -129,6 +133,27 @@ def test_compress_level_is_honoured() -> None:
     stored = get(headers=GZIP, compress_level=0).body
     assert len(best) <= len(fast) < len(stored)
     assert decompress(stored).decode() == PAGE
+
+
+@pytest.mark.parametrize("level", [1, 5, 9])
+def test_the_body_is_the_gzip_member_pythons_gzip_module_writes(level: int) -> None:
+    before = int(time.time())
+    body = get(headers=GZIP, compress_level=level).body
+    after = int(time.time())
+    buffer = io.BytesIO()
+    with gzip.GzipFile(mode="wb", fileobj=buffer, compresslevel=level, mtime=0) as file:
+        file.write(PAGE.encode())
+    expected = buffer.getvalue()
+    # Everything but the modification time (now, as gzip.GzipFile and CherryPy write it).
+    assert body[:4] + body[8:] == expected[:4] + expected[8:]
+    assert before <= struct.unpack("<L", body[4:8])[0] <= after
+
+
+def test_a_streamed_body_is_one_valid_gzip_member() -> None:
+    chunks = list(compress(iter([b"first ", "second ", b"third"]), 9, flush=True))
+    data = b"".join(chunks)
+    assert gzip.decompress(data) == b"first second third"  # checks the CRC and size too
+    assert (data[:4], data[8:10]) == (b"\x1f\x8b\x08\x00", b"\x02\xff")
 
 
 def test_a_strong_etag_becomes_weak_once_compressed() -> None:
