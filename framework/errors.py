@@ -255,7 +255,11 @@ class HTTPError(CherryPyException):
         response.headers["Content-Type"] = "text/html;charset=utf-8"
         content = get_error_page(self.status, traceback=tb, message=message)
         response.body = content
-        response.headers["Content-Length"] = str(len(content))
+        if response.stream:
+            # finalize() measures only buffered bodies; a streamed path's error page
+            # is fixed content all the same. (Otherwise finalize measures it, after the
+            # before_finalize tools that may still change it.)
+            response.headers["Content-Length"] = str(len(content))
 
     def get_error_page(self, *args: Any, **kwargs: Any) -> bytes:
         """Render the error page for this error's status."""

@@ -252,15 +252,16 @@ class Application:
         # PERF: no access-log handler means no line to write after sending.
         log = self.log if self.log.access_log.hasHandlers() else None
         start_response(response.output_status, header_list)
-        if response.stream:
-            body = response.body
+        body = response.body
+        if response.stream or type(body) is not list:
+            # Not a list: a buffered response whose Content-Length was set before a
+            # tool wrapped its body in a generator; it is sent as it is produced.
             wrapper = request.wsgi_environ.get("wsgi.file_wrapper")
             if wrapper is not None and isinstance(wrapper, type) and isinstance(body, wrapper):
                 # The server's own file wrapper goes back untouched, so it can use
                 # sendfile(); its close() also ends the request.
                 return _closing_file_wrapper(body, exchange, log)
             return StreamedBody(exchange, log)
-        body = response.body
         if body and isinstance(body[0], str):
             body = list(response.iter_body())
         if log is not None:

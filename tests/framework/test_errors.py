@@ -459,3 +459,20 @@ def test_broken_error_page_hides_its_traceback_in_production(client: Client) -> 
 
     framework.config.update({"error_page.404": broken})
     assert "page bug" not in production(client).get("/missing").text
+
+
+def test_a_before_finalize_tool_may_rewrite_an_error_page() -> None:
+    # The page's Content-Length is measured at finalize, after the tools that change it.
+    def shout() -> None:
+        body = framework.response.body
+        framework.response.body = (chunk.upper() + b"!" for chunk in body)
+
+    class Locked:
+        @framework.expose
+        def index(self) -> str:
+            raise HTTPError(401)
+
+    response = Client(Locked(), config={"/": {"hooks.before_finalize": shout}}).get("/")
+    assert response.status_code == 401
+    assert response.body.endswith(b"</HTML>\n!")
+    assert int(response.headers["Content-Length"]) == len(response.body)

@@ -501,3 +501,16 @@ def test_a_header_entry_neither_text_nor_bytes_is_a_500_naming_it(
         response.body
     )
     assert response.headers["Content-Length"] == str(len(response.body))
+
+
+def test_a_body_wrapped_after_content_length_was_set_is_sent_as_produced() -> None:
+    def page() -> str:
+        framework.response.headers["Content-Length"] = "5"
+        return "hello"
+
+    def wrap() -> None:
+        body = framework.response.body
+        framework.response.body = (chunk for chunk in body)  # a generator now
+
+    response = serve(page, config={"/": {"hooks.before_finalize": wrap}})
+    assert (response.status_code, response.body) == (200, b"hello")
