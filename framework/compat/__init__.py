@@ -284,6 +284,7 @@ class _AliasFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             package = _AliasPackage(spec.name, target)
             if spec.name == _ROOT:
                 package.__version__ = CHERRYPY_VERSION
+                importlib.import_module("framework.compat.tools").adopt_default_toolbox()
             return package
         # importlib stamps the alias spec on the module it gets back; keep the
         # framework module's own spec to restore in exec_module().
@@ -333,6 +334,9 @@ def uninstall() -> None:
         sys.meta_path.remove(_FINDER)
         for name in [name for name in sys.modules if _is_ours(name)]:
             del sys.modules[name]
+        compat_tools = sys.modules.get("framework.compat.tools")
+        if compat_tools is not None:
+            compat_tools.restore_default_toolbox()
         sys.modules.update(_saved)
         _saved.clear()
 

@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any
 from framework._globals import tools as default_toolbox
 from framework.context import serving
 from framework.core import tools as native
-from framework.core.tools import Toolbox
 from framework.lib.xmlrpcutil import XMLRPCController
 
 if TYPE_CHECKING:
@@ -142,3 +141,24 @@ class ErrorTool(_PerRequest, native.ErrorTool):
 
 
 _BASE_SETUPS = frozenset({Tool._setup, HandlerTool._setup, ErrorTool._setup})
+
+
+class Toolbox(native.Toolbox):
+    """CherryPy's ``Toolbox``: :meth:`register` makes ``cherrypy.Tool`` objects."""
+
+    tool_class = Tool
+
+
+def adopt_default_toolbox() -> None:
+    """Make the default toolbox (``cherrypy.tools``) CherryPy's :class:`Toolbox`.
+
+    # COMPAT: ``@cherrypy.tools.register(...)`` must give a ``cherrypy.Tool``. The
+    toolbox object stays the one the framework reads (only its class changes), and
+    the tools it makes still set up natively unless a subclass overrides ``_setup``.
+    """
+    default_toolbox.__class__ = Toolbox
+
+
+def restore_default_toolbox() -> None:
+    """Undo :func:`adopt_default_toolbox` (the framework's own ``Toolbox`` again)."""
+    default_toolbox.__class__ = native.Toolbox

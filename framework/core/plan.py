@@ -21,6 +21,7 @@ from typing import Any
 
 from framework._globals import tools as toolbox
 from framework.context import current
+from framework.core.tools import Toolbox
 from framework.dispatch import Found, check_call
 from framework.errors import HTTPError, NotFound
 from framework.hooks import HookMap
@@ -33,7 +34,9 @@ HandlerFactory = Callable[[Callable[..., Any], dict[str, Any]], Callable[..., An
 #: the start of every request whose path config has ``<namespace>.<key>`` (after
 #: dispatch, before any hook), so it can read and change ``framework.request``. This is
 #: CherryPy's ``Request.namespaces`` (``app.request_class.namespaces['raw'] = fn``).
-REQUEST_NAMESPACES: dict[str, Callable[[str, Any], Any]] = {}
+#: A :class:`~framework.core.tools.Toolbox` there is a toolbox of your own: its tools
+#: are switched on by ``<namespace>.<tool>.on`` and set up with the plan.
+REQUEST_NAMESPACES: dict[str, Callable[[str, Any], Any] | Toolbox] = {}
 
 
 class Plan:
@@ -112,8 +115,18 @@ class Plan:
                     apply(self, rest, value)
                 elif namespace in REQUEST_NAMESPACES:
                     custom = REQUEST_NAMESPACES[namespace]
-                    self.request_setups.append(functools.partial(custom, rest, value))
-        self._setup_tools(self.toolmaps["tools"])
+                    if isinstance(custom, Toolbox):
+                        # A toolbox of your own: its tools are switched on as
+                        # <namespace>.<tool>.on, like the default ones.
+                        name, _, arg = rest.partition(".")
+                        self.toolmaps.setdefault(namespace, {}).setdefault(name, {})[arg] = value
+                    else:
+                        self.request_setups.append(functools.partial(custom, rest, value))
+        self._setup_tools(self.toolmaps["tools"], toolbox)
+        for namespace, toolmap in self.toolmaps.items():
+            box = REQUEST_NAMESPACES.get(namespace)
+            if namespace != "tools" and isinstance(box, Toolbox):
+                self._setup_tools(toolmap, box)
         for _, factory, conf in sorted(self._wrappers, key=lambda item: item[0]):
             assert self.handler is not None
             self.handler = factory(self.handler, conf)
@@ -149,8 +162,8 @@ class Plan:
     def _error_page_key(self, rest: str, value: Any) -> None:
         self.error_page[rest] = value
 
-    def _setup_tools(self, toolmap: dict[str, dict[str, Any]]) -> None:
-        """Let every tool switched on attach itself to this plan.
+    def _setup_tools(self, toolmap: dict[str, dict[str, Any]], box: Toolbox) -> None:
+        """Let every tool of ``box`` switched on attach itself to this plan.
 
         Raises:
             LookupError: config switches on a tool the toolbox does not have.
@@ -158,11 +171,18 @@ class Plan:
         for name, conf in toolmap.items():
             if not conf.get("on"):
                 continue
-            tool = toolbox.get(name)
+            tool = box.get(name)
             if tool is None:
+                setup = getattr(vars(box).get(name), "_setup", None)
+                if callable(setup):
+                    # COMPAT: CherryPy takes any object with a _setup() method as a
+                    # tool (it need not be a Tool); it sets itself up per request.
+                    self.add_request_setup(setup)
+                    continue
+                namespace = box.namespace
                 raise LookupError(
-                    f"Config switches on an unknown tool {name!r} (tools.{name}.on); "
-                    f"known tools: {', '.join(toolbox.names())}."
+                    f"Config switches on an unknown tool {name!r} ({namespace}.{name}.on); "
+                    f"known tools: {', '.join(box.names())}."
                 )
             tool.setup_plan(self, {k: v for k, v in conf.items() if k != "on"})
 

@@ -212,6 +212,9 @@ class ErrorTool(Tool):
 class Toolbox:
     """A namespace of tools; assigning a tool names it (``tools.mine = Tool(...)``)."""
 
+    #: The class :meth:`register` makes tools of.
+    tool_class: type[Tool] = Tool
+
     def __init__(self, namespace: str = "tools") -> None:
         object.__setattr__(self, "namespace", namespace)
 
@@ -243,7 +246,8 @@ class Toolbox:
         """Decorate a function to register it as a tool named after the function."""
 
         def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
-            setattr(self, kwargs.get("name", func.__name__), Tool(point, func, **kwargs))
+            tool = self.tool_class(point, func, **kwargs)
+            setattr(self, kwargs.get("name", func.__name__), tool)
             return func
 
         return decorator

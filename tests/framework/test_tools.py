@@ -87,7 +87,8 @@ def test_register_decorator_makes_a_tool_named_after_the_function() -> None:
     @box.register("before_finalize", priority=20)
     def stamp() -> None: ...
 
-    assert (box.stamp._point, box.stamp._priority, box.stamp.callable) == (
+    assert (type(box.stamp), box.stamp._point, box.stamp._priority, box.stamp.callable) == (
+        Tool,
         "before_finalize",
         20,
         stamp,
@@ -443,3 +444,101 @@ def test_legacy_error_tool_renders_errors(register: Callable[[str, Tool], Tool])
 def test_merged_args_outside_a_request_are_the_defaults() -> None:
     tool = compat_tools.Tool("before_handler", lambda: None)
     assert tool._merged_args({"a": 1, "on": True}) == {"a": 1}
+
+
+def test_register_makes_tools_of_the_toolbox_tool_class() -> None:
+    class Stamped(Tool):
+        pass
+
+    class StampedBox(Toolbox):
+        tool_class = Stamped
+
+    box = StampedBox()
+
+    @box.register("before_handler")
+    def stamp() -> None: ...
+
+    assert type(box.stamp) is Stamped
+
+
+def test_an_object_with_a_setup_method_is_a_tool(calls: list[Any]) -> None:
+    # COMPAT: CherryPy takes any object with _setup() as a tool (not only Tool subclasses).
+    class Duck:
+        def _setup(self) -> None:
+            framework.request.hooks.attach("before_finalize", lambda: calls.append("duck"))
+
+    tools.duck = Duck()
+    try:
+        client = Client(Plain(), config={"/": {"tools.duck.on": True}})
+        client.get("/")
+        client.get("/other")
+        assert (calls, "duck" in tools.names()) == (["duck", "duck"], False)
+    finally:
+        vars(tools).pop("duck")
+
+
+def test_an_object_without_a_setup_method_is_still_an_unknown_tool() -> None:
+    tools.not_a_tool = object()
+    try:
+        response = Client(Plain(), config={"/": {"tools.not_a_tool.on": True}}).get("/")
+        assert response.status_code == 500
+        assert "unknown tool 'not_a_tool'" in response.text
+    finally:
+        vars(tools).pop("not_a_tool")
+
+
+def test_a_toolbox_as_request_namespace_switches_its_tools_on(calls: list[Any]) -> None:
+    box = Toolbox("myauth")
+    box.check = Tool("before_handler", lambda default=False: calls.append(default))
+    app = framework.Application(
+        Plain(), config={"/": {"myauth.check.on": True, "myauth.check.default": True}}
+    )
+    app.request_class.namespaces["myauth"] = box
+    try:
+        response = Client(app).get("/")
+    finally:
+        del app.request_class.namespaces["myauth"]
+    assert (response.text, calls) == ("handler", [True])
+
+
+def test_a_custom_toolbox_decorator_uses_its_namespace(calls: list[Any]) -> None:
+    box = Toolbox("myauth")
+    box.check = Tool("before_handler", lambda: calls.append("checked"))
+
+    class Guarded:
+        @framework.expose
+        @box.check()
+        def index(self) -> str:
+            return "in"
+
+    app = framework.Application(Guarded())
+    app.request_class.namespaces["myauth"] = box
+    try:
+        assert Client(app).get("/").text == "in"
+    finally:
+        del app.request_class.namespaces["myauth"]
+    assert calls == ["checked"]
+
+
+def test_unknown_tool_of_a_custom_toolbox_names_its_namespace() -> None:
+    app = framework.Application(Plain(), config={"/": {"myauth.nope.on": True}})
+    app.request_class.namespaces["myauth"] = Toolbox("myauth")
+    try:
+        response = Client(app).get("/")
+    finally:
+        del app.request_class.namespaces["myauth"]
+    assert (response.status_code, "myauth.nope.on" in response.text) == (500, True)
+
+
+def test_the_cherrypy_toolbox_registers_cherrypy_tools() -> None:
+    box = compat_tools.Toolbox("custom")
+
+    @box.register("before_finalize", name="renamed", priority=60)
+    def example() -> None: ...
+
+    assert isinstance(box.renamed, compat_tools.Tool)
+    assert (box.renamed._name, box.renamed._point, box.renamed._priority) == (
+        "renamed",
+        "before_finalize",
+        60,
+    )
