@@ -26,7 +26,7 @@ from framework.core.plan import REQUEST_NAMESPACES
 from framework.dispatch import Dispatcher
 from framework.errors import HTTPError, HTTPRedirect, InternalRedirect, format_exc, log_exception
 from framework.headers import cookie_pairs, decode_header_value
-from framework.hooks import HookMap
+from framework.hooks import Hook, HookMap
 from framework.httputil import HeaderMap, Host, parse_query_string
 from framework.origins import host_allowed, valid_host
 
@@ -38,7 +38,8 @@ if TYPE_CHECKING:
     from framework.core.response import Response
     from framework.lib.sessions.base import Session
 
-__all__ = ["Request"]
+# COMPAT: CherryPy's request module holds the hook classes (cherrypy._cprequest.Hook).
+__all__ = ["Hook", "HookMap", "Request"]
 
 if not TYPE_CHECKING:
 

@@ -110,9 +110,15 @@ class SessionAuth:
         """Called on every request of a logged-in user."""
 
     def login_screen(
-        self, from_page: str = "..", username: str = "", error_msg: str = "", **kwargs: Any
+        self,
+        from_page: str | None = "..",
+        username: str = "",
+        error_msg: str = "",
+        **kwargs: Any,
     ) -> bytes:
-        """The login form (every value HTML-escaped)."""
+        """The login form (every value HTML-escaped); no ``from_page`` means ``..``."""
+        if from_page is None:
+            from_page = ".."
         return _LOGIN_SCREEN.format(
             error_msg=html.escape(error_msg),
             username=html.escape(username, quote=True),

@@ -309,6 +309,38 @@ def test_uninstall_forgets_the_aliases() -> None:
     assert not [name for name in sys.modules if name.split(".")[0] == "cherrypy"]
 
 
+def test_cherrypy_tools_register_makes_cherrypy_tools_until_uninstalled() -> None:
+    from framework.compat import tools as compat_tools
+
+    compat.install()
+    try:
+        import cherrypy
+
+        @cherrypy.tools.register("on_start_resource")
+        def compat_example() -> None: ...
+
+        made_under_compat = cherrypy.tools.compat_example
+        assert cherrypy.tools is framework.tools  # the same box, CherryPy's class
+        assert isinstance(made_under_compat, cherrypy.Tool)
+        assert made_under_compat._point == "on_start_resource"
+    finally:
+        compat.uninstall()
+        vars(framework.tools).pop("compat_example", None)
+    assert type(framework.tools) is framework.Toolbox
+    assert not isinstance(framework.tools.tool_class("before_handler", len), compat_tools.Tool)
+
+
+@pytest.mark.usefixtures("aliases")
+def test_the_request_module_holds_the_hook_classes() -> None:
+    import cherrypy
+
+    from framework import hooks
+
+    assert (cherrypy._cprequest.Hook, cherrypy._cprequest.HookMap) == (hooks.Hook, hooks.HookMap)
+    ordered = sorted([hooks.Hook(len, priority=48), hooks.Hook(len), hooks.Hook(len, priority=49)])
+    assert [hook.priority for hook in ordered] == [48, 49, 50]
+
+
 def test_install_sets_aside_an_already_imported_cherrypy(monkeypatch: pytest.MonkeyPatch) -> None:
     earlier = types.ModuleType("cherrypy")
     monkeypatch.setitem(sys.modules, "cherrypy", earlier)

@@ -143,6 +143,14 @@ def test_anonymous_users_and_on_check() -> None:
     assert checked == ["guest"]
 
 
+def test_login_screen_without_a_from_page_returns_to_the_parent() -> None:
+    from framework.lib.session_auth import SessionAuth
+
+    page = SessionAuth().login_screen(None, username="nobody", password="anypass")
+    assert isinstance(page, bytes)
+    assert b'name="from_page" value=".."' in page
+
+
 def test_the_login_screen_path() -> None:
     assert FORM in make_client().get("/login_screen").text
 
