@@ -10,6 +10,7 @@ carry files are :class:`Part` objects, spooled to disk past :data:`SPOOL_LIMIT`.
 
 from __future__ import annotations
 
+import functools
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from io import BytesIO
@@ -84,7 +85,7 @@ class Part:
     """One part of a ``multipart/form-data`` body.
 
     ``file`` holds the part's content, positioned at its start: a ``BytesIO`` for
-    small parts, a temporary file on disk past :data:`SPOOL_LIMIT`.
+    small parts, a temporary file on disk past :attr:`maxrambytes`.
 
     Args:
         headers: the part's own headers.
@@ -93,6 +94,10 @@ class Part:
         attempt_charsets: charsets to try, in order, when decoding the content as
             text; a ``charset`` in the part's ``Content-Type`` is tried first.
     """
+
+    #: A part bigger than this many bytes is moved to a temporary file (CherryPy's
+    #: name; :data:`SPOOL_LIMIT` by default).
+    maxrambytes: int = SPOOL_LIMIT
 
     def __init__(
         self,
@@ -109,6 +114,11 @@ class Part:
         declared = self.content_type.params.get("charset")
         if declared and sane_charset(declared) is not None:
             attempt_charsets = [declared, *(c for c in attempt_charsets if c != declared)]
+        elif "us-ascii" not in attempt_charsets and all(map(_ascii_based, attempt_charsets)):
+            # RFC 2046/7578: a part without a charset is US-ASCII. Trying it first decodes
+            # nothing differently from charsets that extend ASCII (it only shows in the
+            # 400 message, as in CherryPy's), so it is left out before UTF-16 and friends.
+            attempt_charsets = ["us-ascii", *attempt_charsets]
         self.attempt_charsets = attempt_charsets
         self.charset: str | None = None
         self.file: BinaryIO = BytesIO()
@@ -315,6 +325,16 @@ class RequestBody:
             for item in value if isinstance(value, list) else (value,):
                 if isinstance(item, Part):
                     item.close()
+
+
+@functools.cache
+def _ascii_based(charset: str) -> bool:
+    """True if ``charset`` decodes ASCII bytes to the same characters (UTF-16 does not)."""
+    ascii_bytes = bytes(range(128))
+    try:
+        return ascii_bytes.decode(charset) == ascii_bytes.decode("ascii")
+    except (LookupError, UnicodeDecodeError):
+        return False
 
 
 def decode_with(data: bytes, charsets: list[str]) -> tuple[str, str]:

@@ -13,7 +13,6 @@ from urllib.parse import unquote_to_bytes
 
 from framework.body.entity import (
     MEMORY_LIMIT,
-    SPOOL_LIMIT,
     Part,
     RequestBody,
     add_param,
@@ -145,7 +144,7 @@ class _PartCollector:
             if current.filename is None and current.size > self.max_field_size:
                 raise HTTPError(413, f"A form field is larger than {self.max_field_size} bytes.")
             if isinstance(current.file, BytesIO) and (
-                current.size > SPOOL_LIMIT or self.in_memory + current.size > MEMORY_LIMIT
+                current.size > current.maxrambytes or self.in_memory + current.size > MEMORY_LIMIT
             ):
                 current._spool()
         else:
