@@ -205,10 +205,18 @@ class _Encoder:
             candidates = [declared]
         elif accept or self.encoding:
             candidates = charset_candidates(accept, self.default_encoding, self.encoding)
-        else:  # PERF: without Accept-Charset there is nothing to negotiate
+        else:
             candidates = [self.default_encoding]
-        trusted = {declared, self.encoding, self.default_encoding}
-        charset, body = self._encode_body(body, candidates, trusted, response.stream)
+        if type(body) is str and (declared or not accept or self.encoding) and candidates:
+            # PERF: the common case, one text and the server's own (trusted) charset.
+            charset: str | None = candidates[0]
+            try:
+                body = [body.encode(candidates[0], self.errors)]
+            except (UnicodeError, LookupError):
+                charset = None
+        else:
+            trusted = {declared, self.encoding, self.default_encoding}
+            charset, body = self._encode_body(body, candidates, trusted, response.stream)
         if charset is None:
             if declared or not accept:
                 raise HTTPError(500, f"The response could not be encoded with {candidates[0]}.")

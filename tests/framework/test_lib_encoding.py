@@ -164,6 +164,8 @@ def test_text_no_accepted_charset_encodes_is_a_406_naming_what_was_tried(body: A
 def test_a_charset_a_client_must_never_choose_is_not_used() -> None:
     response = serve(lambda: "<script>", headers={"Accept-Charset": "utf-7"})
     assert response.headers["Content-Type"] == "text/html;charset=iso-8859-1"
+    only_utf7 = serve(lambda: "<script>", headers={"Accept-Charset": "utf-7, *;q=0"})
+    assert (only_utf7.status_code, b"+ADw-" in only_utf7.body) == (406, False)
 
 
 def test_a_malformed_quality_is_a_400() -> None:
