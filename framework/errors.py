@@ -253,7 +253,7 @@ class HTTPError(CherryPyException):
         response.headers.pop("Content-Encoding", None)
         # COMPAT: set before rendering, so a callable error page may change it.
         response.headers["Content-Type"] = "text/html;charset=utf-8"
-        content = get_error_page(self.status, traceback=tb, message=message)
+        content = _padded(get_error_page(self.status, traceback=tb, message=message), self.code)
         response.body = content
         if response.stream:
             # finalize() measures only buffered bodies; a streamed path's error page
@@ -289,6 +289,27 @@ class NotFound(HTTPError):
             path = request.script_name + request.path_info if request is not None else ""
         self.args = (path,)
         super().__init__(404, f"The path '{path}' was not found.", echoes_input=True)
+
+
+#: Status -> the size below which Internet Explorer 5-11 replaces an error page with
+#: its own "friendly" one (Microsoft KB 218155).
+_FRIENDLY_PAGE_SIZES = {
+    400: 512, 403: 256, 404: 512, 405: 256, 406: 512, 408: 512,
+    409: 512, 410: 256, 500: 512, 501: 512, 505: 512,
+}  # fmt: skip
+
+
+def _padded(content: bytes, code: int) -> bytes:
+    """Pad a short, non-empty error page with spaces past the browser's threshold.
+
+    # COMPAT: CherryPy pads the same statuses to the same sizes, so the page an
+    application wrote is the one shown. The padding is trailing whitespace: no
+    browser renders it.
+    """
+    size = _FRIENDLY_PAGE_SIZES.get(code)
+    if size is None or not content or len(content) > size:
+        return content
+    return content + b" " * (size + 1 - len(content))
 
 
 _DEFAULT_PAGE = """<!DOCTYPE html>

@@ -207,7 +207,9 @@ class Response:
             try:
                 code, reason, _ = valid_status(status)
             except ValueError as exc:
-                raise HTTPError(500, str(exc), echoes_input=True) from None
+                # The status is the application's own value, not the request's: its
+                # message is shown, in production too (as CherryPy).
+                raise HTTPError(500, str(exc)) from None
             self.status = status = f"{code} {reason}"
         headers = self.headers
         self.output_status = status

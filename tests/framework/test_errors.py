@@ -284,6 +284,8 @@ def test_internal_redirect_outside_request_keeps_path() -> None:
 
 
 # -- error pages -------------------------------------------------------------------------
+# Short pages are padded with spaces (see the padding tests below): content is compared
+# without them.
 
 
 def test_error_page_callable(client: Client) -> None:
@@ -291,12 +293,12 @@ def test_error_page_callable(client: Client) -> None:
         return f"[{status}|{message}]"
 
     framework.config.update({"error_page.403": page})
-    assert client.get("/error?code=403&message=m").text == "[403 Forbidden|m]"
+    assert client.get("/error?code=403&message=m").text.rstrip(" ") == "[403 Forbidden|m]"
 
 
 def test_error_page_callable_returning_bytes(client: Client) -> None:
     framework.config.update({"error_page.404": lambda **kwargs: b"raw bytes"})
-    assert client.get("/missing").body == b"raw bytes"
+    assert client.get("/missing").body.rstrip(b" ") == b"raw bytes"
 
 
 @pytest.mark.parametrize(
@@ -311,21 +313,42 @@ def test_error_page_callable_returning_chunks_sends_their_content(
     client: Client, result: Any
 ) -> None:
     framework.config.update({"error_page.404": lambda **kwargs: result})
-    assert client.get("/nope").body == b"generated"
+    assert client.get("/nope").body.rstrip(b" ") == b"generated"
 
 
 def test_error_page_file_fields(client: Client, tmp_path: Path) -> None:
     page = tmp_path / "404.html"
     page.write_text("<h1>%(status)s</h1><p>%(message)s</p>")
     framework.config.update({"error_page.404": str(page)})
-    assert client.get("/error?code=404&message=<b>").text == (
+    assert client.get("/error?code=404&message=<b>").text.rstrip(" ") == (
         "<h1>404 Not Found</h1><p>&lt;b&gt;</p>"
     )
 
 
 def test_error_page_default_key(client: Client) -> None:
     framework.config.update({"error_page.default": lambda **kwargs: "any error"})
-    assert client.get("/error?code=409").text == "any error"
+    assert client.get("/error?code=409").text.rstrip(" ") == "any error"
+
+
+@pytest.mark.parametrize(("code", "size"), [(404, 513), (403, 257), (500, 513), (409, 513)])
+def test_a_short_error_page_is_padded_past_the_friendly_page_threshold(
+    client: Client, code: int, size: int
+) -> None:
+    # COMPAT: CherryPy pads so Internet Explorer shows the page, not its own.
+    framework.config.update({"error_page.default": lambda **kwargs: "short"})
+    response = client.get(f"/error?code={code}")
+    assert response.body == b"short" + b" " * (size - 5)
+    assert response.headers["Content-Length"] == str(size)
+
+
+@pytest.mark.parametrize("code", [401, 418, 503])
+def test_error_pages_of_other_statuses_and_long_pages_are_not_padded(
+    client: Client, code: int
+) -> None:
+    framework.config.update({"error_page.default": lambda **kwargs: "short"})
+    assert client.get(f"/error?code={code}").body == b"short"
+    framework.config.update({"error_page.default": lambda **kwargs: "x" * 600})
+    assert client.get("/error?code=404").body == b"x" * 600
 
 
 def test_error_page_for_other_code_not_used(client: Client) -> None:
@@ -335,12 +358,12 @@ def test_error_page_for_other_code_not_used(client: Client) -> None:
 
 def test_error_page_per_path_config(tmp_path: Path) -> None:
     config = {"/": {"error_page.404": lambda **kwargs: "app page"}}
-    assert Client(Root(), config=config).get("/missing").text == "app page"
+    assert Client(Root(), config=config).get("/missing").text.rstrip(" ") == "app page"
 
 
 def test_error_page_used_for_500(client: Client) -> None:
     framework.config.update({"error_page.500": lambda **kwargs: "custom 500"})
-    assert client.get("/crash").text == "custom 500"
+    assert client.get("/crash").text.rstrip(" ") == "custom 500"
 
 
 def test_broken_error_page_falls_back_to_default(client: Client, tmp_path: Path) -> None:

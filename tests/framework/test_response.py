@@ -63,6 +63,17 @@ def test_invalid_status_is_a_500(status: Any) -> None:
     assert serve(page).status_code == 500
 
 
+def test_an_invalid_status_names_itself_in_production_too() -> None:
+    # The status is the application's value, not the request's (COMPAT: as CherryPy).
+    def page() -> str:
+        framework.response.status = "ZOO OK"
+        return "x"
+
+    response = serve(page, config={"/": {"request.show_tracebacks": False}})
+    assert response.status_code == 500
+    assert "Illegal response status from server ('ZOO' is non-numeric)." in response.text
+
+
 @pytest.mark.parametrize("status", [204, 304])
 def test_bodiless_status_drops_body_and_content_length(status: int) -> None:
     def page() -> str:
