@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import io
 import os
+import pickle
 import re
 import time
 from pathlib import Path
@@ -423,6 +424,44 @@ def test_storage_types_map_to_the_stores() -> None:
     assert sessions.store_class(None, "redis") is RedisSession
     assert sessions.store_class() is RamSession
     assert issubclass(RedisSession, Session)
+
+
+# -- memcached's coarse clock, len() -----------------------------------------------------
+def test_memcached_holds_a_session_a_second_beyond_its_timeout() -> None:
+    from framework.lib.sessions.memcached import MemcachedSession
+
+    # memcached's clock ticks per second: n seconds may last only n - 1.
+    session = MemcachedSession.__new__(MemcachedSession)
+    now = datetime.datetime.now()
+    assert session._expire(now + datetime.timedelta(seconds=0.5)) == 2
+    assert session._expire(now + datetime.timedelta(seconds=60)) == 61
+
+
+def test_memcached_never_adopts_a_session_whose_stored_expiry_passed(
+    memcached_servers: list[str], key_prefix: str
+) -> None:
+    from framework.lib.sessions.memcached import MemcachedSession
+
+    settings = {"servers": memcached_servers, "prefix": key_prefix}
+    sid = MemcachedSession(None, **settings).id
+    client = MemcachedSession(None, **settings).client
+    past = datetime.datetime.now() - datetime.timedelta(seconds=5)
+    client.set(key_prefix + sid, pickle.dumps(({"a": 1}, past)), expire=60)
+    assert MemcachedSession(sid, **settings).id != sid
+    future = datetime.datetime.now() + datetime.timedelta(seconds=60)
+    client.set(key_prefix + sid, pickle.dumps(({"a": 1}, future)), expire=60)
+    assert MemcachedSession(sid, **settings).id == sid
+
+
+@pytest.mark.parametrize("module", ["memcached", "redis"])
+def test_len_of_a_store_that_cannot_count_is_not_implemented(module: str) -> None:
+    # COMPAT: CherryPy's memcached store raises NotImplementedError too.
+    cls = getattr(sessions, {"memcached": "MemcachedSession", "redis": "RedisSession"}[module])
+    session = cls.__new__(cls)
+    with pytest.raises(NotImplementedError, match="cannot count"):
+        len(session)
+    session._data, session.loaded = {"a": 1}, True
+    assert list(session) == ["a"]  # list() asks len() for a size hint first
 
 
 # -- clean-up ----------------------------------------------------------------------------

@@ -41,7 +41,7 @@ from framework.context import serving
 from framework.errors import HTTPError
 from framework.lib.sessions.locks import LockTable
 
-__all__ = ["ID_PATTERN", "LockTable", "Session", "StoreUnavailable"]
+__all__ = ["ID_PATTERN", "LenNotImplementedError", "LockTable", "Session", "StoreUnavailable"]
 
 #: What a session id must look like before any store sees it.
 ID_PATTERN = re.compile(r"[0-9a-f]{40,128}")
@@ -55,6 +55,14 @@ class StoreUnavailable(HTTPError):
     def __init__(self, what: str, error: BaseException | None = None) -> None:
         super().__init__(503, "The session store is unavailable; please try again shortly.")
         _log_error(f"Session store failure: {what}", error)
+
+
+class LenNotImplementedError(NotImplementedError, TypeError):
+    """``len()`` of a session whose store cannot count its sessions.
+
+    A ``NotImplementedError`` as CherryPy raises, and a ``TypeError`` as Python expects
+    from an object without a length, so ``list(session)`` still iterates the keys.
+    """
 
 
 class LockTimeout(HTTPError):
@@ -297,6 +305,15 @@ class Session:
 
     def __iter__(self) -> Iterator[Any]:
         return iter(self._loaded())
+
+    def __len__(self) -> int:
+        """The number of sessions in the store (CherryPy's meaning of ``len(session)``).
+
+        Raises:
+            LenNotImplementedError: for a store that cannot count them (memcached, as
+                in CherryPy; Redis).
+        """
+        raise LenNotImplementedError(f"{type(self).__name__} cannot count its sessions")
 
     def __bool__(self) -> bool:
         # COMPAT: stores define len() as the number of live sessions, as CherryPy

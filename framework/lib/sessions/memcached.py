@@ -18,6 +18,7 @@ Memcached may evict sessions under memory pressure; use Redis where that matters
 from __future__ import annotations
 
 import datetime
+import math
 import pickle
 import secrets
 import threading
@@ -125,11 +126,18 @@ class MemcachedSession(Session):
         return self.prefix + "lock:" + self.id
 
     def _expire(self, expiration_time: datetime.datetime) -> int:
-        seconds = max(int((expiration_time - self.now()).total_seconds()), 1)
+        # memcached's clock ticks once a second, so an item given n seconds may go
+        # after n - 1: it gets one more. The expiry stored with the data (checked on
+        # load and before an id is adopted) is the exact one.
+        seconds = max(math.ceil((expiration_time - self.now()).total_seconds()), 1) + 1
         return seconds if seconds <= _RELATIVE_LIMIT else int(time.time()) + seconds
 
     def _exists(self) -> bool:
-        return self.client.get(self._key()) is not None
+        raw = self.client.get(self._key())
+        if raw is None:
+            return False
+        stored: tuple[dict[Any, Any], datetime.datetime] = pickle.loads(raw)
+        return stored[1] > self.now()
 
     def _load(self) -> tuple[dict[Any, Any], datetime.datetime] | None:
         raw, self._cas = self.client.gets(self._key())

@@ -6,7 +6,10 @@
 - fails a test phase that runs longer than ``$CHERRY_SUITE_TEST_TIMEOUT`` seconds instead
   of hanging the whole module;
 - in a private network namespace (``$CHERRY_SUITE_NETNS``), brings the loopback up, so
-  modules can run in parallel although every one binds 127.0.0.1:54583.
+  modules can run in parallel although every one binds 127.0.0.1:54583;
+- provides ``watcher_getter``, the process-starting fixture of ``pytest-services``
+  that ``test_session``'s memcached tests use (that plugin itself cannot be installed:
+  it loads into every pytest run and fails it where warnings are errors).
 """
 
 from __future__ import annotations
@@ -15,10 +18,13 @@ import contextlib
 import fcntl
 import json
 import os
+import shutil
 import signal
 import socket
 import struct
-from collections.abc import Generator, Iterator
+import subprocess
+import time
+from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 import pytest
@@ -128,3 +134,47 @@ def pytest_runtest_teardown(
 ) -> Generator[None, None, None]:
     with _deadline():
         return (yield)
+
+
+@pytest.fixture(scope="session")
+def watcher_getter(request: pytest.FixtureRequest) -> Callable[..., subprocess.Popen[bytes]]:
+    """Start a program for the test session (``pytest-services``' fixture of that name).
+
+    ``watcher_getter(name, arguments, checker=..., request=...)`` runs ``name`` with
+    ``arguments``, waits until ``checker()`` is true, and stops the program when the
+    test session ends.
+    """
+
+    def start(
+        name: str,
+        arguments: list[str] | None = None,
+        checker: Callable[[], bool] | None = None,
+        request: pytest.FixtureRequest = request,
+        timeout: float = 20,
+        **_: Any,
+    ) -> subprocess.Popen[bytes]:
+        executable = shutil.which(name)
+        if executable is None:
+            pytest.skip(f"{name} is not installed")
+        command = [executable, *(arguments or [])]
+        if name == "memcached" and os.geteuid() == 0:
+            command += ["-u", "root"]  # memcached refuses to run as root unless told to
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+        def stop() -> None:
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+        request.addfinalizer(stop)
+        deadline = time.monotonic() + timeout
+        while checker is not None and not checker():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{name} did not start ({command})")
+            time.sleep(0.05)
+        return process
+
+    return start
