@@ -107,3 +107,41 @@ def test_the_ratchet_fails_a_drop_and_asks_for_a_raise(
     assert "below the ratchet" in capsys.readouterr().out
     assert run.check_ratchet(ratchet + 1) == 0
     assert f"raise {run.RATCHET_PATH}" in capsys.readouterr().out
+
+
+WATCHED = textwrap.dedent(
+    """
+    import os
+
+    def test_start(watcher_getter, request):
+        calls = []
+
+        def started():  # true from the third look on: the fixture must wait for it
+            calls.append(1)
+            return len(calls) >= 3
+
+        process = watcher_getter("sleep", ["60"], checker=started, request=request)
+        assert process.poll() is None and len(calls) == 3
+        with open(os.environ["WATCHED_PID"], "w") as out:
+            out.write(str(process.pid))
+    """
+)
+
+
+def test_watcher_getter_starts_a_program_and_stops_it_after_the_test(tmp_path: Path) -> None:
+    # pytest-services' fixture, which test_session's memcached tests start memcached with.
+    (tmp_path / "test_watched.py").write_text(WATCHED)
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    env = dict(os.environ, PYTHONPATH=str(HERE / "site"), WATCHED_PID=str(tmp_path / "pid"))
+    done = subprocess.run(
+        [
+            sys.executable, "-m", "pytest", "-q", "-p", "cherry_suite_plugin",
+            "-p", "no:framework", "-p", "no:cacheprovider", "-c", str(tmp_path / "pytest.ini"),
+            "--rootdir", str(tmp_path), str(tmp_path / "test_watched.py"),
+        ],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    pid = int((tmp_path / "pid").read_text())
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # stopped and reaped when the test ended
