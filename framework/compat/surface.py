@@ -163,7 +163,7 @@ CONFIG: dict[str, tuple[str, str]] = {
     "server.wsgi_version": (NOT_PROVIDED_STATUS, "Cherry speaks WSGI 1.0 only (PEP 3333)"),
     "server.max_request_header_size": (
         DIFFERENT_STATUS,
-        "64 KB by default (CherryPy: 500 KB); past it the answer is 413, as CherryPy's",
+        "64 KB by default (CherryPy: 500 KB); past it the answer is 431, not 413",
     ),
     "server.accepted_queue_size": (
         DIFFERENT_STATUS,

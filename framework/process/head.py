@@ -22,7 +22,7 @@ abuse path that lenient parsers leave open; RFC 9110/9112):
 - an HTTP/1.1 request carries exactly one syntactically valid ``Host``.
 
 Limits (checked by the caller before the head is complete, and again here):
-the request line (414), the head's size (413, as cheroot) and its field count (431).
+the request line (414) and the head's size and field count (431).
 """
 
 from __future__ import annotations

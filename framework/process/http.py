@@ -38,7 +38,7 @@ from framework.errors import HTTPError
 from framework.process.bodies import ChunkedInput, FixedLengthInput
 from framework.process.head import (
     BAD_REQUEST,
-    TOO_LARGE,
+    HEAD_TOO_LARGE,
     URI_TOO_LONG,
     HeadError,
     check_head,
@@ -104,10 +104,8 @@ class StrictRequest(HTTPRequest):
             )
         check_head(head)
         if len(head) > limits.head or not head.endswith(b"\r\n\r\n"):
-            # COMPAT: 413 with cheroot's message, as cheroot and CherryPy answer (the
-            # field-count limit, Cherry's own, answers 431).
             raise HeadError(
-                TOO_LARGE,
+                HEAD_TOO_LARGE,
                 "The headers sent with the request exceed the maximum allowed bytes.",
             )
         lines = head[:-4].split(b"\r\n")

@@ -88,7 +88,7 @@ class Server:
     thread_pool_max: int = -1
     #: Longest request line, in bytes (414 past it).
     max_request_line_size: int = 8 * 1024
-    # COMPAT: CherryPy allows 500 KB of headers; 64 KB is plenty (413 past it, as CherryPy).
+    # COMPAT: CherryPy allows 500 KB of headers; 64 KB is plenty (431 past it).
     max_request_header_size: int = 64 * 1024
     #: Most header fields in one request (431 past it).
     max_request_headers: int = 100

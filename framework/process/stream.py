@@ -96,7 +96,7 @@ class SocketReader:
             return True
         pending = len(data) - pos
         if pending > self.head_limit:
-            return True  # 413
+            return True  # 431
         newline = data.find(b"\n", pos)
         if newline == -1:
             return pending > self.line_limit + 2  # 414

@@ -222,7 +222,7 @@ LIMITS = [
         "70 KB of headers",
         "limits",
         b"GET /echo HTTP/1.1\r\nHost: localhost\r\n" + b"X-Pad: " + b"p" * 70000 + b"\r\n\r\n",
-        413,
+        431,
         400,
     ),
     _p(
