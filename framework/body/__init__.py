@@ -7,10 +7,11 @@ Three modules: :mod:`~framework.body.reader` (the length-limited stream),
 The request pipeline builds one :class:`RequestBody` per request over the raw input
 stream (``wsgi.input``) and the request headers, then calls :meth:`RequestBody.process`
 for methods that carry a body. ``process()`` picks a processor by media type from
-``body.processors`` (urlencoded forms and ``multipart/form-data`` by default; tools
-such as ``json_in`` register more), fills ``body.params`` and merges them into the
-request parameters the handler receives. For any other media type the body is left
-unread, and handlers call ``request.body.read()`` themselves.
+``body.processors`` (urlencoded forms, ``multipart/form-data`` and other
+``multipart/*`` types by default; tools such as ``json_in`` register more), fills
+``body.params`` and merges them into the request parameters the handler receives.
+For any other media type the body is left unread, and handlers call
+``request.body.read()`` themselves.
 
 All reads go through :class:`BodyReader`, which enforces ``Content-Length`` and
 ``maxbytes`` and turns bad framing into a 4xx :class:`~framework.errors.HTTPError`.
@@ -33,7 +34,11 @@ from framework.body.entity import (
     Processor,
     RequestBody,
 )
-from framework.body.forms import process_multipart_form_data, process_urlencoded
+from framework.body.forms import (
+    process_multipart,
+    process_multipart_form_data,
+    process_urlencoded,
+)
 from framework.body.reader import BUFSIZE, TRUNCATED, BodyReader
 
 __all__ = [
@@ -47,6 +52,7 @@ __all__ = [
     "Part",
     "Processor",
     "RequestBody",
+    "process_multipart",
     "process_multipart_form_data",
     "process_urlencoded",
 ]

@@ -7,6 +7,7 @@ keeping small parts in memory and spooling big ones to temporary files.
 
 from __future__ import annotations
 
+import functools
 from io import BytesIO
 from typing import Any
 from urllib.parse import unquote_to_bytes
@@ -25,7 +26,7 @@ from framework.errors import HTTPError
 from framework.headers import parse_header
 from framework.httputil import HeaderMap
 
-__all__ = ["process_multipart_form_data", "process_urlencoded"]
+__all__ = ["process_multipart", "process_multipart_form_data", "process_urlencoded"]
 
 
 def _parse_urlencoded(fields: list[bytes], charset: str) -> dict[str, Any]:
@@ -87,16 +88,59 @@ def process_multipart_form_data(entity: RequestBody) -> None:
     """
     import multipart  # deferred: keeps `import framework` light
 
+    parts = _parse_parts(entity, multipart.PushMultipartParser)
+    if parts is not None:
+        _store_parts(entity, parts, keep_nameless=True)
+
+
+def process_multipart(entity: RequestBody) -> None:
+    """Parse any other ``multipart/*`` body (``multipart/mixed``...) into ``entity.params``.
+
+    # COMPAT: as CherryPy's processor for the ``multipart`` major type: the parts need
+    no ``Content-Disposition``; one with a name is a parameter of that name, the others
+    are the ``parts`` parameter (text decoded, files as :class:`Part` objects).
+
+    Raises:
+        HTTPError: as :func:`process_multipart_form_data`.
+    """
+    parts = _parse_parts(entity, _any_multipart_parser())
+    if parts is not None:
+        _store_parts(entity, parts, keep_nameless=False)
+
+
+@functools.cache
+def _any_multipart_parser() -> type[Any]:
+    """The ``multipart`` package's parser, without the form-data rule for parts."""
+    import multipart
+
+    class AnyMultipartParser(multipart.PushMultipartParser):  # type: ignore[misc]
+        # The package's documented extension point for multipart types other than
+        # form-data: a part needs no Content-Disposition here.
+        def _create_segment(self, headerlist: list[tuple[str, str]]) -> Any:
+            return multipart.MultipartSegment(headerlist)
+
+    return AnyMultipartParser
+
+
+def _parse_parts(entity: RequestBody, parser_class: type[Any]) -> list[Part] | None:
+    """Read the body's parts with ``parser_class``; None for an empty body.
+
+    Raises:
+        HTTPError: 400 for a missing boundary or a malformed or truncated body; 413
+            past a parser limit or ``max_field_size``.
+    """
+    import multipart
+
     boundary = entity.content_type.params.get("boundary")
     if not boundary:
         raise HTTPError(400, "Missing multipart boundary")
     if entity.length == 0:
-        return  # COMPAT: CherryPy reads an empty multipart body as no fields.
+        return None  # COMPAT: CherryPy reads an empty multipart body as no fields.
     header_charset = entity.content_type.params.get("charset") or entity.default_charset
     entity.holds_files = True
     collector = _PartCollector(charsets_for(entity), entity.max_field_size)
     try:
-        parser = multipart.PushMultipartParser(
+        parser = parser_class(
             boundary,
             content_length=-1 if entity.length is None else entity.length,
             max_segment_count=entity.max_fields,
@@ -113,11 +157,7 @@ def process_multipart_form_data(entity: RequestBody) -> None:
     except BaseException:  # an HTTPError from the collector, a broken stream...
         collector.close()
         raise
-    try:
-        _store_parts(entity, collector.parts)
-    except HTTPError:  # an undecodable text field
-        collector.close()
-        raise
+    return collector.parts
 
 
 class _PartCollector:
@@ -157,17 +197,33 @@ class _PartCollector:
             part.close()
 
 
-def _store_parts(entity: RequestBody, parts: list[Part]) -> None:
-    """Text fields become ``str`` params, file fields stay parts, nameless parts go apart."""
+def _store_parts(entity: RequestBody, parts: list[Part], keep_nameless: bool) -> None:
+    """Text fields become ``str`` params, file fields stay parts.
+
+    Nameless parts go to ``entity.parts`` (``keep_nameless``) or are the ``parts``
+    parameter. All parts are closed if one cannot be decoded.
+
+    Raises:
+        HTTPError: 400 if a text part decodes in none of its charsets.
+    """
     params = entity.params
-    for part in parts:
-        if part.name is None:
-            entity.parts.append(part)
-        elif part.filename is None:
-            add_param(params, part.name, part.fullvalue())
-            part.close()  # only its text is kept
-        else:
-            add_param(params, part.name, part)
+    try:
+        for part in parts:
+            name = part.name
+            if name is None and keep_nameless:
+                entity.parts.append(part)
+                continue
+            if name is None:
+                name = "parts"
+            if part.filename is None:
+                add_param(params, name, part.fullvalue())
+                part.close()  # only its text is kept
+            else:
+                add_param(params, name, part)
+    except HTTPError:  # an undecodable text field
+        for part in parts:
+            part.close()
+        raise
 
 
 def _new_part(segment: Any, charsets: list[str]) -> Part:
@@ -194,4 +250,5 @@ def _new_part(segment: Any, charsets: list[str]) -> Part:
 RequestBody.processors = {
     "application/x-www-form-urlencoded": process_urlencoded,
     "multipart/form-data": process_multipart_form_data,
+    "multipart": process_multipart,
 }

@@ -591,3 +591,25 @@ def test_part_repr_names_the_part(make: Make) -> None:
     assert repr(body.params["doc"]) == (
         "<Part name='doc' filename='a.txt' content_type='text/plain' size=3>"
     )
+
+
+# --- other multipart types ------------------------------------------------------------
+MIXED = f"multipart/mixed; boundary={BOUNDARY}"
+
+
+def test_multipart_mixed_parts_need_no_disposition_and_are_the_parts_param(make: Make) -> None:
+    text = b"Content-Type: text/plain\r\n\r\nplain text"
+    html = b"Content-Type: text/html\r\n\r\n<p>hi</p>\n"
+    body = make(multipart(text, html), MIXED)
+    body.process()
+    assert body.params == {"parts": ["plain text", "<p>hi</p>\n"]}
+
+
+def test_multipart_mixed_named_parts_and_files_are_kept_as_in_forms(make: Make) -> None:
+    body = make(multipart(field("a", "1"), upload("f", "f.txt", b"data")), MIXED)
+    body.process()
+    assert (body.params["a"], body.params["f"].file.read()) == ("1", b"data")
+
+
+def test_multipart_mixed_without_boundary_is_400(make: Make) -> None:
+    assert status_of(make(b"x", "multipart/mixed").process)[0] == 400
