@@ -42,7 +42,8 @@ Format = str | Callable[[Any], Any] | None
 def extrapolate_statistics(scope: Mapping[str, Any]) -> dict[str, Any]:
     """A copy of ``scope`` with every function value replaced by its result.
 
-    A function receives the mapping it sits in (``lambda s: s["Total"] / s["Count"]``).
+    A function receives the mapping it sits in (``lambda s: s["Total"] / s["Count"]``);
+    one that raises gives None (shown as ``-``).
     """
     copied: dict[str, Any] = {}
     for key, value in list(scope.items()):
@@ -54,7 +55,11 @@ def extrapolate_statistics(scope: Mapping[str, Any]) -> dict[str, Any]:
                 for record in value
             ]
         elif callable(value):
-            value = value(scope)
+            try:
+                value = value(scope)
+            except Exception:  # one library's broken statistic must not take the page down
+                # (cheroot's Accepts/sec divides by the run time of a server never started)
+                value = None
         copied[key] = value
     return copied
 
@@ -108,6 +113,8 @@ table.stats2 th { font-weight: bold; text-align: center; background-color: #CCD5
 
 def _shown(value: Any, form: Any) -> str:
     """``value`` formatted by ``form`` and escaped for HTML (buttons excepted)."""
+    if value is None:
+        return "-"
     if callable(form):
         text = form(value)
         return str(text) if getattr(form, "html", False) else html.escape(str(text))

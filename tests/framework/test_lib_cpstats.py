@@ -225,3 +225,18 @@ def test_the_page_shows_a_cheroot_server_namespace(client: Client) -> None:
         page = client.get("/stats/")
     assert page.status_code == 200
     assert "Cheroot HTTPServer" in page.text
+
+
+def test_a_statistic_that_fails_is_shown_as_a_dash_not_a_500(client: Client) -> None:
+    # cheroot's Accepts/sec divides by the run time of a server that never started.
+    logging.statistics["Never Started"] = {  # type: ignore[attr-defined]
+        "Accepts": 0,
+        "Accepts/sec": lambda s: s["Accepts"] / 0,
+    }
+    try:
+        page = client.get("/stats/")
+        data = client.get("/stats/data").json()
+    finally:
+        del logging.statistics["Never Started"]  # type: ignore[attr-defined]
+    assert page.status_code == 200 and "<td>-</td>" in page.text
+    assert data["Never Started"] == {"Accepts": 0, "Accepts/sec": None}
