@@ -217,28 +217,47 @@ class Toolbox:
 
     def __init__(self, namespace: str = "tools") -> None:
         object.__setattr__(self, "namespace", namespace)
+        object.__setattr__(self, "_lazy", {})
 
     def __setattr__(self, name: str, value: Any) -> None:
         if isinstance(value, Tool):
             if value._name == "":
                 value._name = name
             value.namespace = self.namespace
+        self._lazy.pop(name, None)
         object.__setattr__(self, name, value)
 
     def __getattr__(self, name: str) -> Any:
+        # Only called for a name that is not set yet: a lazy tool is built here.
+        lazy = self.__dict__.get("_lazy")
+        if lazy and name in lazy:
+            setattr(self, name, lazy[name]())
+            return self.__dict__[name]
         raise AttributeError(
             f"No tool named {name!r} in the {self.namespace!r} toolbox. Register one with "
             f"{self.namespace}.{name} = Tool('before_handler', func)."
         )
 
+    def lazy(self, name: str, build: Callable[[], Tool]) -> None:
+        """Register the tool ``name``, made by ``build()`` the first time it is looked up.
+
+        PERF: the built-in tools' modules are imported when a config or decorator first
+        names the tool, not by ``import framework``.
+        """
+        if name not in self.__dict__:
+            self._lazy[name] = build
+
     def get(self, name: str) -> Tool | None:
         """Return the tool called ``name`` or ``None``."""
         value = vars(self).get(name)
+        if value is None and name in self._lazy:
+            value = getattr(self, name)
         return value if isinstance(value, Tool) else None
 
     def names(self) -> list[str]:
-        """Return the registered tool names."""
-        return sorted(name for name, value in vars(self).items() if isinstance(value, Tool))
+        """Return the registered tool names (lazy ones included, without building them)."""
+        built = {name for name, value in vars(self).items() if isinstance(value, Tool)}
+        return sorted(built | set(self._lazy))
 
     def register(
         self, point: str, **kwargs: Any

@@ -542,3 +542,35 @@ def test_the_cherrypy_toolbox_registers_cherrypy_tools() -> None:
         "before_finalize",
         60,
     )
+
+
+def test_a_lazy_tool_is_built_when_first_named() -> None:
+    box = Toolbox("lazytools")
+    built: list[str] = []
+
+    def build() -> Tool:
+        built.append("made")
+        return Tool("before_handler", lambda: None)
+
+    box.lazy("later", build)
+    assert box.names() == ["later"] and built == []
+    tool = box.get("later")
+    assert tool is box.later and tool is not None and tool._name == "later"
+    assert built == ["made"]  # once
+    assert tool.namespace == "lazytools"
+
+
+def test_import_framework_loads_no_tool_module() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, framework\n"
+        "print(sorted(m for m in sys.modules if m.startswith('framework.lib.')))\n"
+        "framework.tools.gzip\n"
+        "print('framework.lib.compression' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert out == ["[]", "True"]
